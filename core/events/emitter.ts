@@ -1,0 +1,40 @@
+/**
+ * The producing side of the event pipeline. Producers (the SSH server, the BPF decoder) call
+ * `emit` with an event type and its own fields; the pipeline stamps the envelope (id, time, seq,
+ * schema, server and session context), validates, and fans out. `emit` is synchronous and never
+ * waits: a slow sink never stalls a producer.
+ */
+
+/** The identity a client authenticated with. */
+export interface UserIdentity {
+  /** Key algorithm as in the SSH wire name, e.g. "ssh-ed25519". */
+  key_type: string;
+  /** OpenSSH-style "SHA256:<base64 without padding>". */
+  fingerprint: string;
+}
+
+/** What the envelope carries about the session an event belongs to. */
+export interface SessionContext {
+  session_id: string;
+  login: string;
+  user?: UserIdentity;
+  client_addr: string;
+  client_port: number;
+}
+
+/** Context known before a session exists (auth events): no session id, no per-session seq. */
+export type ConnectionContext = Omit<SessionContext, 'session_id'> & { session_id?: undefined };
+
+export interface AuditEmitter {
+  /**
+   * Stamp, validate and enqueue one event. `fields` are the type-specific fields defined by the
+   * type's schema (not the envelope). Never throws for a bad event: an invalid event is counted
+   * and logged as a bug.
+   */
+  emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void;
+  /**
+   * Ends a session's sequence: called after the session's last event (session.end), so the
+   * pipeline can forget the session's counter.
+   */
+  endSession?(sessionId: string): void;
+}

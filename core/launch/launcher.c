@@ -1,0 +1,117 @@
+/*
+ * sshtrail-launch: the one step between the server and a session's shell or command.
+ *
+ *   sshtrail-launch [--cgroup DIR] [--uid N --gid N [--groups G1,G2,...]] [--cwd DIR]
+ *                   [--argv0 NAME] -- PROGRAM [ARG...]
+ *
+ * In this order, so that nothing the session runs escapes its cgroup or keeps the server's
+ * privileges: join the cgroup (as root, before anything else), set supplementary groups, gid,
+ * uid, change directory, exec. node-pty's own uid/gid options keep the server's supplementary
+ * groups, which is why this step exists. Any failure before exec exits 126 (127 if the program
+ * cannot be executed) with one line on stderr: a session must never start half-confined.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAX_GROUPS 1024
+
+static void die(int code, const char *what, const char *arg) {
+  fprintf(stderr, "sshtrail-launch: %s%s%s: %s\n", what, arg ? " " : "", arg ? arg : "", strerror(errno));
+  exit(code);
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: sshtrail-launch [--cgroup DIR] [--uid N --gid N [--groups G,...]] [--cwd DIR] "
+          "[--argv0 NAME] -- PROGRAM [ARG...]\n");
+  exit(126);
+}
+
+static unsigned long parse_id(const char *s) {
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || *s == '\0' || *end != '\0' || v > 0xfffffffeUL) {
+    fprintf(stderr, "sshtrail-launch: not a valid id: %s\n", s);
+    exit(126);
+  }
+  return v;
+}
+
+static void join_cgroup(const char *dir) {
+  char path[4096];
+  if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) {
+    errno = ENAMETOOLONG;
+    die(126, "cgroup path", dir);
+  }
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die(126, "cannot open", path);
+  /* "0" means the writing process itself. */
+  if (write(fd, "0\n", 2) != 2) die(126, "cannot join cgroup", dir);
+  close(fd);
+}
+
+int main(int argc, char **argv) {
+  const char *cgroup = NULL, *cwd = NULL, *argv0 = NULL, *groups = NULL;
+  long uid = -1, gid = -1;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (i + 1 >= argc) usage();
+    if (strcmp(a, "--cgroup") == 0) cgroup = argv[++i];
+    else if (strcmp(a, "--uid") == 0) uid = (long)parse_id(argv[++i]);
+    else if (strcmp(a, "--gid") == 0) gid = (long)parse_id(argv[++i]);
+    else if (strcmp(a, "--groups") == 0) groups = argv[++i];
+    else if (strcmp(a, "--cwd") == 0) cwd = argv[++i];
+    else if (strcmp(a, "--argv0") == 0) argv0 = argv[++i];
+    else usage();
+  }
+  if (i >= argc) usage();
+  if ((uid < 0) != (gid < 0)) usage();
+
+  if (cgroup) join_cgroup(cgroup);
+
+  if (uid >= 0) {
+    gid_t list[MAX_GROUPS];
+    size_t n = 0;
+    if (groups && *groups) {
+      char *copy = strdup(groups), *save = NULL;
+      if (!copy) die(126, "out of memory", NULL);
+      for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == MAX_GROUPS) {
+          fprintf(stderr, "sshtrail-launch: too many groups\n");
+          exit(126);
+        }
+        list[n++] = (gid_t)parse_id(tok);
+      }
+      free(copy);
+    }
+    if (setgroups(n, list) != 0) die(126, "setgroups", NULL);
+    if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) die(126, "setresgid", NULL);
+    if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) die(126, "setresuid", NULL);
+    /* Paranoia: a dropped process must not be able to regain root. */
+    if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+      fprintf(stderr, "sshtrail-launch: privileges were not dropped\n");
+      exit(126);
+    }
+  }
+
+  if (cwd && chdir(cwd) != 0 && chdir("/") != 0) die(126, "chdir", cwd);
+
+  const char *program = argv[i];
+  if (argv0) argv[i] = (char *)argv0;
+  execvp(program, &argv[i]);
+  die(127, "cannot execute", program);
+  return 127;
+}

@@ -1,0 +1,97 @@
+/**
+ * The sink contract. A sink encodes and transports one batch and reports what happened to each
+ * event; it owns no queue and no retry loop. The pipeline (core/pipeline) owns queueing, batching,
+ * retries, drop accounting and shutdown flushing, once, for every sink.
+ */
+import type { Logger } from '../log.js';
+
+/** A stamped, validated event as it leaves sshtrail. Fields follow the schema named in `schema`. */
+export interface AuditEvent {
+  readonly type: string;
+  readonly schema: string;
+  readonly id: string;
+  readonly time: string;
+  readonly seq: number;
+  readonly server_id: string;
+  readonly hostname: string;
+  readonly session_id?: string;
+  readonly [field: string]: unknown;
+}
+
+/** Reasons an event can be lost, as they appear in audit.loss events and metrics. */
+export type LossReason =
+  | 'queue_full'
+  | 'rejected'
+  | 'retries_exhausted'
+  | 'ring_full'
+  | 'invalid'
+  | 'ack_timeout'
+  | 'shutdown';
+
+export type EventOutcome =
+  | { status: 'sent' }
+  /** Transient failure: the pipeline retries this event with backoff. */
+  | { status: 'retry'; error?: string; retryAfterMs?: number }
+  /** Permanent failure: never retried, counted as lost with `reason` (default "rejected"). */
+  | { status: 'rejected'; error: string; reason?: LossReason };
+
+/**
+ * Either one outcome for the whole batch, or one per event in batch order (same length).
+ * A sink never throws for a delivery failure; a thrown error is treated as `retry` for the batch.
+ */
+export type SendResult =
+  | { kind: 'batch'; outcome: EventOutcome }
+  | { kind: 'each'; outcomes: readonly EventOutcome[] };
+
+export const SENT: SendResult = { kind: 'batch', outcome: { status: 'sent' } };
+
+export interface SinkCheckResult {
+  ok: boolean;
+  /** One line: "ok" details, or the precise reason (connection refused, TLS, auth, ...). */
+  detail: string;
+}
+
+export interface Sink {
+  readonly name: string;
+  /** Optional start-up work (templates, health check). Failing here is logged, never fatal. */
+  start?(): Promise<void>;
+  send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult>;
+  /** For `sshtrail sinks test`: send one marked test event and report precisely. */
+  check?(testEvent: AuditEvent): Promise<SinkCheckResult>;
+  close(): Promise<void>;
+}
+
+export interface SinkContext {
+  /** The sink's name from the config (unique). */
+  name: string;
+  logger: Logger;
+  dataDir: string;
+  hostname: string;
+  serverId: string;
+}
+
+/**
+ * A sink type: its config's JSON Schema (additionalProperties: false, descriptions) and a factory.
+ * `options` has already been validated against `configSchema`.
+ */
+export interface SinkType<Options = Record<string, unknown>> {
+  readonly type: string;
+  readonly description: string;
+  readonly configSchema: Record<string, unknown>;
+  create(options: Options, ctx: SinkContext): Sink | Promise<Sink>;
+}
+
+const jsonCache = new WeakMap<object, string>();
+
+/**
+ * The event's canonical JSON, serialised once per event however many sinks encode it.
+ * Events are frozen after stamping, so the cache can never go stale.
+ */
+export function eventJson(event: AuditEvent): string {
+  let json = jsonCache.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    jsonCache.set(event, json);
+  }
+  return json;
+}
