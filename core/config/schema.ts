@@ -1,0 +1,131 @@
+/**
+ * The whole configuration schema: the server's own keys, declared here, composed with the
+ * fragments other modules own (pipeline: sinks/pipeline/metrics; enhanced recording). One
+ * declaration gives validation, defaults (ajv `useDefaults`) and documentation.
+ */
+import { enhancedConfigProperties } from '../enhanced/config-schema.js';
+import { pipelineConfigProperties } from '../pipeline/config-schema.js';
+
+const seconds = (description: string, dflt: number, minimum = 0) => ({
+  type: 'number',
+  minimum,
+  default: dflt,
+  description,
+});
+
+export const serverConfigProperties: Record<string, unknown> = {
+  listen: {
+    type: 'string',
+    pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+|[0-9a-fA-F:]+):[0-9]{1,5}$',
+    description: 'Address to listen on, HOST:PORT (port 0 takes a free port).',
+    examples: ['127.0.0.1:2222', '0.0.0.0:22'],
+  },
+  data_dir: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Where host keys, recordings and events live. Default ./.sshtrail, or /var/lib/sshtrail as root.',
+  },
+  ident: {
+    type: 'string',
+    pattern: '^[\\x21-\\x7e]{1,64}$',
+    default: 'sshtrail',
+    description: 'Software version sent in the SSH identification string (no version number by default).',
+  },
+  host_keys: {
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    minItems: 1,
+    description:
+      'Private host key files (OpenSSH format). Default: ed25519 and RSA-3072 keys generated into <data_dir>/host_keys.',
+  },
+  log: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      level: { enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
+      format: { enum: ['text', 'json'], default: 'text' },
+    },
+  },
+  auth: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description: 'Public-key authentication.',
+    properties: {
+      authorized_keys_file: {
+        type: 'string',
+        minLength: 1,
+        default: '%h/.ssh/authorized_keys',
+        description: "Authorized keys per login; %h is the login's home, %u the login, %% a percent sign.",
+      },
+      max_attempts: {
+        type: 'integer',
+        minimum: 1,
+        default: 6,
+        description: 'Failed attempts per connection.',
+      },
+      grace_time: seconds('Seconds a connection has to authenticate (0: no limit).', 120),
+      max_unauthenticated: {
+        type: 'integer',
+        minimum: 1,
+        default: 10,
+        description: 'Connections allowed to be authenticating at once; more are refused.',
+      },
+    },
+  },
+  session: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      max_per_connection: { type: 'integer', minimum: 1, default: 10 },
+      max_total: { type: 'integer', minimum: 1, default: 100 },
+      idle_timeout: seconds('Seconds without traffic before a connection is closed (0: never).', 0),
+      keepalive_interval: seconds('Seconds between keepalive probes (0: off).', 15),
+      keepalive_count_max: { type: 'integer', minimum: 0, default: 3 },
+      shutdown_grace: seconds('Seconds sessions get to end after SIGTERM/SIGINT.', 10),
+      path: {
+        type: 'string',
+        default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        description: 'PATH given to sessions.',
+      },
+      env_allow: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*\\*?$' },
+        default: ['LANG', 'LC_*'],
+        description:
+          'Client `env` requests accepted (a trailing * is a prefix match). LD_* etc. are always refused.',
+      },
+    },
+  },
+  recording: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      input: {
+        type: 'boolean',
+        default: false,
+        description: 'Also record what the client typed (`i` events).',
+      },
+      flush_interval: seconds(
+        'Seconds between recording flushes (at most one second is lost on a crash).',
+        1,
+        0.01,
+      ),
+    },
+  },
+};
+
+export function configSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://sshtrail.dev/schemas/config.json',
+    title: 'sshtrail configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...serverConfigProperties, ...pipelineConfigProperties, ...enhancedConfigProperties },
+  };
+}
