@@ -1,0 +1,111 @@
+/**
+ * The `elasticsearch` sink's configuration: one JSON Schema, the single source for validation
+ * and docs. Unknown keys are errors. Defaults are applied by `resolveOptions` so the sink works
+ * whether or not the validator fills them in.
+ */
+export interface ElasticsearchOptions {
+  type?: 'elasticsearch';
+  name?: string;
+  nodes: string[];
+  api_key?: string;
+  username?: string;
+  password?: string;
+  tls?: { ca_file?: string; verify?: boolean };
+  namespace?: string;
+  manage_template?: boolean;
+  compression?: boolean;
+  request_timeout_ms?: number;
+}
+
+export interface ResolvedElasticsearchOptions extends ElasticsearchOptions {
+  namespace: string;
+  manage_template: boolean;
+  compression: boolean;
+  request_timeout_ms: number;
+  tls: { ca_file?: string; verify: boolean };
+}
+
+export const elasticsearchConfigSchema: Record<string, unknown> = {
+  $id: 'https://sshtrail.dev/config/sinks/elasticsearch.json',
+  type: 'object',
+  description:
+    'Elasticsearch through the official client: ECS documents written with bulk `create` to the data streams `logs-sshtrail.<dataset>-<namespace>`, where <dataset> is the event type with "." replaced by "_" (session.command -> sshtrail.session_command).',
+  additionalProperties: false,
+  required: ['type', 'nodes'],
+  properties: {
+    type: { const: 'elasticsearch', description: 'Sink type.' },
+    name: {
+      type: 'string',
+      description: 'Unique sink name (used in metrics and audit.loss as `sink:<name>`).',
+    },
+    nodes: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', pattern: '^https?://' },
+      description: 'Elasticsearch node URLs.',
+      examples: [['https://es1.example.com:9200']],
+    },
+    api_key: {
+      type: 'string',
+      description: 'API key (the base64 "id:api_key" form Kibana shows as "encoded"). Secret.',
+      examples: ['VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=='],
+    },
+    username: {
+      type: 'string',
+      description: 'Basic auth user (when no api_key).',
+      examples: ['sshtrail_writer'],
+    },
+    password: { type: 'string', description: 'Basic auth password. Secret.' },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'TLS settings for https nodes.',
+      properties: {
+        ca_file: {
+          type: 'string',
+          description: "PEM file of the CA that signed the nodes' certificates.",
+          examples: ['/etc/sshtrail/es-ca.pem'],
+        },
+        verify: {
+          type: 'boolean',
+          default: true,
+          description: "Verify the nodes' certificates. Turn off only for testing.",
+        },
+      },
+    },
+    namespace: {
+      type: 'string',
+      default: 'default',
+      pattern: '^[a-z0-9_]{1,100}$',
+      description: 'Data stream namespace (the last part of `logs-sshtrail.<dataset>-<namespace>`).',
+      examples: ['prod'],
+    },
+    manage_template: {
+      type: 'boolean',
+      default: true,
+      description:
+        'On start, install (idempotently) the index template `logs-sshtrail` for logs-sshtrail.*-* (priority 200, above the built-in logs template), the component template `sshtrail@mappings` and the ingest pipeline `sshtrail-ecs` (sets event.ingested). Needs the manage_index_templates and manage_pipeline privileges.',
+    },
+    compression: { type: 'boolean', default: true, description: 'gzip request bodies.' },
+    request_timeout_ms: {
+      type: 'integer',
+      minimum: 100,
+      default: 30000,
+      description: 'Per-request timeout; a timed-out batch is retried by the pipeline.',
+    },
+  },
+  examples: [
+    { type: 'elasticsearch', name: 'es', nodes: ['https://localhost:9200'], api_key: '<encoded key>' },
+  ],
+};
+
+export function resolveOptions(o: ElasticsearchOptions): ResolvedElasticsearchOptions {
+  return {
+    ...o,
+    namespace: o.namespace ?? 'default',
+    manage_template: o.manage_template ?? true,
+    compression: o.compression ?? true,
+    request_timeout_ms: o.request_timeout_ms ?? 30000,
+    tls: { ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}), verify: o.tls?.verify ?? true },
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Encodes sshtrail events as ECS documents and a `_bulk` NDJSON body.
+ *
+ * Dataset mapping (documented in the config schema): the event type with "." replaced by "_",
+ * prefixed with "sshtrail." -- session.command goes to `logs-sshtrail.session_command-<ns>`.
+ * The canonical event is appended verbatim under `sshtrail` (its JSON is serialised once per
+ * event, shared with the other sinks). A syscall return code never becomes process.exit_code
+ * (ECS reserves that for process end): it is event.outcome plus sshtrail.return_code.
+ */
+import { type AuditEvent, eventJson } from '../../core/sinks/sink.js';
+import { ECS_VERSION } from './ecs-fields.js';
+
+type Doc = Record<string, unknown>;
+
+export function datasetOf(type: string): string {
+  return `sshtrail.${type.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+}
+
+export function dataStreamOf(type: string, namespace: string): string {
+  return `logs-${datasetOf(type)}-${namespace}`;
+}
+
+/** Remembers when each session started, for process.entry_leader.start. Bounded. */
+export class SessionStarts {
+  private readonly starts = new Map<string, string>();
+  constructor(private readonly max = 100_000) {}
+  note(event: AuditEvent): void {
+    const id = event.session_id;
+    if (!id) return;
+    if (event.type === 'session.start') {
+      if (this.starts.size >= this.max) {
+        const oldest = this.starts.keys().next().value;
+        if (oldest !== undefined) this.starts.delete(oldest);
+      }
+      this.starts.set(id, event.time);
+    }
+  }
+  get(id: string): string | undefined {
+    return this.starts.get(id);
+  }
+  forget(id: string): void {
+    this.starts.delete(id);
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+function outcomeOfReturn(rc: unknown): 'success' | 'failure' | 'unknown' {
+  if (typeof rc !== 'number') return 'unknown';
+  return rc < 0 ? 'failure' : 'success';
+}
+
+function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+function dirName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i > 0 ? path.slice(0, i) : '/';
+}
+
+/** The ECS fields of one event, without the canonical `sshtrail` object. */
+export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): Doc {
+  const dataset = datasetOf(e.type);
+  const event: Doc = {
+    kind: 'event',
+    action: e.type,
+    id: e.id,
+    dataset,
+    module: 'sshtrail',
+  };
+  if (typeof e.seq === 'number') event.sequence = e.seq;
+  const doc: Doc = {
+    '@timestamp': e.time,
+    ecs: { version: ECS_VERSION },
+    data_stream: { type: 'logs', dataset, namespace },
+    event,
+    host: { name: e.hostname, hostname: e.hostname, id: e.server_id },
+  };
+  const login = str(e.login);
+  const clientAddr = str(e.client_addr);
+  if (login) {
+    doc.user = { name: login };
+    doc.related = { user: [login], ...(clientAddr ? { ip: [clientAddr] } : {}) };
+  }
+  if (clientAddr) {
+    doc.source = {
+      ip: clientAddr,
+      address: clientAddr,
+      ...(num(e.client_port) !== undefined ? { port: e.client_port } : {}),
+    };
+  }
+  // Every event of a session carries its entry leader, so Kibana's Session View groups them.
+  const process: Doc = {};
+  if (e.session_id) {
+    const leader: Doc = {
+      entity_id: e.session_id,
+      entry_meta: { type: 'sshd', ...(clientAddr ? { source: { ip: clientAddr } } : {}) },
+    };
+    const start = starts?.get(e.session_id) ?? (e.type === 'session.start' ? e.time : undefined);
+    if (start) leader.start = start;
+    if (login) leader.user = { name: login };
+    if (e.type === 'session.start' && typeof e.pty === 'boolean') leader.interactive = e.pty;
+    process.entry_leader = leader;
+  }
+  switch (e.type) {
+    case 'auth.success':
+    case 'auth.failure': {
+      event.category = ['authentication'];
+      event.type = ['start'];
+      event.outcome = e.type === 'auth.success' ? 'success' : 'failure';
+      if (str(e.reason)) event.reason = e.reason;
+      break;
+    }
+    case 'session.start': {
+      event.category = ['session'];
+      event.type = ['start'];
+      event.outcome = 'success';
+      event.start = e.time;
+      if (typeof e.pty === 'boolean') process.interactive = e.pty;
+      break;
+    }
+    case 'session.end': {
+      event.category = ['session'];
+      event.type = ['end'];
+      event.end = e.time;
+      const start = e.session_id ? starts?.get(e.session_id) : undefined;
+      if (start) event.start = start;
+      if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
+      event.outcome =
+        e.signal !== undefined
+          ? 'failure'
+          : e.exit_code === 0
+            ? 'success'
+            : typeof e.exit_code === 'number'
+              ? 'failure'
+              : 'unknown';
+      break;
+    }
+    case 'session.command': {
+      event.category = ['process'];
+      event.type = ['start'];
+      event.outcome = outcomeOfReturn(e.return_code);
+      const argv = Array.isArray(e.argv)
+        ? (e.argv as unknown[]).filter((a): a is string => typeof a === 'string')
+        : [];
+      Object.assign(process, {
+        pid: e.pid,
+        name: e.program,
+        ...(str(e.path) ? { executable: e.path } : {}),
+        args: argv,
+        args_count: argv.length,
+        command_line: argv.join(' '),
+        entity_id: `${e.session_id ?? e.server_id}:${String(e.pid)}:${e.time}`,
+        parent: { pid: e.ppid, ...(e.session_id ? { entity_id: `${e.session_id}:${String(e.ppid)}` } : {}) },
+        ...(num(e.uid) !== undefined ? { user: { id: String(e.uid) } } : {}),
+        ...(num(e.gid) !== undefined ? { group: { id: String(e.gid) } } : {}),
+      });
+      break;
+    }
+    case 'session.disk': {
+      event.category = ['file'];
+      const flags = Array.isArray(e.flag_names) ? (e.flag_names as string[]) : [];
+      event.type = flags.includes('O_CREAT')
+        ? ['creation']
+        : flags.some((f) => f === 'O_WRONLY' || f === 'O_RDWR' || f === 'O_TRUNC' || f === 'O_APPEND')
+          ? ['change']
+          : ['access'];
+      event.outcome = outcomeOfReturn(e.return_code);
+      const path = str(e.path);
+      if (path) doc.file = { path, name: baseName(path), directory: dirName(path) };
+      Object.assign(process, { pid: e.pid, name: e.program });
+      break;
+    }
+    case 'session.network': {
+      event.category = ['network'];
+      event.type = ['connection', 'start'];
+      event.outcome = outcomeOfReturn(e.return_code);
+      doc.network = {
+        transport: str(e.protocol) ?? 'tcp',
+        type: e.ip_version === 6 ? 'ipv6' : 'ipv4',
+        direction: 'egress',
+      };
+      // Here source/destination are the connection's own ends, not the SSH client.
+      doc.source = { ip: e.src_addr, address: e.src_addr, port: e.src_port };
+      doc.destination = { ip: e.dst_addr, address: e.dst_addr, port: e.dst_port };
+      Object.assign(process, { pid: e.pid, name: e.program });
+      break;
+    }
+    case 'audit.loss': {
+      // Events that never reached a sink: an ingestion problem, not host activity.
+      event.kind = 'pipeline_error';
+      event.reason = str(e.reason);
+      if (str(e.window_start)) event.start = e.window_start;
+      if (str(e.window_end)) event.end = e.window_end;
+      break;
+    }
+    default: {
+      event.type = ['info'];
+      if (str(e.message)) doc.message = e.message;
+      if (e.test === true) doc.tags = ['sshtrail_test'];
+    }
+  }
+  if (Object.keys(process).length > 0) doc.process = process;
+  return doc;
+}
+
+/** One ECS document as JSON, with the canonical event spliced in as `sshtrail` (no re-serialising). */
+export function encodeDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): string {
+  const ecs = JSON.stringify(ecsDocument(e, namespace, starts));
+  return `${ecs.slice(0, -1)},"sshtrail":${eventJson(e)}}`;
+}
+
+/** The `_bulk` body: a `create` with a deterministic _id (the event id) per event, so a retry never duplicates. */
+export function encodeBulk(batch: readonly AuditEvent[], namespace: string, starts?: SessionStarts): string {
+  let body = '';
+  for (const e of batch) {
+    starts?.note(e);
+    body += `{"create":{"_index":"${dataStreamOf(e.type, namespace)}","_id":${JSON.stringify(e.id)}}}\n`;
+    body += `${encodeDocument(e, namespace, starts)}\n`;
+    if (e.type === 'session.end' && e.session_id) starts?.forget(e.session_id);
+  }
+  return body;
+}

@@ -1,0 +1,140 @@
+/**
+ * The `elasticsearch` sink: one `_bulk` request per batch (client.bulk, not the bulk helper, whose
+ * semaphore blocks rather than drops), per-item outcomes from the response.
+ *   item 2xx, or 409 (the deterministic _id already exists: a retried batch)  -> sent
+ *   item 429 or 5xx                                                             -> retry that item
+ *   other item 4xx                                                              -> rejected "<type>: <reason>"
+ *   whole request 429/5xx, timeout, connection failure, malformed response      -> retry the batch
+ *   401/403/other 4xx, or a server that is not Elasticsearch                    -> rejected, logged loudly
+ */
+import type { Client } from '@elastic/elasticsearch';
+import type {
+  AuditEvent,
+  EventOutcome,
+  SendResult,
+  Sink,
+  SinkCheckResult,
+  SinkContext,
+  SinkType,
+} from '../../core/sinks/sink.js';
+import { type ElasticsearchOptions, elasticsearchConfigSchema, resolveOptions } from './config.js';
+import { encodeBulk, SessionStarts } from './encoder.js';
+import { classify, createClient, installTemplates } from './transport.js';
+
+interface BulkItem {
+  status?: number;
+  error?: { type?: string; reason?: string };
+}
+interface BulkResponse {
+  errors?: boolean;
+  items?: Record<string, BulkItem>[];
+}
+
+const SENT_OUTCOME: EventOutcome = { status: 'sent' };
+
+/** Per-event outcomes from a `_bulk` response; null when the response does not fit the batch. */
+export function outcomesOf(res: unknown, n: number): SendResult | null {
+  const r = res as BulkResponse | undefined;
+  if (!r || typeof r !== 'object' || !Array.isArray(r.items) || r.items.length !== n) return null;
+  if (r.errors === false) return { kind: 'batch', outcome: SENT_OUTCOME };
+  const outcomes: EventOutcome[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const wrapper = r.items[i] ?? {};
+    const item = wrapper.create ?? wrapper.index ?? Object.values(wrapper)[0] ?? {};
+    const status = item.status ?? 0;
+    if ((status >= 200 && status < 300) || status === 409) outcomes[i] = SENT_OUTCOME;
+    else if (status === 429 || status >= 500 || status === 0) {
+      outcomes[i] = { status: 'retry', error: `item ${status} ${item.error?.type ?? ''}`.trim() };
+    } else {
+      const type = item.error?.type ?? `http_${status}`;
+      outcomes[i] = { status: 'rejected', error: `${type}: ${item.error?.reason ?? ''}`.trim() };
+    }
+  }
+  return { kind: 'each', outcomes };
+}
+
+export class ElasticsearchSink implements Sink {
+  readonly name: string;
+  private readonly client: Client;
+  private readonly opts;
+  private readonly starts = new SessionStarts();
+
+  constructor(
+    options: ElasticsearchOptions,
+    private readonly ctx: SinkContext,
+  ) {
+    this.name = ctx.name;
+    this.opts = resolveOptions(options);
+    this.client = createClient(this.opts);
+  }
+
+  async start(): Promise<void> {
+    if (!this.opts.manage_template) return;
+    try {
+      await installTemplates(this.client);
+      this.ctx.logger.info('elasticsearch: templates installed', { sink: this.name });
+    } catch (err) {
+      throw new Error(`elasticsearch templates not installed: ${classify(err).detail}`, { cause: err });
+    }
+  }
+
+  async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
+    const body = encodeBulk(batch, this.opts.namespace, this.starts);
+    let res: unknown;
+    try {
+      // A pre-built NDJSON string goes through the transport as is (no re-serialisation).
+      res = await this.client.bulk({ body } as never, { signal, meta: false });
+    } catch (err) {
+      const c = classify(err);
+      if (c.kind === 'rejected') {
+        this.ctx.logger.error('elasticsearch refused the batch', { sink: this.name, error: c.detail });
+        return { kind: 'batch', outcome: { status: 'rejected', error: c.detail } };
+      }
+      return {
+        kind: 'batch',
+        outcome: {
+          status: 'retry',
+          error: c.detail,
+          ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
+        },
+      };
+    }
+    return (
+      outcomesOf(res, batch.length) ?? {
+        kind: 'batch',
+        outcome: { status: 'retry', error: 'malformed bulk response' },
+      }
+    );
+  }
+
+  async check(testEvent: AuditEvent): Promise<SinkCheckResult> {
+    try {
+      const info = (await this.client.info()) as { version?: { number?: string } };
+      if (this.opts.manage_template) await installTemplates(this.client);
+      const result = await this.send([testEvent], AbortSignal.timeout(this.opts.request_timeout_ms));
+      const outcome = result.kind === 'batch' ? result.outcome : result.outcomes[0];
+      if (outcome?.status !== 'sent')
+        return {
+          ok: false,
+          detail: outcome && 'error' in outcome ? (outcome.error ?? 'not sent') : 'not sent',
+        };
+      return {
+        ok: true,
+        detail: `ok (Elasticsearch ${info.version?.number ?? '?'}, test event ${testEvent.id})`,
+      };
+    } catch (err) {
+      return { ok: false, detail: classify(err).detail };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+export const elasticsearchSinkType: SinkType<ElasticsearchOptions> = {
+  type: 'elasticsearch',
+  description: 'Elasticsearch data streams (ECS documents, bulk create, official client).',
+  configSchema: elasticsearchConfigSchema,
+  create: (options, ctx) => new ElasticsearchSink(options, ctx),
+};
