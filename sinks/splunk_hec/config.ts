@@ -1,0 +1,157 @@
+/**
+ * The `splunk_hec` sink's configuration: one JSON Schema, unknown keys are errors. Defaults are
+ * applied by `resolveOptions` whether or not the validator fills them in.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface SplunkHecOptions {
+  type?: 'splunk_hec';
+  name?: string;
+  endpoint: string;
+  token: string;
+  index?: string;
+  source?: string;
+  sourcetype?: string;
+  host?: string;
+  gzip?: boolean;
+  max_request_bytes?: number;
+  request_timeout_ms?: number;
+  channel?: string;
+  tls?: { ca_file?: string; verify?: boolean };
+  ack?: { enabled?: boolean; poll_ms?: number; timeout_ms?: number };
+}
+
+export interface ResolvedSplunkHecOptions extends SplunkHecOptions {
+  source: string;
+  sourcetype: string;
+  gzip: boolean;
+  max_request_bytes: number;
+  request_timeout_ms: number;
+  channel: string;
+  tls: { ca_file?: string; verify: boolean };
+  ack: { enabled: boolean; poll_ms: number; timeout_ms: number };
+}
+
+export const splunkHecConfigSchema: Record<string, unknown> = {
+  $id: 'https://sshtrail.dev/config/sinks/splunk_hec.json',
+  type: 'object',
+  description:
+    'Splunk HTTP Event Collector: batched JSON envelopes to /services/collector/event, the canonical event as `event`, session_id/login/type as indexed fields.',
+  additionalProperties: false,
+  required: ['type', 'endpoint', 'token'],
+  properties: {
+    type: { const: 'splunk_hec', description: 'Sink type.' },
+    name: {
+      type: 'string',
+      description: 'Unique sink name (used in metrics and audit.loss as `sink:<name>`).',
+    },
+    endpoint: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'Base URL of the HEC listener (scheme, host, port).',
+      examples: ['https://splunk.example.com:8088'],
+    },
+    token: {
+      type: 'string',
+      minLength: 1,
+      description: 'HEC token (sent as `Authorization: Splunk <token>`). Secret.',
+      examples: ['8b1e7a4c-0c1d-4c5e-9f7a-1b2c3d4e5f60'],
+    },
+    index: {
+      type: 'string',
+      description: "Target index; omitted: the token's default index.",
+      examples: ['sshtrail'],
+    },
+    source: { type: 'string', default: 'sshtrail', description: 'The `source` of every event.' },
+    sourcetype: {
+      type: 'string',
+      default: 'sshtrail:audit',
+      description: 'The `sourcetype` of every event.',
+    },
+    host: { type: 'string', description: "The `host` of every event; default: the event's hostname." },
+    gzip: { type: 'boolean', default: true, description: 'gzip request bodies (Content-Encoding: gzip).' },
+    max_request_bytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: 1048576,
+      description:
+        'Largest uncompressed request body; a batch is split into requests under it. A single event larger than this is rejected and counted.',
+    },
+    request_timeout_ms: {
+      type: 'integer',
+      minimum: 100,
+      default: 30000,
+      description: 'Per-request timeout; a timed-out request is retried.',
+    },
+    channel: {
+      type: 'string',
+      format: 'uuid',
+      description: 'X-Splunk-Request-Channel GUID; default: a random GUID per sink and process.',
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'TLS settings for an https endpoint.',
+      properties: {
+        ca_file: {
+          type: 'string',
+          description: 'PEM file of the CA that signed the HEC certificate.',
+          examples: ['/etc/sshtrail/splunk-ca.pem'],
+        },
+        verify: {
+          type: 'boolean',
+          default: true,
+          description: 'Verify the server certificate. Turn off only for testing.',
+        },
+      },
+    },
+    ack: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'Indexer acknowledgement (Splunk Enterprise, token with ack on): a batch counts as sent only once /services/collector/ack says so; never acked within timeout_ms -> lost with reason ack_timeout.',
+      properties: {
+        enabled: { type: 'boolean', default: false, description: 'Wait for indexer acknowledgement.' },
+        poll_ms: {
+          type: 'integer',
+          minimum: 10,
+          default: 1000,
+          description: 'How often pending acks are polled.',
+        },
+        timeout_ms: {
+          type: 'integer',
+          minimum: 100,
+          default: 60000,
+          description: 'How long to wait for an ack.',
+        },
+      },
+    },
+  },
+  examples: [
+    {
+      type: 'splunk_hec',
+      name: 'splunk',
+      endpoint: 'https://splunk.example.com:8088',
+      token: '<hec token>',
+      index: 'sshtrail',
+    },
+  ],
+};
+
+export function resolveOptions(o: SplunkHecOptions): ResolvedSplunkHecOptions {
+  return {
+    ...o,
+    source: o.source ?? 'sshtrail',
+    sourcetype: o.sourcetype ?? 'sshtrail:audit',
+    gzip: o.gzip ?? true,
+    max_request_bytes: o.max_request_bytes ?? 1048576,
+    request_timeout_ms: o.request_timeout_ms ?? 30000,
+    channel: o.channel ?? randomUUID(),
+    tls: { ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}), verify: o.tls?.verify ?? true },
+    ack: {
+      enabled: o.ack?.enabled ?? false,
+      poll_ms: o.ack?.poll_ms ?? 1000,
+      timeout_ms: o.ack?.timeout_ms ?? 60000,
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The `splunk_hec` sink: a batch becomes one or more requests under max_request_bytes, each a
+ * run of concatenated envelopes; HEC's reply decides each event's outcome:
+ *   code 0                     -> sent (with ack enabled: once acked; never acked -> rejected, ack_timeout)
+ *   codes 1-4 (token)          -> rejected, logged as an error
+ *   codes 5-7, 12-16 (data)    -> events before invalid-event-number were indexed (sent), that event
+ *                                 is rejected, the rest are retried
+ *   codes 8, 9, HTTP 503/5xx   -> retry; 10/11 (channel) -> retry, logged
+ *   network failure, timeout, malformed reply -> retry
+ */
+import type {
+  AuditEvent,
+  EventOutcome,
+  SendResult,
+  Sink,
+  SinkCheckResult,
+  SinkContext,
+  SinkType,
+} from '../../core/sinks/sink.js';
+import { AckPoller } from './acks.js';
+import {
+  type ResolvedSplunkHecOptions,
+  resolveOptions,
+  type SplunkHecOptions,
+  splunkHecConfigSchema,
+} from './config.js';
+import { chunk, Encoder } from './encoder.js';
+import { describeNetworkError, HecTransport, parseReply } from './transport.js';
+
+const SENT: EventOutcome = { status: 'sent' };
+const DATA_CODES = new Set([5, 6, 7, 12, 13, 14, 15, 16]);
+const TOKEN_CODES = new Set([1, 2, 3, 4]);
+
+export class SplunkHecSink implements Sink {
+  readonly name: string;
+  readonly options: ResolvedSplunkHecOptions;
+  private readonly transport: HecTransport;
+  private readonly encoder: Encoder;
+  private readonly acks: AckPoller | null;
+
+  constructor(
+    options: SplunkHecOptions,
+    private readonly ctx: SinkContext,
+  ) {
+    this.name = ctx.name;
+    this.options = resolveOptions(options);
+    this.transport = new HecTransport(this.options);
+    this.encoder = new Encoder(this.options);
+    const a = this.options.ack;
+    this.acks = a.enabled
+      ? new AckPoller(this.transport, this.options.channel, a.poll_ms, a.timeout_ms)
+      : null;
+  }
+
+  async start(): Promise<void> {
+    const h = await this.health();
+    if (!h.ok) throw new Error(`splunk HEC health check failed: ${h.detail}`);
+  }
+
+  async health(): Promise<SinkCheckResult> {
+    try {
+      const r = await this.transport.request(
+        'GET',
+        '/services/collector/health',
+        null,
+        AbortSignal.timeout(this.options.request_timeout_ms),
+        false,
+      );
+      const reply = parseReply(r.body);
+      if (r.status === 200) return { ok: true, detail: reply?.text ?? 'HEC is healthy' };
+      return {
+        ok: false,
+        detail: `HEC unhealthy: HTTP ${r.status}${reply ? ` ${reply.text} (code ${reply.code})` : ''}`,
+      };
+    } catch (err) {
+      return { ok: false, detail: describeNetworkError(err) };
+    }
+  }
+
+  async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
+    const outcomes: EventOutcome[] = new Array(batch.length);
+    const encoded = batch.map((e) => this.encoder.envelope(e));
+    const { chunks, oversize } = chunk(encoded, this.options.max_request_bytes);
+    for (const i of oversize) {
+      outcomes[i] = {
+        status: 'rejected',
+        error: `event of ${Buffer.byteLength(encoded[i] as string)} bytes exceeds max_request_bytes (${this.options.max_request_bytes})`,
+      };
+    }
+    const acked: Promise<void>[] = [];
+    for (const c of chunks) {
+      const mark = (from: number, o: EventOutcome) => {
+        for (let k = from; k < c.indexes.length; k++) outcomes[c.indexes[k] as number] = o;
+      };
+      if (signal.aborted) {
+        mark(0, { status: 'retry', error: 'aborted' });
+        continue;
+      }
+      let status: number;
+      let body: string;
+      try {
+        ({ status, body } = await this.transport.request(
+          'POST',
+          '/services/collector/event',
+          c.body,
+          signal,
+        ));
+      } catch (err) {
+        mark(0, { status: 'retry', error: describeNetworkError(err) });
+        continue;
+      }
+      const reply = parseReply(body);
+      const code = reply?.code;
+      if (code === 0 && status >= 200 && status < 300) {
+        if (this.acks && typeof reply?.ackId === 'number') {
+          const acks = this.acks;
+          const id = reply.ackId;
+          mark(0, SENT);
+          acked.push(
+            acks.wait(id).then((ok) => {
+              if (!ok)
+                mark(0, {
+                  status: 'rejected',
+                  error: `ackId ${id} not acknowledged within ${this.options.ack.timeout_ms} ms`,
+                  reason: 'ack_timeout',
+                });
+            }),
+          );
+        } else mark(0, SENT);
+        continue;
+      }
+      const what = reply ? `HEC code ${code}: ${reply.text}` : `HTTP ${status}, unparseable reply`;
+      if (code !== undefined && TOKEN_CODES.has(code)) {
+        this.ctx.logger.error('splunk HEC refused the token; events are being dropped', {
+          sink: this.name,
+          error: what,
+        });
+        mark(0, { status: 'rejected', error: `auth/token: ${what}` });
+      } else if (code !== undefined && DATA_CODES.has(code)) {
+        const at = reply?.['invalid-event-number'];
+        if (typeof at === 'number' && at >= 0 && at < c.indexes.length) {
+          for (let k = 0; k < at; k++) outcomes[c.indexes[k] as number] = SENT;
+          outcomes[c.indexes[at] as number] = { status: 'rejected', error: what };
+          mark(at + 1, { status: 'retry', error: `resent after invalid event ${at}` });
+        } else mark(0, { status: 'rejected', error: what });
+      } else if (code === 10 || code === 11) {
+        this.ctx.logger.error('splunk HEC refused the request channel', { sink: this.name, error: what });
+        mark(0, { status: 'retry', error: what });
+      } else if (status >= 400 && status < 500 && reply) {
+        mark(0, { status: 'rejected', error: what });
+      } else {
+        // 8, 9, HTTP 503 or any 5xx, or a reply we cannot read: transient.
+        mark(0, { status: 'retry', error: what });
+      }
+    }
+    await Promise.all(acked);
+    return { kind: 'each', outcomes };
+  }
+
+  async check(testEvent: AuditEvent): Promise<SinkCheckResult> {
+    const h = await this.health();
+    if (!h.ok) return h;
+    const r = await this.send(
+      [testEvent],
+      AbortSignal.timeout(this.options.request_timeout_ms + this.options.ack.timeout_ms),
+    );
+    const o = r.kind === 'each' ? r.outcomes[0] : r.outcome;
+    if (o?.status === 'sent')
+      return {
+        ok: true,
+        detail: `ok (${h.detail}; test event ${testEvent.id}${this.acks ? ', acknowledged' : ''})`,
+      };
+    return { ok: false, detail: o && 'error' in o ? (o.error ?? 'not sent') : 'not sent' };
+  }
+
+  async close(): Promise<void> {
+    this.acks?.close();
+    this.transport.close();
+  }
+}
+
+export const splunkHecSinkType: SinkType<SplunkHecOptions> = {
+  type: 'splunk_hec',
+  description:
+    'Splunk HTTP Event Collector (batched JSON envelopes, gzip, optional indexer acknowledgement).',
+  configSchema: splunkHecConfigSchema,
+  create: (options, ctx) => new SplunkHecSink(options, ctx),
+};

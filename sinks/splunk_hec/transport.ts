@@ -1,0 +1,112 @@
+/**
+ * HTTP(S) with keep-alive to one HEC endpoint: POST a body (gzip optional), GET health, and what
+ * a failed request means in one line (connection refused, TLS, timeout, ...).
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { gzipSync } from 'node:zlib';
+import type { ResolvedSplunkHecOptions } from './config.js';
+
+export interface HttpReply {
+  status: number;
+  body: string;
+}
+
+/** HEC's JSON reply: {"text":"Success","code":0[,"ackId":N][,"invalid-event-number":N]}. */
+export interface HecReply {
+  text?: string;
+  code?: number;
+  ackId?: number;
+  'invalid-event-number'?: number;
+  acks?: Record<string, boolean>;
+}
+
+export class HecTransport {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+  private readonly lib: typeof http | typeof https;
+
+  constructor(private readonly o: ResolvedSplunkHecOptions) {
+    this.base = new URL(o.endpoint);
+    const secure = this.base.protocol === 'https:';
+    this.lib = secure ? https : http;
+    this.agent = secure
+      ? new https.Agent({
+          keepAlive: true,
+          rejectUnauthorized: o.tls.verify,
+          ...(o.tls.ca_file ? { ca: readFileSync(o.tls.ca_file) } : {}),
+        })
+      : new http.Agent({ keepAlive: true });
+  }
+
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | null,
+    signal?: AbortSignal,
+    auth = true,
+  ): Promise<HttpReply> {
+    const headers: Record<string, string> = { 'X-Splunk-Request-Channel': this.o.channel };
+    if (auth) headers.Authorization = `Splunk ${this.o.token}`;
+    let payload: Buffer | null = null;
+    if (body !== null) {
+      payload = this.o.gzip ? gzipSync(body) : Buffer.from(body);
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+      if (this.o.gzip) headers['Content-Encoding'] = 'gzip';
+    }
+    const url = new URL(path, this.base);
+    return new Promise<HttpReply>((resolve, reject) => {
+      const req = this.lib.request(
+        url,
+        {
+          method,
+          headers,
+          agent: this.agent,
+          timeout: this.o.request_timeout_ms,
+          ...(signal ? { signal } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', reject);
+      req.end(payload ?? undefined);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function parseReply(body: string): HecReply | null {
+  try {
+    const v = JSON.parse(body) as unknown;
+    return v && typeof v === 'object' ? (v as HecReply) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One line for a failed request: connection refused, reset, TLS, timeout. */
+export function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  const code = e.code ?? '';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || /socket hang up/.test(e.message ?? '')) return 'connection reset';
+  if (code === 'ETIMEDOUT') return 'request timed out';
+  if (e.name === 'AbortError') return 'request aborted';
+  if (/CERT|SSL|TLS|EPROTO/i.test(code) || /certificate|ssl|tls/i.test(e.message ?? ''))
+    return `TLS: ${e.message ?? code}`;
+  return `connection error: ${e.message ?? String(err)}`;
+}
