@@ -1,0 +1,95 @@
+/**
+ * Event time and ids. Time is RFC 3339 UTC with nanoseconds: the wall clock read once at start-up,
+ * advanced by the monotonic high-resolution clock, so times never go backwards within a process
+ * and cost one hrtime read per event (the "YYYY-MM-DDTHH:MM:SS" part is cached per second).
+ * Ids are UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter that keeps ids
+ * generated within the same millisecond in order (method 1), then 62 random bits.
+ */
+import { randomFillSync } from 'node:crypto';
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export interface Stamp {
+  /** RFC 3339 UTC with nanoseconds. */
+  time: string;
+  /** UUIDv7. */
+  id: string;
+}
+
+export class EventClock {
+  private readonly anchorSec: number;
+  private readonly anchorNs: number;
+  private readonly anchorHr: bigint;
+  private lastSec = -1;
+  private secPrefix = '';
+  private lastMs = -1;
+  private msHex = '';
+  private counter = 0;
+  private readonly pool = Buffer.alloc(8 * 512);
+  private poolPos = this.pool.length;
+
+  constructor(nowMs: number = Date.now(), hr: bigint = process.hrtime.bigint()) {
+    this.anchorSec = Math.floor(nowMs / 1000);
+    this.anchorNs = (nowMs % 1000) * 1e6;
+    this.anchorHr = hr;
+  }
+
+  /** Nanoseconds since anchorSec (exact in a double for ~100 days of uptime). */
+  private offsetNs(): number {
+    return this.anchorNs + Number(process.hrtime.bigint() - this.anchorHr);
+  }
+
+  stamp(): Stamp {
+    const off = this.offsetNs();
+    const secOff = Math.floor(off / 1e9);
+    const frac = off - secOff * 1e9;
+    const sec = this.anchorSec + secOff;
+    if (sec !== this.lastSec) {
+      this.lastSec = sec;
+      this.secPrefix = new Date(sec * 1000).toISOString().slice(0, 19);
+    }
+    const time = `${this.secPrefix}.${String(1e9 + frac).slice(1)}Z`;
+    return { time, id: this.uuid(sec * 1000 + Math.floor(frac / 1e6)) };
+  }
+
+  /** Time only, for loss windows. */
+  now(): string {
+    return this.stamp().time;
+  }
+
+  private uuid(ms: number): string {
+    if (ms > this.lastMs) {
+      this.lastMs = ms;
+      this.msHex = ms.toString(16).padStart(12, '0');
+      // A random start in the lower half leaves at least 2048 ids per millisecond in order.
+      this.counter = this.randomByte() << 3;
+    } else if (++this.counter > 0xfff) {
+      // Counter exhausted within one millisecond: borrow the next millisecond (RFC 9562 6.2).
+      this.lastMs++;
+      this.msHex = this.lastMs.toString(16).padStart(12, '0');
+      this.counter = 0;
+    }
+    const p = this.take8();
+    const pool = this.pool;
+    const c = this.counter;
+    return (
+      `${this.msHex.slice(0, 8)}-${this.msHex.slice(8)}-7${HEX[c >> 8]!.charAt(1)}${HEX[c & 0xff]}-` +
+      `${HEX[(pool[p]! & 0x3f) | 0x80]}${HEX[pool[p + 1]!]}-` +
+      `${HEX[pool[p + 2]!]}${HEX[pool[p + 3]!]}${HEX[pool[p + 4]!]}${HEX[pool[p + 5]!]}${HEX[pool[p + 6]!]}${HEX[pool[p + 7]!]}`
+    );
+  }
+
+  private randomByte(): number {
+    return this.pool[this.take8()]! & 0xff;
+  }
+
+  private take8(): number {
+    if (this.poolPos + 8 > this.pool.length) {
+      randomFillSync(this.pool);
+      this.poolPos = 0;
+    }
+    const p = this.poolPos;
+    this.poolPos += 8;
+    return p;
+  }
+}

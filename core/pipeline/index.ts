@@ -1,0 +1,254 @@
+/**
+ * The event pipeline: stamp → validate → fan out to one bounded queue per sink. `emit` is
+ * synchronous and never waits; everything that cannot be delivered is counted by sink and reason
+ * and reported in-stream as audit.loss events (periodically and at shutdown).
+ */
+import { hostname as osHostname } from 'node:os';
+import { SshtrailError } from '../errors.js';
+import type { AuditEmitter, ConnectionContext, SessionContext } from '../events/emitter.js';
+import { type SchemaSet, shippedSchemas } from '../events/schemas.js';
+import type { Logger } from '../log.js';
+import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
+import type { AuditEvent, LossReason, SinkType } from '../sinks/sink.js';
+import { LossLedger } from './loss.js';
+import { type PipelineConfig, type PipelineSettings, resolveSettings } from './options.js';
+import { SinkRunner, type SinkStats } from './sink-runner.js';
+import { InvalidEvent, Stamper } from './stamper.js';
+
+export type { PipelineConfig } from './options.js';
+
+export interface PipelineStats {
+  emitted: Record<string, number>;
+  invalid: number;
+  sinks: SinkStats[];
+  /** Totals since start, by source and reason (sinks, the pipeline, and producers' own audit.loss reports). */
+  loss: { source: string; reason: LossReason; count: number }[];
+  sessions_active: number;
+  auth_failures: number;
+}
+
+export interface Pipeline extends AuditEmitter {
+  endSession(sessionId: string): void;
+  /** Sends what is queued within the deadline, then reports what could not be delivered. Runs once. */
+  close(deadlineMs?: number): Promise<void>;
+  stats(): PipelineStats;
+  /** Sends the drops counted since the last report as audit.loss events now (also runs on a timer). */
+  reportLoss(): void;
+  /** http://HOST:PORT/metrics when metrics are enabled. */
+  readonly metricsUrl?: string;
+}
+
+export interface StartPipelineOptions {
+  config: PipelineConfig;
+  sinkTypes: readonly SinkType[];
+  dataDir: string;
+  serverId?: string;
+  hostname?: string;
+  logger: Logger;
+  /** Schemas to stamp with (default: the ones shipped in schemas/). */
+  schemas?: SchemaSet;
+  /** Observes every loss as it is counted (tests, diagnostics). `events` is empty for invalid events. */
+  onLoss?: (source: string, events: readonly AuditEvent[], reason: LossReason) => void;
+}
+
+export async function startPipeline(opts: StartPipelineOptions): Promise<Pipeline> {
+  const settings = resolveSettings(opts.config, opts.sinkTypes, opts.dataDir);
+  const hostname = opts.hostname ?? osHostname();
+  const serverId = opts.serverId ?? hostname;
+  const runners: SinkRunner[] = [];
+  const impl = new PipelineImpl(settings, opts, serverId, hostname, runners);
+  try {
+    for (const s of settings.sinks) {
+      const logger = opts.logger.child({ sink: s.name });
+      let sink: Awaited<ReturnType<SinkType['create']>>;
+      try {
+        sink = await s.sinkType.create(s.options, {
+          name: s.name,
+          logger,
+          dataDir: opts.dataDir,
+          hostname,
+          serverId,
+        });
+      } catch (err) {
+        throw new SshtrailError(
+          'SSHTRAIL_E_SINK',
+          `sink '${s.name}' (${s.type}) could not be created: ${String(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      runners.push(new SinkRunner(s, sink, impl.onDrop, logger));
+      sink
+        .start?.()
+        .catch((err: unknown) => logger.warn('sink start-up failed; sending anyway', { error: String(err) }));
+    }
+    if (settings.metrics) await impl.startMetrics(settings.metrics);
+  } catch (err) {
+    await Promise.allSettled(runners.map((r) => r.sink.close()));
+    throw err;
+  }
+  impl.start();
+  return impl;
+}
+
+class PipelineImpl implements Pipeline {
+  private readonly stamper: Stamper;
+  private readonly ledger: LossLedger;
+  private readonly fanout = new Map<string, SinkRunner[]>();
+  private lossTimer: NodeJS.Timeout | undefined;
+  private metrics: MetricsServer | undefined;
+  private closing: Promise<void> | undefined;
+  private halted = false;
+  private invalid = 0;
+  private sessionsActive = 0;
+  private authFailures = 0;
+  metricsUrl?: string;
+
+  constructor(
+    private readonly settings: PipelineSettings,
+    private readonly opts: StartPipelineOptions,
+    serverId: string,
+    hostname: string,
+    private readonly runners: SinkRunner[],
+  ) {
+    this.stamper = new Stamper(opts.schemas ?? shippedSchemas(), serverId, hostname, settings.validation);
+    this.ledger = new LossLedger(() => this.stamper.clock.now());
+  }
+
+  readonly onDrop = (runner: SinkRunner, events: readonly AuditEvent[], reason: LossReason): void => {
+    this.ledger.record(runner.source, reason, events.length);
+    this.opts.onLoss?.(runner.source, events, reason);
+  };
+
+  start(): void {
+    for (const type of this.stamper.types.keys())
+      this.fanout.set(
+        type,
+        this.runners.filter((r) => r.accepts(type)),
+      );
+    this.lossTimer = setInterval(() => this.reportLoss(), this.settings.loss_report_interval_ms);
+    this.lossTimer.unref();
+  }
+
+  async startMetrics(listen: { host: string; port: number }): Promise<void> {
+    const { renderMetrics } = await import('../metrics/prometheus.js');
+    this.metrics = await startMetricsServer({
+      ...listen,
+      render: () => renderMetrics(this.stats()),
+      logger: this.opts.logger,
+    });
+    this.metricsUrl = this.metrics.url;
+  }
+
+  emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void {
+    this.publish(type, fields, context, false);
+  }
+
+  private publish(
+    type: string,
+    fields: Record<string, unknown>,
+    context: SessionContext | ConnectionContext | undefined,
+    internal: boolean,
+  ): void {
+    if (this.halted) {
+      this.ledger.record('pipeline', 'shutdown', 1);
+      this.opts.onLoss?.('pipeline', [], 'shutdown');
+      return;
+    }
+    const ev = this.stamper.stamp(type, fields, context);
+    if (ev instanceof InvalidEvent) {
+      this.rejectInvalid(ev.type, ev.invalid);
+      return;
+    }
+    const t = this.stamper.types.get(type)!;
+    t.emitted++;
+    if (type === 'session.start') this.sessionsActive++;
+    else if (type === 'session.end') this.sessionsActive = Math.max(0, this.sessionsActive - 1);
+    else if (type === 'auth.failure') this.authFailures++;
+    const isLoss = type === 'audit.loss';
+    // Producers' own loss reports (e.g. bpf:command ring_full) count in the totals, not in our windows.
+    if (isLoss && !internal)
+      this.ledger.recordTotalOnly(
+        fields.source as string,
+        fields.reason as LossReason,
+        fields.count as number,
+      );
+    const targets = this.fanout.get(type)!;
+    for (let i = 0; i < targets.length; i++) targets[i]!.enqueue(ev, isLoss);
+  }
+
+  private rejectInvalid(type: string, why: string): void {
+    this.invalid++;
+    const t = this.stamper.types.get(type);
+    const n = t ? ++t.invalid : this.invalid;
+    // An invalid event is a bug: say so loudly but do not flood the log.
+    if (n <= 10 || n % 1000 === 0) {
+      this.opts.logger.error('invalid event dropped (a bug in its producer)', { type, error: why, count: n });
+    }
+    this.ledger.record('pipeline', 'invalid', 1);
+    this.opts.onLoss?.('pipeline', [], 'invalid');
+  }
+
+  endSession(sessionId: string): void {
+    this.stamper.endSession(sessionId);
+  }
+
+  reportLoss(): void {
+    const { windows, window_end } = this.ledger.take();
+    for (const w of windows) {
+      this.opts.logger.warn('events lost', { source: w.source, reason: w.reason, count: w.count });
+      this.publish(
+        'audit.loss',
+        { source: w.source, reason: w.reason, count: w.count, window_start: w.window_start, window_end },
+        undefined,
+        true,
+      );
+    }
+  }
+
+  close(deadlineMs: number = this.settings.shutdown_deadline_ms): Promise<void> {
+    this.closing ??= this.shutdown(deadlineMs);
+    return this.closing;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    if (this.lossTimer) clearInterval(this.lossTimer);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    // Two rounds: losses counted while draining (rejections, say) get their own report if time allows.
+    for (let round = 0; round < 2; round++) {
+      this.reportLoss();
+      const r = await Promise.race([Promise.all(this.runners.map((s) => s.drain())), deadline]);
+      if (r === 'deadline' || this.ledger.pending() === 0) break;
+    }
+    clearTimeout(timer);
+    this.halted = true;
+    for (const r of this.runners) r.abandon();
+    const late = this.ledger.take().windows;
+    for (const w of late) {
+      this.opts.logger.warn('undelivered at shutdown (not reported in the event stream)', {
+        source: w.source,
+        reason: w.reason,
+        count: w.count,
+      });
+    }
+    await Promise.allSettled(this.runners.map((r) => r.sink.close()));
+    await this.metrics?.close();
+  }
+
+  stats(): PipelineStats {
+    const emitted: Record<string, number> = {};
+    for (const [type, t] of this.stamper.types) emitted[type] = t.emitted;
+    return {
+      emitted,
+      invalid: this.invalid,
+      sinks: this.runners.map((r) => r.stats()),
+      loss: this.ledger.allTotals(),
+      sessions_active: this.sessionsActive,
+      auth_failures: this.authFailures,
+    };
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Turns the `sinks`/`pipeline`/`metrics` config sections into resolved settings: defaults filled
+ * in, common keys checked against config-schema.ts, type-specific keys against the sink type's own
+ * schema. A bad value is a SshtrailError naming the key's path.
+ */
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { SshtrailError } from '../errors.js';
+import type { SinkType } from '../sinks/sink.js';
+import { pipelineConfigProperties, sinkCommonProperties } from './config-schema.js';
+
+export type WhenFull = 'drop_newest' | 'drop_oldest';
+
+export interface SinkSettings {
+  name: string;
+  type: string;
+  sinkType: SinkType;
+  /** The type-specific keys, validated against sinkType.configSchema. */
+  options: Record<string, unknown>;
+  buffer: { max_events: number; when_full: WhenFull };
+  batch: { max_events: number; max_bytes: number; timeout_ms: number };
+  retry: { initial_ms: number; max_ms: number; max_attempts: number };
+  request_timeout_ms: number;
+  /** undefined: every type. */
+  types?: ReadonlySet<string>;
+}
+
+export interface PipelineSettings {
+  sinks: SinkSettings[];
+  loss_report_interval_ms: number;
+  shutdown_deadline_ms: number;
+  validation: 'fast' | 'full';
+  metrics?: { host: string; port: number };
+}
+
+/** The config sections the pipeline reads (the rest of the config is ignored). */
+export interface PipelineConfig {
+  sinks?: Record<string, unknown>[];
+  pipeline?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+const commonKeys = new Set(Object.keys(sinkCommonProperties));
+
+function badConfig(
+  path: string,
+  errors: { instancePath: string; message?: string }[] | null | undefined,
+): never {
+  const e = errors?.[0];
+  const where = `${path}${e?.instancePath.replaceAll('/', '.') ?? ''}`;
+  throw new SshtrailError('SSHTRAIL_E_CONFIG', `config ${where}: ${e?.message ?? 'is invalid'}`);
+}
+
+export function resolveSettings(
+  config: PipelineConfig,
+  sinkTypes: readonly SinkType[],
+  dataDir: string,
+): PipelineSettings {
+  const ajv = new Ajv2020({ strict: false, useDefaults: true, allErrors: false });
+  const check = (path: string, schema: unknown, value: unknown) => {
+    const fn = ajv.compile(schema as object);
+    if (!fn(value)) badConfig(path, fn.errors);
+  };
+  const pipeline = { ...(config.pipeline ?? {}) };
+  check('pipeline', pipelineConfigProperties.pipeline, pipeline);
+  const metricsIn = { ...(config.metrics ?? {}) };
+  check('metrics', pipelineConfigProperties.metrics, metricsIn);
+
+  const entries = config.sinks ?? [{ type: 'file', path: join(dataDir, 'events', 'audit.ndjson') }];
+  const byType = new Map(sinkTypes.map((t) => [t.type, t]));
+  const names = new Set<string>();
+  const sinks = entries.map((raw, i): SinkSettings => {
+    const entry = structuredClone(raw) as Record<string, unknown>;
+    for (const k of ['buffer', 'batch', 'retry']) entry[k] ??= {};
+    check(`sinks[${i}]`, { type: 'object', required: ['type'], properties: sinkCommonProperties }, entry);
+    const type = entry.type as string;
+    const sinkType = byType.get(type);
+    if (!sinkType) {
+      throw new SshtrailError(
+        'SSHTRAIL_E_CONFIG',
+        `config sinks[${i}].type: unknown sink type '${type}' (known: ${[...byType.keys()].join(', ')})`,
+      );
+    }
+    const name = (entry.name as string | undefined) ?? type;
+    if (names.has(name)) {
+      throw new SshtrailError(
+        'SSHTRAIL_E_CONFIG',
+        `config sinks[${i}].name: '${name}' is used by another sink; give each a unique name`,
+      );
+    }
+    names.add(name);
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(entry)) if (!commonKeys.has(k)) options[k] = v;
+    check(`sinks[${i}]`, sinkType.configSchema, options);
+    const types = (entry.filter as { types?: string[] } | undefined)?.types;
+    return {
+      name,
+      type,
+      sinkType,
+      options,
+      buffer: entry.buffer as SinkSettings['buffer'],
+      batch: entry.batch as SinkSettings['batch'],
+      retry: entry.retry as SinkSettings['retry'],
+      request_timeout_ms: (entry.request_timeout_ms as number | undefined) ?? 10000,
+      ...(types ? { types: new Set(types) } : {}),
+    };
+  });
+
+  let metrics: PipelineSettings['metrics'];
+  if (typeof metricsIn.listen === 'string') {
+    const m = /^\[?(.*?)\]?:([0-9]+)$/.exec(metricsIn.listen);
+    const port = Number(m?.[2]);
+    if (!m || port > 65535)
+      throw new SshtrailError(
+        'SSHTRAIL_E_CONFIG',
+        `config metrics.listen: expected HOST:PORT, got '${metricsIn.listen}'`,
+      );
+    metrics = { host: m[1]!, port };
+  }
+  return {
+    sinks,
+    loss_report_interval_ms: pipeline.loss_report_interval_ms as number,
+    shutdown_deadline_ms: pipeline.shutdown_deadline_ms as number,
+    validation: pipeline.validation as 'fast' | 'full',
+    ...(metrics ? { metrics } : {}),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * An append-only file that rotates by size and age and syncs on a policy. Writes are one
+ * `write(2)` per batch on an O_APPEND descriptor opened 0600 in a 0700 directory.
+ */
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fdatasync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  write,
+} from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+
+export interface RotationPolicy {
+  maxBytes: number;
+  maxAgeMs: number;
+  keep: number;
+}
+
+export class RotatingFile {
+  private fd = -1;
+  private size = 0;
+  private openedAt = 0;
+  private dirty = false;
+  private readonly dir: string;
+  private readonly stem: string;
+  private readonly ext: string;
+
+  constructor(
+    readonly path: string,
+    private readonly policy: RotationPolicy,
+  ) {
+    this.dir = dirname(path);
+    this.ext = extname(path) || '.ndjson';
+    this.stem = basename(path, extname(path));
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.dir, 0o700);
+    this.open();
+  }
+
+  private open(): void {
+    this.fd = openSync(this.path, 'a', 0o600);
+    const st = fstatSync(this.fd);
+    // An existing file may have been created with another mode: the audit record is private.
+    if ((st.mode & 0o777) !== 0o600) chmodSync(this.path, 0o600);
+    this.size = st.size;
+    this.openedAt = st.size > 0 && st.birthtimeMs > 0 ? st.birthtimeMs : Date.now();
+  }
+
+  /** Appends data; rotates first when this write would pass max_bytes or the file is too old. */
+  async append(data: string): Promise<void> {
+    const bytes = Buffer.byteLength(data);
+    if (
+      this.size > 0 &&
+      (this.size + bytes > this.policy.maxBytes || Date.now() - this.openedAt >= this.policy.maxAgeMs)
+    ) {
+      this.rotate();
+    }
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) => {
+      write(fd, data, null, 'utf8', (err, written) => {
+        if (err) reject(err);
+        else if (written !== bytes) reject(new Error(`short write: ${written} of ${bytes} bytes`));
+        else resolve();
+      });
+    });
+    this.size += bytes;
+    this.dirty = true;
+  }
+
+  /** Forces written data to disk if anything was written since the last sync. */
+  async sync(): Promise<void> {
+    if (!this.dirty || this.fd < 0) return;
+    this.dirty = false;
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  rotate(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    const stamp = new Date().toISOString().replace(/[:]/g, '').replace('.', '_');
+    let target = join(this.dir, `${this.stem}-${stamp}${this.ext}`);
+    for (let i = 1; existsSync(target); i++) target = join(this.dir, `${this.stem}-${stamp}-${i}${this.ext}`);
+    renameSync(this.path, target);
+    this.open();
+    this.prune();
+  }
+
+  /** Rotated files, oldest first (their names sort by time). */
+  rotated(): string[] {
+    const prefix = `${this.stem}-`;
+    return readdirSync(this.dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith(this.ext))
+      .sort()
+      .map((f) => join(this.dir, f));
+  }
+
+  private prune(): void {
+    if (this.policy.keep <= 0) return;
+    const files = this.rotated();
+    for (const f of files.slice(0, Math.max(0, files.length - this.policy.keep))) unlinkSync(f);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
