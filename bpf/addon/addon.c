@@ -1,0 +1,414 @@
+/*
+ * sshtrail_bpf.node: the small N-API addon between libbpf and bpf/native.ts.
+ *
+ * It loads the enabled BPF skeletons (one shared monitored_cgroups map), attaches them, and
+ * watches each program's ring buffer through libbpf's epoll fd with a uv_poll on Node's own event
+ * loop: no threads, no polling loop. Records are copied out of the ring (libbpf maps its data
+ * pages read-only) into one Buffer per batch: [u32 size][record][pad to 8]... and handed to JS.
+ * A batch stops at a byte limit so that a flooded ring cannot starve the event loop; the rest is
+ * read on the next turn (the epoll fd stays readable) or by the JS drain timer.
+ */
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <node_api.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "events.h"
+#include "command.skel.h"
+#include "disk.skel.h"
+#include "network.skel.h"
+
+#define DEFAULT_BATCH_LIMIT (1u << 20)
+
+struct state;
+
+struct slot {
+  struct state *st;
+  void *skel;
+  void (*destroy)(void *skel);
+  struct bpf_map *lost;
+  struct ring_buffer *rb;
+  uv_poll_t poll;
+  int polling;
+};
+
+struct state {
+  napi_env env;
+  napi_ref callback;
+  napi_async_context async;
+  struct slot slots[PROG_COUNT];
+  int monitored_fd;
+  int open_polls; /* uv handles still closing; the state is freed when this reaches 0 */
+  int closed;
+  int finalized; /* the JS handle was garbage-collected: free once the uv handles are closed */
+  int consuming;
+  unsigned rotate;
+  char *batch;
+  size_t len, cap, limit;
+};
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+static char libbpf_msg[512];
+
+static int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char line[512];
+  vsnprintf(line, sizeof line, fmt, args);
+  size_t n = strlen(line);
+  while (n && line[n - 1] == '\n') line[--n] = '\0';
+  if (n) snprintf(libbpf_msg, sizeof libbpf_msg, "%s", line);
+  return 0;
+}
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s: %s%s%s", what, strerror(err < 0 ? -err : err),
+           libbpf_msg[0] ? " (libbpf: " : "", libbpf_msg[0] ? libbpf_msg : "");
+  if (libbpf_msg[0]) strcat(msg, ")");
+  napi_throw_error(env, "SSHTRAIL_E_ENHANCED_UNAVAILABLE", msg);
+  return NULL;
+}
+
+#define NAPI_OK(call)                                                                           \
+  do {                                                                                          \
+    if ((call) != napi_ok) {                                                                    \
+      napi_throw_error(env, NULL, "sshtrail_bpf: " #call " failed");                            \
+      return NULL;                                                                              \
+    }                                                                                           \
+  } while (0)
+
+/* ---- batches ----------------------------------------------------------------------------- */
+
+static int on_sample(void *ctx, void *data, size_t size) {
+  struct state *st = ctx;
+  size_t need = (4 + size + 7) & ~(size_t)7;
+  if (st->len + need > st->cap) {
+    size_t cap = st->cap ? st->cap : 65536;
+    while (cap < st->len + need) cap *= 2;
+    char *grown = realloc(st->batch, cap);
+    if (!grown) return -ENOMEM;
+    st->batch = grown;
+    st->cap = cap;
+  }
+  __u32 n = (__u32)size;
+  memcpy(st->batch + st->len, &n, 4);
+  memcpy(st->batch + st->len + 4, data, size);
+  memset(st->batch + st->len + 4 + size, 0, need - 4 - size);
+  st->len += need;
+  /* A negative return stops libbpf after this record (already consumed): yield to the loop. */
+  return st->len >= st->limit ? -E2BIG : 0;
+}
+
+/* Reads what the rings hold, up to `limit` bytes, each ring in turn so none starves. */
+static void consume_into_batch(struct state *st, size_t limit) {
+  st->len = 0;
+  st->limit = limit;
+  st->consuming = 1;
+  for (int i = 0; i < PROG_COUNT && st->len < limit; i++) {
+    struct slot *s = &st->slots[(st->rotate + i) % PROG_COUNT];
+    if (s->rb) ring_buffer__consume(s->rb);
+  }
+  st->rotate++;
+  st->consuming = 0;
+}
+
+static napi_value batch_buffer(napi_env env, struct state *st) {
+  napi_value out;
+  if (st->len == 0) {
+    NAPI_OK(napi_get_null(env, &out));
+    return out;
+  }
+  void *copy;
+  NAPI_OK(napi_create_buffer_copy(env, st->len, st->batch, &copy, &out));
+  return out;
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)status;
+  (void)events;
+  struct slot *slot = handle->data;
+  struct state *st = slot->st;
+  if (st->closed || st->consuming) return;
+  consume_into_batch(st, DEFAULT_BATCH_LIMIT);
+  if (st->len == 0) return;
+  napi_env env = st->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, buf, result;
+  if (napi_get_reference_value(env, st->callback, &cb) == napi_ok && cb &&
+      napi_get_undefined(env, &recv) == napi_ok && (buf = batch_buffer(env, st)) != NULL) {
+    if (napi_make_callback(env, st->async, recv, cb, 1, &buf, &result) != napi_ok) {
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* ---- open -------------------------------------------------------------------------------- */
+
+static void destroy_command(void *s) { command_bpf__destroy(s); }
+static void destroy_disk(void *s) { disk_bpf__destroy(s); }
+static void destroy_network(void *s) { network_bpf__destroy(s); }
+
+/* The three skeletons differ only in their type: one macro opens, sizes, shares, loads and
+ * attaches any of them. */
+#define LOAD_SKEL(NAME, PROG)                                                                   \
+  do {                                                                                          \
+    struct NAME##_bpf *sk = NAME##_bpf__open();                                                 \
+    if (!sk) return -errno;                                                                     \
+    st->slots[PROG].skel = sk;                                                                  \
+    st->slots[PROG].destroy = destroy_##NAME;                                                   \
+    sk->rodata->wakeup_bytes = wakeup;                                                          \
+    int e_ = bpf_map__set_max_entries(sk->maps.events, ring_bytes);                             \
+    if (!e_ && st->monitored_fd >= 0)                                                           \
+      e_ = bpf_map__reuse_fd(sk->maps.monitored_cgroups, st->monitored_fd);                     \
+    if (!e_) e_ = NAME##_bpf__load(sk);                                                         \
+    if (!e_) e_ = NAME##_bpf__attach(sk);                                                       \
+    if (e_) return e_ < 0 ? e_ : -e_;                                                           \
+    if (st->monitored_fd < 0) st->monitored_fd = bpf_map__fd(sk->maps.monitored_cgroups);       \
+    st->slots[PROG].lost = sk->maps.lost_events;                                                \
+    st->slots[PROG].rb = ring_buffer__new(bpf_map__fd(sk->maps.events), on_sample, st, NULL);   \
+    if (!st->slots[PROG].rb) return -errno;                                                     \
+  } while (0)
+
+static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned long long wakeup) {
+  if (mask & (1u << PROG_COMMAND)) LOAD_SKEL(command, PROG_COMMAND);
+  if (mask & (1u << PROG_DISK)) LOAD_SKEL(disk, PROG_DISK);
+  if (mask & (1u << PROG_NETWORK)) LOAD_SKEL(network, PROG_NETWORK);
+  return 0;
+}
+
+static void maybe_free(struct state *st) {
+  if (st->finalized && st->open_polls == 0) {
+    free(st->batch);
+    free(st);
+  }
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+  struct state *st = ((struct slot *)h->data)->st;
+  st->open_polls--;
+  maybe_free(st);
+}
+
+/* Detaches everything. The uv handles close asynchronously; the state goes with the last one. */
+static void teardown(struct state *st) {
+  for (int i = 0; i < PROG_COUNT; i++) {
+    struct slot *s = &st->slots[i];
+    if (s->polling) {
+      uv_poll_stop(&s->poll);
+      uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+      s->polling = 0;
+    }
+    if (s->rb) ring_buffer__free(s->rb);
+    if (s->skel) s->destroy(s->skel);
+    s->rb = NULL;
+    s->skel = NULL;
+  }
+  st->monitored_fd = -1;
+}
+
+static struct state *get_state(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  napi_value this_arg;
+  if (napi_get_cb_info(env, info, &argc, argv, &this_arg, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, NULL, "sshtrail_bpf: missing arguments");
+    return NULL;
+  }
+  struct state *st = NULL;
+  if (napi_get_value_external(env, argv[0], (void **)&st) != napi_ok || !st || st->closed) {
+    napi_throw_error(env, NULL, "sshtrail_bpf: closed or invalid handle");
+    return NULL;
+  }
+  return st;
+}
+
+static void close_state(napi_env env, struct state *st) {
+  st->closed = 1;
+  teardown(st);
+  napi_delete_reference(env, st->callback);
+  napi_async_destroy(env, st->async);
+}
+
+static void on_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  struct state *st = data;
+  if (!st->closed) close_state(env, st);
+  st->finalized = 1;
+  maybe_free(st);
+}
+
+/* open(programMask, ringBytes, wakeupBytes, onBatch) -> handle */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "open(programMask, ringBytes, wakeupBytes, onBatch)");
+    return NULL;
+  }
+  uint32_t mask, ring_bytes;
+  double wake;
+  NAPI_OK(napi_get_value_uint32(env, argv[0], &mask));
+  NAPI_OK(napi_get_value_uint32(env, argv[1], &ring_bytes));
+  NAPI_OK(napi_get_value_double(env, argv[2], &wake));
+
+  libbpf_set_print(on_libbpf_print);
+  libbpf_msg[0] = '\0';
+  struct state *st = calloc(1, sizeof *st);
+  if (!st) return throw_errno(env, "out of memory", ENOMEM);
+  st->env = env;
+  st->monitored_fd = -1;
+  int err = load_all(st, mask, ring_bytes, (unsigned long long)wake);
+  if (err) {
+    teardown(st);
+    free(st);
+    return throw_errno(env, "cannot load and attach the BPF programs", err);
+  }
+
+  uv_loop_t *loop;
+  napi_value name;
+  NAPI_OK(napi_get_uv_event_loop(env, &loop));
+  NAPI_OK(napi_create_reference(env, argv[3], 1, &st->callback));
+  NAPI_OK(napi_create_string_utf8(env, "sshtrail_bpf", NAPI_AUTO_LENGTH, &name));
+  NAPI_OK(napi_async_init(env, NULL, name, &st->async));
+  for (int i = 0; i < PROG_COUNT; i++) {
+    struct slot *s = &st->slots[i];
+    s->st = st;
+    if (!s->rb) continue;
+    s->poll.data = s;
+    if (uv_poll_init(loop, &s->poll, ring_buffer__epoll_fd(s->rb)) != 0) continue;
+    st->open_polls++;
+    s->polling = 1;
+    uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  }
+  napi_value handle;
+  NAPI_OK(napi_create_external(env, st, on_finalize, NULL, &handle));
+  return handle;
+}
+
+/* consume(handle[, limitBytes]) -> Buffer | null: synchronous drain (finish(), timer). */
+static napi_value js_consume(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct state *st = get_state(env, info, 1, argv);
+  if (!st) return NULL;
+  double limit = DEFAULT_BATCH_LIMIT;
+  if (argc > 1) napi_get_value_double(env, argv[1], &limit);
+  if (st->consuming) return batch_buffer(env, &(struct state){0});
+  consume_into_batch(st, limit > 0 ? (size_t)limit : DEFAULT_BATCH_LIMIT);
+  return batch_buffer(env, st);
+}
+
+static int cgroup_arg(napi_env env, napi_value v, __u64 *id) {
+  bool lossless;
+  uint64_t x;
+  if (napi_get_value_bigint_uint64(env, v, &x, &lossless) != napi_ok || !lossless) {
+    napi_throw_type_error(env, NULL, "cgroup id must be a bigint");
+    return -1;
+  }
+  *id = x;
+  return 0;
+}
+
+/* watch(handle, cgroupId: bigint): from now on, events of that cgroup are captured. */
+static napi_value js_watch(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct state *st = get_state(env, info, 2, argv);
+  __u64 id;
+  if (!st || cgroup_arg(env, argv[1], &id)) return NULL;
+  struct cgroup_info zero = {0};
+  if (bpf_map_update_elem(st->monitored_fd, &id, &zero, BPF_NOEXIST) != 0 && errno != EEXIST)
+    return throw_errno(env, "cannot register the session cgroup", errno);
+  return NULL;
+}
+
+/* unwatch(handle, cgroupId) */
+static napi_value js_unwatch(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct state *st = get_state(env, info, 2, argv);
+  __u64 id;
+  if (!st || cgroup_arg(env, argv[1], &id)) return NULL;
+  bpf_map_delete_elem(st->monitored_fd, &id);
+  return NULL;
+}
+
+static napi_value numbers(napi_env env, const __u64 *v, int n) {
+  napi_value arr, x;
+  NAPI_OK(napi_create_array_with_length(env, n, &arr));
+  for (int i = 0; i < n; i++) {
+    NAPI_OK(napi_create_double(env, (double)v[i], &x));
+    NAPI_OK(napi_set_element(env, arr, i, x));
+  }
+  return arr;
+}
+
+/* sessionLost(handle, cgroupId) -> [command, disk, network] records lost for that cgroup, or null */
+static napi_value js_session_lost(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct state *st = get_state(env, info, 2, argv);
+  __u64 id;
+  if (!st || cgroup_arg(env, argv[1], &id)) return NULL;
+  struct cgroup_info ci;
+  if (bpf_map_lookup_elem(st->monitored_fd, &id, &ci) != 0) {
+    napi_value nul;
+    NAPI_OK(napi_get_null(env, &nul));
+    return nul;
+  }
+  return numbers(env, ci.lost, PROG_COUNT);
+}
+
+/* lost(handle) -> [command, disk, network]: the per-CPU kernel counters, summed. */
+static napi_value js_lost(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  struct state *st = get_state(env, info, 1, argv);
+  if (!st) return NULL;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return throw_errno(env, "cannot count CPUs", -ncpu);
+  __u64 *per_cpu = calloc(ncpu, sizeof *per_cpu);
+  __u64 total[PROG_COUNT] = {0};
+  if (!per_cpu) return throw_errno(env, "out of memory", ENOMEM);
+  for (int p = 0; p < PROG_COUNT; p++) {
+    __u32 zero = 0;
+    if (!st->slots[p].lost) continue;
+    if (bpf_map_lookup_elem(bpf_map__fd(st->slots[p].lost), &zero, per_cpu) != 0) continue;
+    for (int c = 0; c < ncpu; c++) total[p] += per_cpu[c];
+  }
+  free(per_cpu);
+  return numbers(env, total, PROG_COUNT);
+}
+
+/* close(handle): detach and free; safe to call once. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  struct state *st = get_state(env, info, 1, argv);
+  if (!st) return NULL;
+  close_state(env, st);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"consume", NULL, js_consume, NULL, NULL, NULL, napi_default, NULL},
+      {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
+      {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionLost", NULL, js_session_lost, NULL, NULL, NULL, napi_default, NULL},
+      {"lost", NULL, js_lost, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
+    return NULL;
+  return exports;
+}

@@ -1,0 +1,115 @@
+/*
+ * command: every exec in a monitored cgroup. Success is seen in the new image
+ * (sched_process_exec), where argv is the contiguous block mm->arg_start..arg_end; a failed
+ * execve/execveat never reaches that point, so the raw sys_exit tracepoint reports it, with argv
+ * read pointer by pointer from the caller's memory.
+ */
+#include "common.bpf.h"
+
+/* Worst case the verifier must allow for: path area (masked to twice its cap) plus argv read at
+ * an offset it only knows to be below ARGV_CAP, with a size up to ARGV_CAP. */
+#define SCRATCH_BYTES (sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * ARGV_CAP)
+
+struct scratch_buf {
+  char bytes[SCRATCH_BYTES];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct scratch_buf);
+} scratch SEC(".maps");
+
+static __always_inline struct command_event *start_event(__u64 cgid) {
+  __u32 zero = 0;
+  struct command_event *e = bpf_map_lookup_elem(&scratch, &zero);
+  if (!e) return 0;
+  fill_hdr(&e->hdr, PROG_COMMAND, cgid);
+  __u64 ug = bpf_get_current_uid_gid();
+  e->uid = (__u32)ug;
+  e->gid = ug >> 32;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  e->args_truncated = 0;
+  e->path_truncated = 0;
+  e->_pad[0] = e->_pad[1] = 0;
+  return e;
+}
+
+/* Keeps the path's length as a value the verifier can bound when used as an offset. */
+static __always_inline __u64 path_area(struct command_event *e, long n) {
+  if (n < 0) n = 0;
+  if (n >= EXEC_PATH_CAP) e->path_truncated = 1;
+  e->path_len = n;
+  return (__u64)n & (2 * EXEC_PATH_CAP - 1);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(command_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) {
+  __u64 cgid;
+  struct cgroup_info *info = monitored(&cgid);
+  if (!info) return 0;
+  struct command_event *e = start_event(cgid);
+  if (!e) return 0;
+  e->ret = 0;
+  __u64 off = path_area(e, bpf_probe_read_kernel_str(e->data, EXEC_PATH_CAP, BPF_CORE_READ(bprm, filename)));
+
+  unsigned long start = BPF_CORE_READ(p, mm, arg_start);
+  unsigned long end = BPF_CORE_READ(p, mm, arg_end);
+  __u64 len = end > start ? end - start : 0;
+  if (len > ARGV_CAP) {
+    len = ARGV_CAP;
+    e->args_truncated = 1;
+  }
+  barrier_var(len);
+  if (len > ARGV_CAP) return 0;
+  if (bpf_probe_read_user(e->data + off, len, (void *)start) != 0) len = 0;
+  e->args_len = len;
+  emit(e, sizeof(*e) + off + len, info, PROG_COMMAND);
+  return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(command_exec_fail, struct pt_regs *regs, long ret) {
+  if (ret >= 0) return 0;
+  long nr = regs->orig_ax;
+  if (nr != NR_execve && nr != NR_execveat) return 0;
+  __u64 cgid;
+  struct cgroup_info *info = monitored(&cgid);
+  if (!info) return 0;
+  struct command_event *e = start_event(cgid);
+  if (!e) return 0;
+  e->ret = ret;
+  const char *file = (const char *)(nr == NR_execve ? regs->di : regs->si);
+  const char *const *argv = (const char *const *)(nr == NR_execve ? regs->si : regs->dx);
+  __u64 off = path_area(e, bpf_probe_read_user_str(e->data, EXEC_PATH_CAP, file));
+
+  __u64 used = 0;
+  int i;
+  for (i = 0; i < ARGV_FAIL_MAX; i++) {
+    const char *arg = 0;
+    if (bpf_probe_read_user(&arg, sizeof arg, &argv[i]) != 0 || !arg) break;
+    if (used >= ARGV_CAP) {
+      e->args_truncated = 1;
+      break;
+    }
+    __u64 room = ARGV_CAP - used;
+    barrier_var(room);
+    if (room > ARGV_CAP) break;
+    long n = bpf_probe_read_user_str(e->data + off + used, room, arg);
+    if (n <= 0) break;
+    if ((__u64)n >= room) e->args_truncated = 1;
+    used += n;
+    if (used > ARGV_CAP) used = ARGV_CAP;
+  }
+  if (i == ARGV_FAIL_MAX) {
+    const char *more = 0;
+    if (bpf_probe_read_user(&more, sizeof more, &argv[i]) == 0 && more) e->args_truncated = 1;
+  }
+  barrier_var(used);
+  if (used > ARGV_CAP) return 0;
+  e->args_len = used;
+  emit(e, sizeof(*e) + off + used, info, PROG_COMMAND);
+  return 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * What every sshtrail BPF program shares: the monitored_cgroups filter (one map, reused by fd
+ * across the three objects), the per-CPU loss counter, and the ring buffer wake-up policy.
+ */
+#ifndef SSHTRAIL_COMMON_BPF_H
+#define SSHTRAIL_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load (plain C types: the skeleton exposes them to user space). */
+const volatile unsigned long long wakeup_bytes = 262144;
+
+/* Session cgroup id -> per-session loss counters. Registered before the session's first process
+ * joins the cgroup; a miss means "not ours" and the program returns at once. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, __u64);
+  __type(value, struct cgroup_info);
+} monitored_cgroups SEC(".maps");
+
+/* Records this program could not put in its ring (ring full), per CPU: the kernel-side truth
+ * that user space turns into audit.loss (ring_full). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} lost_events SEC(".maps");
+
+/* Size set by the loader (ring_buffer_bytes). */
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+static __always_inline struct cgroup_info *monitored(__u64 *cgid) {
+  *cgid = bpf_get_current_cgroup_id();
+  return bpf_map_lookup_elem(&monitored_cgroups, cgid);
+}
+
+/* Waking the reader per record dominates a busy ring's cost: stay quiet while little is pending
+ * (user space also drains on a short timer) and wake it once a chunk has piled up. */
+static __always_inline __u64 wake_flags(void) {
+  return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+                                                                       : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void count_lost(struct cgroup_info *info, int prog) {
+  __u32 zero = 0;
+  __u64 *n = bpf_map_lookup_elem(&lost_events, &zero);
+  if (n) *n += 1;
+  if (info && prog >= 0 && prog < PROG_COUNT) __sync_fetch_and_add(&info->lost[prog], 1);
+}
+
+/* Copies a variable-length record built in per-CPU scratch into the ring, counting a full ring. */
+static __always_inline void emit(void *rec, __u64 size, struct cgroup_info *info, int prog) {
+  if (bpf_ringbuf_output(&events, rec, size, wake_flags()) != 0) count_lost(info, prog);
+}
+
+static __always_inline void fill_hdr(struct event_hdr *h, __u32 kind, __u64 cgid) {
+  __u64 id = bpf_get_current_pid_tgid();
+  h->kind = kind;
+  h->pid = id >> 32;
+  h->tid = (__u32)id;
+  h->_pad = 0;
+  h->cgroup_id = cgid;
+  bpf_get_current_comm(h->comm, sizeof h->comm);
+}
+
+/* x86-64 syscall numbers for the raw sys_exit tracepoint (regs->orig_ax). */
+#define NR_open 2
+#define NR_connect 42
+#define NR_execve 59
+#define NR_creat 85
+#define NR_openat 257
+#define NR_execveat 322
+#define NR_openat2 437
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * The records the BPF programs put in their ring buffers, shared by the programs (*.bpf.c, with
+ * vmlinux.h) and the N-API addon (with <linux/types.h>). bpf/records.ts decodes the same layout:
+ * change both together. Every record starts with struct event_hdr; variable-length strings follow
+ * the fixed part in `data`, NUL-terminated, and the record is only as long as what it carries.
+ */
+#ifndef SSHTRAIL_EVENTS_H
+#define SSHTRAIL_EVENTS_H
+
+#define TASK_COMM_LEN 16
+
+/* Capacities: the kernel cuts there and sets the *_truncated flags. */
+#define EXEC_PATH_CAP 1024  /* resolved executable path as exec saw it */
+#define ARGV_CAP 8192       /* all of argv, NUL-separated (the issue asks for >= 4 KiB) */
+#define ARGV_FAIL_MAX 32    /* args read one by one from a failed exec's argv[] */
+#define DISK_PATH_CAP 1024  /* open(2) path as given */
+
+enum program_id {
+  PROG_COMMAND = 0,
+  PROG_DISK = 1,
+  PROG_NETWORK = 2,
+  PROG_COUNT = 3,
+};
+
+/* The value of monitored_cgroups: per-session loss counters, bumped when the ring is full. */
+struct cgroup_info {
+  __u64 lost[PROG_COUNT];
+};
+
+struct event_hdr {
+  __u32 kind; /* enum program_id */
+  __u32 pid;  /* tgid */
+  __u32 tid;
+  __u32 _pad;
+  __u64 cgroup_id;
+  char comm[TASK_COMM_LEN];
+};
+
+struct command_event {
+  struct event_hdr hdr;
+  __u32 ppid;
+  __u32 uid;
+  __u32 gid;
+  __s32 ret;       /* 0, or the negative errno of a failed execve/execveat */
+  __u16 path_len;  /* bytes of data[] holding the path, NUL included */
+  __u16 args_len;  /* bytes of data[] after the path holding argv, NUL-separated */
+  __u8 args_truncated;
+  __u8 path_truncated;
+  __u8 _pad[2];
+  char data[];     /* path, then argv */
+};
+
+struct disk_event {
+  struct event_hdr hdr;
+  __s32 ret;       /* fd, or negative errno */
+  __s32 dfd;       /* directory fd a relative path is resolved against (AT_FDCWD = -100) */
+  __u32 flags;     /* open flags (for creat: O_CREAT|O_WRONLY|O_TRUNC) */
+  __u16 path_len;  /* NUL included */
+  __u8 path_truncated;
+  __u8 _pad;
+  char data[];     /* path as given */
+};
+
+struct network_event {
+  struct event_hdr hdr;
+  __s32 ret;       /* 0, or negative errno (e.g. -ECONNREFUSED, -EINPROGRESS never) */
+  __u16 family;    /* AF_INET or AF_INET6 */
+  __u16 sport;     /* host byte order */
+  __u16 dport;     /* host byte order */
+  __u16 _pad[3];
+  __u8 saddr[16];  /* IPv4 in the first 4 bytes */
+  __u8 daddr[16];
+};
+
+#endif

@@ -1,0 +1,273 @@
+/**
+ * Enhanced recording: each session in its own cgroup v2, the BPF programs reporting what runs in
+ * it. `startEnhancedRecording` checks what the host allows, loads the programs and returns the
+ * session hooks the server calls around every session's process:
+ *   prepare: create the cgroup, watch its id           -> {cgroupDir, cgroupId}
+ *   finish:  kill what is left, drain the rings, report losses, unwatch, remove the cgroup
+ * Ring data is read when the kernel wakes us (the rings' epoll fd on the event loop) and on a
+ * short timer while sessions exist, because the programs only wake user space once a chunk has
+ * piled up (waking per record dominates the cost of a busy ring).
+ */
+import { existsSync } from 'node:fs';
+import { CgroupManager, findCgroup2Mount } from '../core/cgroup/index.js';
+import {
+  type EnhancedConfig,
+  type EnhancedEventKind,
+  enhancedDefaults,
+} from '../core/enhanced/config-schema.js';
+import { SshtrailError } from '../core/errors.js';
+import type { AuditEmitter, SessionContext } from '../core/events/emitter.js';
+import type { Logger } from '../core/log.js';
+import { noSessionHooks, type SessionHooks, type SessionPlacement } from '../core/session/hooks.js';
+import { Decoder, type DecoderStats } from './decode.js';
+import { LossReporter } from './loss.js';
+import {
+  loadAddon,
+  type NativeAddon,
+  type NativeHandle,
+  type ProgramName,
+  programMask,
+  programs,
+} from './native.js';
+
+export interface EnhancedRecordingOptions {
+  /** The `enhanced_recording` config section (defaults applied here). */
+  config?: EnhancedConfig;
+  emitter: AuditEmitter;
+  logger: Logger;
+  dataDir: string;
+}
+
+export interface EnhancedStats extends DecoderStats {
+  /** Records the kernel could not put in a ring (ring full), per program. */
+  lost: Record<ProgramName, number>;
+  /** Of those, reported as audit.loss in a session's stream. */
+  lost_reported: Record<string, number>;
+  sessions: number;
+}
+
+export interface EnhancedRecording {
+  enabled: boolean;
+  /** Why it is off (enabled=false). */
+  reason?: string;
+  events: EnhancedEventKind[];
+  hooks: SessionHooks;
+  stats(): EnhancedStats | undefined;
+  close(): Promise<void>;
+}
+
+/** Timer drain while sessions exist: bounds how late a quiet session's events arrive. */
+const DRAIN_MS = 25;
+/** How often the per-session loss counters are turned into audit.loss events. */
+const LOSS_CHECK_MS = 1000;
+const BATCH_BYTES = 1 << 20;
+
+function off(reason: string, events: EnhancedEventKind[] = []): EnhancedRecording {
+  return {
+    enabled: false,
+    reason,
+    events,
+    hooks: noSessionHooks,
+    stats: () => undefined,
+    close: async () => {},
+  };
+}
+
+/** Why enhanced recording cannot run here, or undefined when the host looks able to. */
+function hostProblem(
+  config: Required<Omit<EnhancedConfig, 'cgroup_mount'>> & EnhancedConfig,
+): string | undefined {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return `it needs root (running as uid ${process.getuid()})`;
+  }
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'the kernel exposes no BTF (/sys/kernel/btf/vmlinux)';
+  if (!config.cgroup_mount && !findCgroup2Mount()) return 'no cgroup v2 hierarchy is mounted';
+  return undefined;
+}
+
+export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Promise<EnhancedRecording> {
+  const config = { ...enhancedDefaults, ...opts.config };
+  const events = [...new Set(config.events)];
+  if (config.enabled === false) return off('disabled in the configuration', events);
+  const unavailable = (reason: string, cause?: unknown): EnhancedRecording => {
+    if (config.enabled === true) {
+      throw new SshtrailError(
+        'SSHTRAIL_E_ENHANCED_UNAVAILABLE',
+        `enhanced recording is unavailable: ${reason}`,
+        {
+          cause,
+        },
+      );
+    }
+    return off(reason, events);
+  };
+  const problem = hostProblem(config);
+  if (problem) return unavailable(problem);
+  const addon = loadAddon();
+  if (typeof addon === 'string') return unavailable(addon);
+
+  let cgroups: CgroupManager;
+  try {
+    cgroups = await CgroupManager.open({
+      root: config.cgroup_root,
+      logger: opts.logger,
+      ...(config.cgroup_mount ? { mount: config.cgroup_mount } : {}),
+    });
+  } catch (err) {
+    return unavailable(`cannot set up the session cgroups: ${(err as Error).message}`, err);
+  }
+  const decoder = new Decoder(opts.emitter, config.disk_exclude_prefixes);
+  let handle: NativeHandle;
+  try {
+    const ring = config.ring_buffer_bytes;
+    const onBatch = (batch: Buffer) => decoder.handleBatch(batch);
+    handle = addon.open(programMask(events), ring, Math.min(ring / 4, 256 * 1024), onBatch);
+  } catch (err) {
+    await cgroups.removeRootIfEmpty();
+    return unavailable((err as Error).message, err);
+  }
+  const engine = new Engine(addon, handle, cgroups, decoder, opts.emitter, opts.logger);
+  opts.logger.info('enhanced recording on', { events: events.join(','), cgroup_root: cgroups.rootDir });
+  return {
+    enabled: true,
+    events,
+    hooks: { prepare: (s) => engine.prepare(s), finish: (s) => engine.finish(s) },
+    stats: () => engine.stats(),
+    close: () => engine.close(),
+  };
+}
+
+interface Placed {
+  dir: string;
+  id: bigint;
+  users: number;
+}
+
+class Engine {
+  private readonly placed = new Map<string, Placed>();
+  private readonly loss: LossReporter;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private lossTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly addon: NativeAddon,
+    private readonly handle: NativeHandle,
+    private readonly cgroups: CgroupManager,
+    private readonly decoder: Decoder,
+    emitter: AuditEmitter,
+    private readonly logger: Logger,
+  ) {
+    this.loss = new LossReporter(emitter, (id) => addon.sessionLost(handle, id));
+  }
+
+  async prepare(session: SessionContext): Promise<SessionPlacement> {
+    if (this.closed) throw new SshtrailError('SSHTRAIL_E_INTERNAL', 'enhanced recording is closed');
+    // Several channels of one session share its cgroup.
+    const existing = this.placed.get(session.session_id);
+    if (existing) {
+      existing.users++;
+      return { cgroupDir: existing.dir, cgroupId: existing.id.toString() };
+    }
+    const cg = await this.cgroups.create(session.session_id);
+    try {
+      // Watched before any process joins, so the session's first exec is already seen.
+      this.decoder.register(cg.id, session);
+      this.loss.track(cg.id, session);
+      this.addon.watch(this.handle, cg.id);
+    } catch (err) {
+      this.forget(cg.id);
+      await this.cgroups.destroy(cg.dir);
+      throw err;
+    }
+    this.placed.set(session.session_id, { dir: cg.dir, id: cg.id, users: 1 });
+    this.startTimers();
+    return { cgroupDir: cg.dir, cgroupId: cg.id.toString() };
+  }
+
+  async finish(session: SessionContext): Promise<void> {
+    const p = this.placed.get(session.session_id);
+    if (!p || --p.users > 0) return;
+    this.placed.delete(session.session_id);
+    try {
+      await this.cgroups.destroy(p.dir);
+    } catch (err) {
+      this.logger.error('cannot remove a session cgroup', {
+        session_id: session.session_id,
+        error: String(err),
+      });
+    } finally {
+      // Everything the session's processes did is in the rings by now: read it all before
+      // session.end, then report its losses and forget it.
+      this.drainAll();
+      this.loss.check(p.id);
+      this.forget(p.id);
+      if (this.placed.size === 0) this.stopTimers();
+    }
+  }
+
+  stats(): EnhancedStats {
+    const lost = this.closed ? [0, 0, 0] : this.addon.lost(this.handle);
+    return {
+      ...this.decoder.stats,
+      lost: Object.fromEntries(programs.map((p, i) => [p, lost[i] ?? 0])) as Record<ProgramName, number>,
+      lost_reported: { ...this.loss.reported },
+      sessions: this.placed.size,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const [sessionId, p] of [...this.placed]) {
+      p.users = 1;
+      const ctx = this.decoder.session(p.id);
+      if (ctx) await this.finish(ctx);
+      else this.placed.delete(sessionId);
+    }
+    this.stopTimers();
+    this.closed = true;
+    this.addon.close(this.handle);
+    await this.cgroups.removeRootIfEmpty();
+  }
+
+  private forget(id: bigint): void {
+    try {
+      this.addon.unwatch(this.handle, id);
+    } catch {
+      // closed
+    }
+    this.loss.untrack(id);
+    this.decoder.unregister(id);
+  }
+
+  /** Reads the rings until they are empty (bounded, in case a flood outpaces us). */
+  private drainAll(): void {
+    for (let i = 0; i < 64; i++) {
+      const batch = this.addon.consume(this.handle, BATCH_BYTES);
+      if (!batch) return;
+      this.decoder.handleBatch(batch);
+    }
+  }
+
+  private drainTick = (): void => {
+    if (this.closed) return;
+    const batch = this.addon.consume(this.handle, BATCH_BYTES);
+    if (!batch) return;
+    this.decoder.handleBatch(batch);
+    // A full batch means more is waiting: continue after other I/O had its turn.
+    if (batch.length >= BATCH_BYTES) setImmediate(this.drainTick);
+  };
+
+  private startTimers(): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setInterval(this.drainTick, DRAIN_MS).unref();
+    this.lossTimer = setInterval(() => this.loss.check(), LOSS_CHECK_MS).unref();
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.drainTimer);
+    clearInterval(this.lossTimer);
+    this.drainTimer = undefined;
+    this.lossTimer = undefined;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * One cgroup v2 directory per session: <mount>/<root>/<session id>. Every process a session
+ * starts inherits it, whatever it forks or daemonizes, so the cgroup's id (its directory inode,
+ * the value bpf_get_current_cgroup_id() returns) ties kernel events to the session, and killing
+ * the cgroup ends everything the session left behind. No controllers are enabled: the cgroup is
+ * used for membership only.
+ *
+ * One server per cgroup root: at start-up, whatever is under the root was left by a crashed
+ * server and is killed and removed.
+ */
+import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SshtrailError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { findCgroup2Mount } from './mount.js';
+
+export { findCgroup2Mount, parseCgroup2Mount } from './mount.js';
+
+export interface CgroupOptions {
+  /** Path under the cgroup v2 mount, e.g. "sshtrail" or "system.slice/sshtrail"; nested is fine. */
+  root: string;
+  /** The cgroup v2 mount point; detected from /proc/self/mountinfo when absent. */
+  mount?: string;
+  logger?: Logger;
+}
+
+export interface SessionCgroup {
+  dir: string;
+  /** The directory's inode number: the kernel's cgroup id. */
+  id: bigint;
+}
+
+/** How long kill/remove keep trying before giving up with an error (processes may be exiting). */
+const SETTLE_MS = 5000;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+export class CgroupManager {
+  private constructor(
+    readonly mount: string,
+    readonly rootDir: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** Finds the mount, creates the root (recursively) and cleans up what a crashed server left. */
+  static async open(opts: CgroupOptions): Promise<CgroupManager> {
+    const mount = opts.mount ?? findCgroup2Mount();
+    if (!mount)
+      throw new SshtrailError('SSHTRAIL_E_ENHANCED_UNAVAILABLE', 'no cgroup v2 hierarchy is mounted');
+    const parts = opts.root.split('/').filter((p) => p !== '');
+    if (parts.length === 0 || parts.some((p) => p === '..' || p === '.')) {
+      throw new SshtrailError('SSHTRAIL_E_CONFIG', `invalid cgroup root: ${JSON.stringify(opts.root)}`);
+    }
+    const mgr = new CgroupManager(mount, join(mount, ...parts), opts.logger);
+    await mkdir(mgr.rootDir, { recursive: true });
+    const left = await mgr.cleanupLeftovers();
+    if (left > 0) opts.logger?.warn('removed session cgroups left by a previous server', { count: left });
+    return mgr;
+  }
+
+  /** Creates the session's cgroup; fails if it already exists (a session id is never reused). */
+  async create(name: string): Promise<SessionCgroup> {
+    if (!NAME_RE.test(name)) throw new SshtrailError('SSHTRAIL_E_INTERNAL', `unsafe cgroup name: ${name}`);
+    const dir = join(this.rootDir, name);
+    await mkdir(dir);
+    const st = await stat(dir, { bigint: true });
+    return { dir, id: st.ino };
+  }
+
+  /** Kills every process in the cgroup (and its descendants) and removes it, children first. */
+  async destroy(dir: string): Promise<void> {
+    await killAll(dir);
+    await removeTree(dir);
+  }
+
+  /** Kills and removes every cgroup under the root; returns how many there were. */
+  async cleanupLeftovers(): Promise<number> {
+    const children = await subdirs(this.rootDir);
+    for (const child of children) {
+      try {
+        await this.destroy(join(this.rootDir, child));
+      } catch (err) {
+        this.logger?.error('cannot remove a leftover session cgroup', { dir: child, error: String(err) });
+      }
+    }
+    return children.length;
+  }
+
+  /** Removes the root itself if it is empty (tests and clean shutdowns of private roots). */
+  async removeRootIfEmpty(): Promise<void> {
+    try {
+      await rmdir(this.rootDir);
+    } catch {
+      // not empty or shared with another server: leave it
+    }
+  }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+async function populated(dir: string): Promise<boolean> {
+  try {
+    return /^populated 1$/m.test(await readFile(join(dir, 'cgroup.events'), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+async function pids(dir: string): Promise<number[]> {
+  const text = await readFile(join(dir, 'cgroup.procs'), 'utf8');
+  return text.split('\n').filter(Boolean).map(Number);
+}
+
+/**
+ * cgroup.kill (Linux 5.14+) kills the whole subtree atomically, forks in flight included. On
+ * older kernels, SIGKILL every member until none is left (a fork racing the loop is caught by the
+ * next round).
+ */
+export async function killAll(dir: string): Promise<void> {
+  const deadline = Date.now() + SETTLE_MS;
+  let hasKill = true;
+  try {
+    await writeFile(join(dir, 'cgroup.kill'), '1');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(dir))) return;
+    hasKill = false;
+  }
+  while (await populated(dir)) {
+    if (!hasKill) await signalTree(dir);
+    if (Date.now() > deadline) throw new Error(`processes in ${dir} survived SIGKILL`);
+    await sleep(5);
+  }
+}
+
+async function signalTree(dir: string): Promise<void> {
+  for (const pid of await pids(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const child of await subdirs(dir)) await signalTree(join(dir, child));
+}
+
+/** rmdir children first; EBUSY while the last processes are being reaped, so retry. */
+async function removeTree(dir: string): Promise<void> {
+  if (!(await exists(dir))) return;
+  for (const child of await subdirs(dir)) await removeTree(join(dir, child));
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) throw err;
+      await sleep(5);
+    }
+  }
+}
+
+async function exists(dir: string): Promise<boolean> {
+  try {
+    await stat(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
