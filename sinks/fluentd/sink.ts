@@ -1,0 +1,130 @@
+/**
+ * The `fluentd` sink: emits one batch (one PackedForward message per event type), awaits its
+ * acks, and maps each message's result onto its events. Not writable within connect_timeout_ms,
+ * an ack timeout, or a dropped message -> retry; an authentication failure -> rejected, logged,
+ * and a fresh client is made for the next batch (the old one is fatally closed).
+ */
+import type { FluentClient } from '@fluent-org/logger';
+import type {
+  AuditEvent,
+  EventOutcome,
+  SendResult,
+  Sink,
+  SinkCheckResult,
+  SinkContext,
+  SinkType,
+} from '../../core/sinks/sink.js';
+import {
+  type FluentdOptions,
+  fluentdConfigSchema,
+  type ResolvedFluentdOptions,
+  resolveOptions,
+} from './config.js';
+import { eventTime, label, record } from './encoder.js';
+import { createClient, describe, isAuthError, outcomeOfFailure, waitWritable } from './transport.js';
+
+const SENT: EventOutcome = { status: 'sent' };
+
+export class FluentdSink implements Sink {
+  readonly name: string;
+  readonly options: ResolvedFluentdOptions;
+  private client: FluentClient | null = null;
+  private lastError: Error | null = null;
+
+  constructor(
+    options: FluentdOptions,
+    private readonly ctx: SinkContext,
+  ) {
+    this.name = ctx.name;
+    this.options = resolveOptions(options);
+  }
+
+  private ensureClient(): FluentClient {
+    if (!this.client) {
+      this.lastError = null;
+      this.client = createClient(this.options, (err) => {
+        this.lastError = err;
+      });
+    }
+    return this.client;
+  }
+
+  async start(): Promise<void> {
+    this.ensureClient();
+  }
+
+  async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
+    const client = this.ensureClient();
+    if (!(await waitWritable(client, this.options.connect_timeout_ms, signal))) {
+      const detail = describe(this.lastError);
+      if (isAuthError(this.lastError)) {
+        this.ctx.logger.error('fluentd refused the handshake; events are being dropped', {
+          sink: this.name,
+          error: detail,
+        });
+        this.client = null;
+        void client.shutdown().catch(() => {});
+        return { kind: 'batch', outcome: { status: 'rejected', error: detail } };
+      }
+      return { kind: 'batch', outcome: { status: 'retry', error: detail } };
+    }
+    // Events of one type emitted in one tick share one message, so these are a few promises.
+    const promises: Promise<void>[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as AuditEvent;
+      promises[i] = client.emit(label(e), record(e), eventTime(e.time));
+    }
+    const unique = [...new Set(promises)];
+    const settled = new Map<Promise<void>, EventOutcome>();
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([
+      Promise.all(
+        unique.map((p) =>
+          p.then(
+            () => void settled.set(p, SENT),
+            (err: unknown) => void settled.set(p, outcomeOfFailure(err)),
+          ),
+        ),
+      ),
+      aborted,
+    ]);
+    signal.removeEventListener('abort', onAbort);
+    const pending: EventOutcome = { status: 'retry', error: 'aborted before the ack' };
+    if (unique.length === 1)
+      return { kind: 'batch', outcome: settled.get(unique[0] as Promise<void>) ?? pending };
+    return { kind: 'each', outcomes: promises.map((p) => settled.get(p) ?? pending) };
+  }
+
+  async check(testEvent: AuditEvent): Promise<SinkCheckResult> {
+    const r = await this.send(
+      [testEvent],
+      AbortSignal.timeout(this.options.connect_timeout_ms + this.options.ack.timeout_ms),
+    );
+    const o = r.kind === 'batch' ? r.outcome : r.outcomes[0];
+    if (o?.status === 'sent') {
+      return {
+        ok: true,
+        detail: `ok (forward ${this.options.tls.enabled ? 'TLS' : 'TCP'}${this.options.ack.enabled ? ', acked' : ''}; test event ${testEvent.id})`,
+      };
+    }
+    return { ok: false, detail: o && 'error' in o ? (o.error ?? 'not sent') : 'not sent' };
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    await c?.shutdown().catch(() => {});
+  }
+}
+
+export const fluentdSinkType: SinkType<FluentdOptions> = {
+  type: 'fluentd',
+  description:
+    'Fluentd / Fluent Bit forward input (Forward protocol v1, PackedForward, acks, TLS, shared key).',
+  configSchema: fluentdConfigSchema,
+  create: (options, ctx) => new FluentdSink(options, ctx),
+};
