@@ -1,11 +1,17 @@
 /** Every sink type sshtrail knows, by config `type`. One line per type. */
 import type { SinkType } from '../core/sinks/sink.js';
+import { elasticsearchSinkType } from './elasticsearch/sink.js';
 import { fileSinkType } from './file/index.js';
+import { fluentdSinkType } from './fluentd/sink.js';
 import { moduleSinkType } from './module/index.js';
+import { splunkHecSinkType } from './splunk_hec/sink.js';
 import { stdoutSinkType } from './stdout/index.js';
 
 export const sinkTypes: SinkType[] = [
   fileSinkType as unknown as SinkType,
   stdoutSinkType,
   moduleSinkType as unknown as SinkType,
+  elasticsearchSinkType as unknown as SinkType,
+  splunkHecSinkType as unknown as SinkType,
+  fluentdSinkType as unknown as SinkType,
 ];

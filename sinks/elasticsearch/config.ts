@@ -4,8 +4,6 @@
  * whether or not the validator fills them in.
  */
 export interface ElasticsearchOptions {
-  type?: 'elasticsearch';
-  name?: string;
   nodes: string[];
   api_key?: string;
   username?: string;
@@ -14,14 +12,12 @@ export interface ElasticsearchOptions {
   namespace?: string;
   manage_template?: boolean;
   compression?: boolean;
-  request_timeout_ms?: number;
 }
 
 export interface ResolvedElasticsearchOptions extends ElasticsearchOptions {
   namespace: string;
   manage_template: boolean;
   compression: boolean;
-  request_timeout_ms: number;
   tls: { ca_file?: string; verify: boolean };
 }
 
@@ -31,13 +27,8 @@ export const elasticsearchConfigSchema: Record<string, unknown> = {
   description:
     'Elasticsearch through the official client: ECS documents written with bulk `create` to the data streams `logs-sshtrail.<dataset>-<namespace>`, where <dataset> is the event type with "." replaced by "_" (session.command -> sshtrail.session_command).',
   additionalProperties: false,
-  required: ['type', 'nodes'],
+  required: ['nodes'],
   properties: {
-    type: { const: 'elasticsearch', description: 'Sink type.' },
-    name: {
-      type: 'string',
-      description: 'Unique sink name (used in metrics and audit.loss as `sink:<name>`).',
-    },
     nodes: {
       type: 'array',
       minItems: 1,
@@ -87,12 +78,6 @@ export const elasticsearchConfigSchema: Record<string, unknown> = {
         'On start, install (idempotently) the index template `logs-sshtrail` for logs-sshtrail.*-* (priority 200, above the built-in logs template), the component template `sshtrail@mappings` and the ingest pipeline `sshtrail-ecs` (sets event.ingested). Needs the manage_index_templates and manage_pipeline privileges.',
     },
     compression: { type: 'boolean', default: true, description: 'gzip request bodies.' },
-    request_timeout_ms: {
-      type: 'integer',
-      minimum: 100,
-      default: 30000,
-      description: 'Per-request timeout; a timed-out batch is retried by the pipeline.',
-    },
   },
   examples: [
     { type: 'elasticsearch', name: 'es', nodes: ['https://localhost:9200'], api_key: '<encoded key>' },
@@ -105,7 +90,6 @@ export function resolveOptions(o: ElasticsearchOptions): ResolvedElasticsearchOp
     namespace: o.namespace ?? 'default',
     manage_template: o.manage_template ?? true,
     compression: o.compression ?? true,
-    request_timeout_ms: o.request_timeout_ms ?? 30000,
     tls: { ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}), verify: o.tls?.verify ?? true },
   };
 }

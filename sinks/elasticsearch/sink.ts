@@ -30,6 +30,8 @@ interface BulkResponse {
   items?: Record<string, BulkItem>[];
 }
 
+/** How long `sinks test` waits for the test event. */
+const CHECK_TIMEOUT_MS = 10_000;
 const SENT_OUTCOME: EventOutcome = { status: 'sent' };
 
 /** Per-event outcomes from a `_bulk` response; null when the response does not fit the batch. */
@@ -111,7 +113,7 @@ export class ElasticsearchSink implements Sink {
     try {
       const info = (await this.client.info()) as { version?: { number?: string } };
       if (this.opts.manage_template) await installTemplates(this.client);
-      const result = await this.send([testEvent], AbortSignal.timeout(this.opts.request_timeout_ms));
+      const result = await this.send([testEvent], AbortSignal.timeout(CHECK_TIMEOUT_MS));
       const outcome = result.kind === 'batch' ? result.outcome : result.outcomes[0];
       if (outcome?.status !== 'sent')
         return {

@@ -29,7 +29,8 @@ export function createClient(o: ResolvedElasticsearchOptions): Client {
       rejectUnauthorized: o.tls.verify,
     },
     compression: o.compression,
-    requestTimeout: o.request_timeout_ms,
+    // The pipeline aborts a send after its request_timeout_ms (AbortSignal); this is only a backstop.
+    requestTimeout: 120_000,
     maxRetries: 0,
     sniffOnStart: false,
   });

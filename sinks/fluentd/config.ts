@@ -5,8 +5,6 @@
 import { hostname } from 'node:os';
 
 export interface FluentdOptions {
-  type?: 'fluentd';
-  name?: string;
   host: string;
   port?: number;
   tag_prefix?: string;
@@ -38,13 +36,8 @@ export const fluentdConfigSchema: Record<string, unknown> = {
   description:
     'Fluentd / Fluent Bit `forward` input (Forward protocol v1): one PackedForward message per event type per batch, tag `<tag_prefix>.<event type>`, EventTime with nanoseconds, chunk acks.',
   additionalProperties: false,
-  required: ['type', 'host'],
+  required: ['host'],
   properties: {
-    type: { const: 'fluentd', description: 'Sink type.' },
-    name: {
-      type: 'string',
-      description: 'Unique sink name (used in metrics and audit.loss as `sink:<name>`).',
-    },
     host: { type: 'string', description: 'Forward input host.', examples: ['fluentd.example.com'] },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: 24224, description: 'Forward input port.' },
     tag_prefix: {

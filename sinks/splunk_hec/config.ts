@@ -5,8 +5,6 @@
 import { randomUUID } from 'node:crypto';
 
 export interface SplunkHecOptions {
-  type?: 'splunk_hec';
-  name?: string;
   endpoint: string;
   token: string;
   index?: string;
@@ -15,7 +13,6 @@ export interface SplunkHecOptions {
   host?: string;
   gzip?: boolean;
   max_request_bytes?: number;
-  request_timeout_ms?: number;
   channel?: string;
   tls?: { ca_file?: string; verify?: boolean };
   ack?: { enabled?: boolean; poll_ms?: number; timeout_ms?: number };
@@ -26,7 +23,6 @@ export interface ResolvedSplunkHecOptions extends SplunkHecOptions {
   sourcetype: string;
   gzip: boolean;
   max_request_bytes: number;
-  request_timeout_ms: number;
   channel: string;
   tls: { ca_file?: string; verify: boolean };
   ack: { enabled: boolean; poll_ms: number; timeout_ms: number };
@@ -38,13 +34,8 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
   description:
     'Splunk HTTP Event Collector: batched JSON envelopes to /services/collector/event, the canonical event as `event`, session_id/login/type as indexed fields.',
   additionalProperties: false,
-  required: ['type', 'endpoint', 'token'],
+  required: ['endpoint', 'token'],
   properties: {
-    type: { const: 'splunk_hec', description: 'Sink type.' },
-    name: {
-      type: 'string',
-      description: 'Unique sink name (used in metrics and audit.loss as `sink:<name>`).',
-    },
     endpoint: {
       type: 'string',
       pattern: '^https?://',
@@ -76,12 +67,6 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
       default: 1048576,
       description:
         'Largest uncompressed request body; a batch is split into requests under it. A single event larger than this is rejected and counted.',
-    },
-    request_timeout_ms: {
-      type: 'integer',
-      minimum: 100,
-      default: 30000,
-      description: 'Per-request timeout; a timed-out request is retried.',
     },
     channel: {
       type: 'string',
@@ -145,7 +130,6 @@ export function resolveOptions(o: SplunkHecOptions): ResolvedSplunkHecOptions {
     sourcetype: o.sourcetype ?? 'sshtrail:audit',
     gzip: o.gzip ?? true,
     max_request_bytes: o.max_request_bytes ?? 1048576,
-    request_timeout_ms: o.request_timeout_ms ?? 30000,
     channel: o.channel ?? randomUUID(),
     tls: { ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}), verify: o.tls?.verify ?? true },
     ack: {

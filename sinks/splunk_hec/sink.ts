@@ -28,6 +28,8 @@ import { chunk, Encoder } from './encoder.js';
 import { describeNetworkError, HecTransport, parseReply } from './transport.js';
 
 const SENT: EventOutcome = { status: 'sent' };
+/** How long health checks and `sinks test` wait. */
+const CHECK_TIMEOUT_MS = 10_000;
 const DATA_CODES = new Set([5, 6, 7, 12, 13, 14, 15, 16]);
 const TOKEN_CODES = new Set([1, 2, 3, 4]);
 
@@ -63,7 +65,7 @@ export class SplunkHecSink implements Sink {
         'GET',
         '/services/collector/health',
         null,
-        AbortSignal.timeout(this.options.request_timeout_ms),
+        AbortSignal.timeout(CHECK_TIMEOUT_MS),
         false,
       );
       const reply = parseReply(r.body);
@@ -162,7 +164,7 @@ export class SplunkHecSink implements Sink {
     if (!h.ok) return h;
     const r = await this.send(
       [testEvent],
-      AbortSignal.timeout(this.options.request_timeout_ms + this.options.ack.timeout_ms),
+      AbortSignal.timeout(CHECK_TIMEOUT_MS + this.options.ack.timeout_ms),
     );
     const o = r.kind === 'each' ? r.outcomes[0] : r.outcome;
     if (o?.status === 'sent')

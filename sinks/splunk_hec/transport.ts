@@ -64,7 +64,7 @@ export class HecTransport {
           method,
           headers,
           agent: this.agent,
-          timeout: this.o.request_timeout_ms,
+          timeout: 120_000, // idle-socket backstop; the pipeline aborts slow sends through the signal
           ...(signal ? { signal } : {}),
         },
         (res) => {

@@ -24,7 +24,7 @@ async function makeSink(
   logger = captureLogger(),
 ): Promise<Sink> {
   return elasticsearchSinkType.create(
-    { type: 'elasticsearch', nodes: [url], api_key: API_KEY, request_timeout_ms: 2000, ...extra } as never,
+    { type: 'elasticsearch', nodes: [url], api_key: API_KEY, ...extra } as never,
     sinkContext('es', logger),
   );
 }
@@ -158,12 +158,12 @@ describe('elasticsearch sink', () => {
     assert.equal(r[0]?.status, 'retry');
   });
 
-  test('a slow server past the request timeout is a retry', async () => {
-    es.faults.delayMs = 4000;
-    const r = outcomes(await sink.send(commandEvents(2), signal()), 2);
+  test("a slow server past the pipeline's request timeout (abort) is a retry", async () => {
+    es.faults.delayMs = 3000;
+    const r = outcomes(await sink.send(commandEvents(2), AbortSignal.timeout(500)), 2);
     es.faults.delayMs = 0;
     assert.equal(r[0]?.status, 'retry');
-    assert.match((r[0] as { error: string }).error, /timed out/);
+    assert.match((r[0] as { error: string }).error, /aborted/);
   });
 
   test('a server without the x-elastic-product header is refused with a clear error', async () => {
