@@ -6,6 +6,7 @@ import { fluentdSinkType } from './fluentd/sink.js';
 import { moduleSinkType } from './module/index.js';
 import { splunkHecSinkType } from './splunk_hec/sink.js';
 import { stdoutSinkType } from './stdout/index.js';
+import { syslogSinkType } from './syslog/sink.js';
 
 export const sinkTypes: SinkType[] = [
   fileSinkType as unknown as SinkType,
@@ -14,4 +15,5 @@ export const sinkTypes: SinkType[] = [
   elasticsearchSinkType as unknown as SinkType,
   splunkHecSinkType as unknown as SinkType,
   fluentdSinkType as unknown as SinkType,
+  syslogSinkType as unknown as SinkType,
 ];
