@@ -1,11 +1,108 @@
+/**
+ * `sshtrail sinks test [--config FILE]`: loads the config as `serve` would (core/config, then the
+ * pipeline's sink settings, each checked against its type's schema), sends one marked test event
+ * through each configured sink and prints, per sink, `ok` or the precise reason. Exit 0 only if
+ * every sink is ok. Like serve.ts, this command is a composition root, so it may import sinks/.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
+import { sinkTypes } from '../../../sinks/registry.js';
+import { loadConfig } from '../../config/load.js';
+import { SshtrailError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { type PipelineConfig, resolveSettings } from '../../pipeline/options.js';
+import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
 import type { Command } from '../main.js';
 
-// Placeholder until the command is built; replaced by its owner.
+const usage = `Usage: sshtrail sinks test [--config FILE]
+
+Sends one marked test event (type audit.test, test: true) through every sink in the config and
+prints "<name> (<type>): ok ..." or "<name> (<type>): FAIL <reason>" per sink. Exit status 0 only
+when every sink is ok.`;
+
+/** The marked test event: a normal envelope, `test: true`, nothing a SIEM would mistake for activity. */
+export function testEvent(serverId: string, hostname: string): AuditEvent {
+  const now = new Date();
+  return Object.freeze({
+    type: 'audit.test',
+    schema: 'https://sshtrail.dev/schemas/audit.test/1.0.json',
+    id: randomUUID(),
+    time: `${now.toISOString().slice(0, 23)}000000Z`,
+    seq: 0,
+    server_id: serverId,
+    hostname,
+    test: true,
+    message: 'sshtrail sinks test: connectivity check, not an audit record',
+  });
+}
+
+async function checkOne(sink: Sink, event: AuditEvent): Promise<SinkCheckResult> {
+  try {
+    await sink.start?.();
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+  if (sink.check) return sink.check(event);
+  const r = await sink.send([event], AbortSignal.timeout(15_000));
+  const o = r.kind === 'batch' ? r.outcome : r.outcomes[0];
+  if (o?.status === 'sent') return { ok: true, detail: 'ok' };
+  return { ok: false, detail: o && 'error' in o ? (o.error ?? o.status) : 'no outcome' };
+}
+
+export async function runSinksTest(
+  configFile: string | undefined,
+  out: (line: string) => void,
+): Promise<number> {
+  const config = loadConfig(configFile);
+  const settings = resolveSettings(config as unknown as PipelineConfig, sinkTypes, config.data_dir);
+  const hostname = osHostname();
+  const event = testEvent(hostname, hostname);
+  const logger = createLogger({ level: 'warn' });
+  let failed = 0;
+  for (const s of settings.sinks) {
+    let result: SinkCheckResult;
+    let sink: Sink | undefined;
+    try {
+      sink = await s.sinkType.create(s.options, {
+        name: s.name,
+        logger: logger.child({ sink: s.name }),
+        dataDir: config.data_dir,
+        hostname,
+        serverId: hostname,
+      });
+      result = await checkOne(sink, event);
+    } catch (err) {
+      result = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      await sink?.close().catch(() => {});
+    }
+    if (!result.ok) failed++;
+    out(`${s.name} (${s.type}): ${result.ok ? result.detail : `FAIL ${result.detail}`}`);
+  }
+  out(
+    failed === 0
+      ? `all ${settings.sinks.length} sink(s) ok`
+      : `${failed} of ${settings.sinks.length} sink(s) failed`,
+  );
+  return failed === 0 ? 0 : 1;
+}
+
 export const command: Command = {
-  summary: '(not yet available)',
-  usage: 'sshtrail sinks',
-  run: async () => {
-    process.stderr.write('sshtrail sinks: not yet available\n');
-    return 1;
+  summary: 'Check each configured sink with one marked test event',
+  usage,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub !== 'test')
+      throw new SshtrailError('SSHTRAIL_E_USAGE', `expected 'sinks test', got 'sinks ${sub ?? ''}'`);
+    let config: string | undefined;
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i];
+      if (a === '--config' || a === '-c') config = rest[++i];
+      else if (a?.startsWith('--config=')) config = a.slice('--config='.length);
+      else throw new SshtrailError('SSHTRAIL_E_USAGE', `unknown option '${a}'\n${usage}`);
+    }
+    if (rest.includes('--config') && config === undefined)
+      throw new SshtrailError('SSHTRAIL_E_USAGE', '--config needs a FILE');
+    return runSinksTest(config, (line) => process.stdout.write(`${line}\n`));
   },
 };
