@@ -60,6 +60,8 @@ export class ElasticsearchSink implements Sink {
   private readonly client: Client;
   private readonly opts;
   private readonly starts = new SessionStarts();
+  private templatesReady = false;
+  private nextTemplateTry = 0;
 
   constructor(
     options: ElasticsearchOptions,
@@ -74,13 +76,32 @@ export class ElasticsearchSink implements Sink {
     if (!this.opts.manage_template) return;
     try {
       await installTemplates(this.client);
+      this.templatesReady = true;
       this.ctx.logger.info('elasticsearch: templates installed', { sink: this.name });
     } catch (err) {
       throw new Error(`elasticsearch templates not installed: ${classify(err).detail}`, { cause: err });
     }
   }
 
+  /**
+   * When start() could not install the templates (cluster down at start), try again before a
+   * batch, at most every 30 s, so the first documents do not land under the built-in mappings.
+   */
+  private async ensureTemplates(): Promise<void> {
+    if (this.templatesReady || !this.opts.manage_template || Date.now() < this.nextTemplateTry) return;
+    this.nextTemplateTry = Date.now() + 30_000;
+    try {
+      await this.start();
+    } catch (err) {
+      this.ctx.logger.warn('elasticsearch: templates still not installed', {
+        sink: this.name,
+        error: String(err),
+      });
+    }
+  }
+
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
+    await this.ensureTemplates();
     const body = encodeBulk(batch, this.opts.namespace, this.starts);
     let res: unknown;
     try {
