@@ -96,3 +96,14 @@ export function shippedSchemas(): SchemaSet {
   cached ??= loadSchemas();
   return cached;
 }
+
+/** Resolves an absolute `$ref` (schema $id + JSON pointer fragment) within the set. */
+export function resolveRef(set: SchemaSet, ref: string): JsonSchema | undefined {
+  const [base, pointer = ''] = ref.split('#');
+  let node: unknown = set.byId.get(base ?? '')?.schema;
+  for (const part of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return node as JsonSchema | undefined;
+}

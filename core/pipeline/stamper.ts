@@ -8,7 +8,8 @@
 import { EventClock } from '../events/clock.js';
 import type { ConnectionContext, SessionContext } from '../events/emitter.js';
 import { kJson } from '../events/json.js';
-import { currentEntry, type SchemaSet } from '../events/schemas.js';
+import { currentEntry, resolveRef, type SchemaSet } from '../events/schemas.js';
+import { compileFieldsSerializer } from '../events/serialize.js';
 import {
   contextSchema,
   createAjv,
@@ -28,6 +29,8 @@ export interface TypeInfo {
   requiredContext: string[];
   /** `{"type":"…","schema":"…","id":"` */
   prefix: string;
+  /** The fields as JSON members (`,"a":1…`), compiled from the schema. */
+  serialize: (fields: Record<string, unknown>) => string;
   emitted: number;
   invalid: number;
 }
@@ -77,10 +80,12 @@ export class Stamper {
     this.validateContext = ajv.compile(contextSchema(set));
     for (const [type] of set.types) {
       const entry = currentEntry(set, type)!;
+      const fschema = fieldsSchema(set, entry);
       this.types.set(type, {
         type,
         schema: entry.id,
-        validateFields: ajv.compile(fieldsSchema(set, entry)),
+        validateFields: ajv.compile(fschema),
+        serialize: compileFieldsSerializer(fschema.properties ?? {}, (ref) => resolveRef(set, ref)),
         ...(full ? { validateFull: full.get(entry.id) } : {}),
         requiredContext: requiredContextKeys(set, entry),
         prefix: `{"type":${JSON.stringify(type)},"schema":${JSON.stringify(entry.id)},"id":"`,
@@ -151,10 +156,7 @@ export class Stamper {
       );
     }
     const { time, id } = this.clock.stamp();
-    const fj = JSON.stringify(fields);
-    const json = `${t.prefix}${id}","time":"${time}","seq":${seq}${this.serverJson}${ctx ? ctx.json : ''}${
-      fj.length > 2 ? `,${fj.slice(1)}` : '}'
-    }`;
+    const json = `${t.prefix}${id}","time":"${time}","seq":${seq}${this.serverJson}${ctx ? ctx.json : ''}${t.serialize(fields)}}`;
     const event = {
       type,
       schema: t.schema,

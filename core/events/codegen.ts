@@ -1,0 +1,226 @@
+/**
+ * Everything generated from schemas/: TypeScript types (core/events/types.generated.ts), field
+ * docs (docs/events.md) and the lock of published versions (schemas/lock.json). Tests compare the
+ * committed files with a fresh generation, so a stale file fails the suite.
+ *   node dist/core/events/codegen.js           rewrite types and docs (and record new/compatible schemas in the lock)
+ *   node dist/core/events/codegen.js --check   exit 1 if any generated file is stale
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { packageRoot } from '../paths.js';
+import { type Lock, updatedLock } from './compat.js';
+import { deref, flatten } from './schema-tools.js';
+import { type JsonSchema, loadSchemas, type SchemaEntry, type SchemaSet } from './schemas.js';
+
+export const generatedPaths = {
+  types: 'core/events/types.generated.ts',
+  docs: 'docs/events.md',
+  lock: 'schemas/lock.json',
+};
+
+export function readLock(set: SchemaSet): Lock {
+  try {
+    return JSON.parse(readFileSync(join(set.dir, 'lock.json'), 'utf8')) as Lock;
+  } catch {
+    return {};
+  }
+}
+
+const pascal = (type: string) =>
+  type
+    .split(/[._-]/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+
+function stripForTypes(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(stripForTypes);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    if (k === 'examples' || k === '$id' || k === '$schema' || k === '$defs' || k === 'title') continue;
+    out[k] = stripForTypes(v);
+  }
+  return out;
+}
+
+/** TypeScript types: per type, `<Name>Fields` (what a producer passes) and `<Name>Event` (what a sink sees). */
+export async function generateTypes(set: SchemaSet): Promise<string> {
+  const { compile } = await import('json-schema-to-typescript');
+  const opts = { bannerComment: '', additionalProperties: false, format: true, strictIndexSignatures: true };
+  const parts: string[] = [
+    '/* Generated from schemas/ by core/events/codegen.ts; do not edit. Run: node dist/core/events/codegen.js */',
+    '',
+  ];
+  const fieldMap: string[] = [];
+  const eventUnion: string[] = [];
+  for (const [type, entries] of set.types) {
+    const entry = entries[entries.length - 1] as SchemaEntry;
+    const flat = flatten(set, entry);
+    const name = pascal(type);
+    const own: Record<string, JsonSchema> = {};
+    for (const [k, v] of Object.entries(flat.properties)) if (!flat.envelopeKeys.has(k)) own[k] = v;
+    const fieldsSchema = {
+      title: `${name}Fields`,
+      description: `The fields a producer passes to emit('${type}', ...).`,
+      type: 'object',
+      properties: stripForTypes(own),
+      required: flat.required.filter((k) => !flat.envelopeKeys.has(k)),
+      additionalProperties: false,
+    };
+    const eventSchema = {
+      title: `${name}Event`,
+      description: `${entry.schema.description ?? type} (${entry.id})`,
+      type: 'object',
+      properties: stripForTypes(flat.properties),
+      required: flat.required,
+      additionalProperties: false,
+    };
+    parts.push(await compile(fieldsSchema as never, `${name}Fields`, opts));
+    parts.push(await compile(eventSchema as never, `${name}Event`, opts));
+    fieldMap.push(`  '${type}': ${name}Fields;`);
+    eventUnion.push(`${name}Event`);
+  }
+  parts.push(
+    `/** Fields by event type. */\nexport interface EventFieldsByType {\n${fieldMap.join('\n')}\n}\n`,
+  );
+  parts.push(
+    `/** Any event sshtrail emits today. */\nexport type SshtrailEvent =\n  | ${eventUnion.join('\n  | ')};\n`,
+  );
+  return parts.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function typeLabel(s: JsonSchema): string {
+  if ('const' in s) return `\`${JSON.stringify(s.const)}\``;
+  if (Array.isArray(s.enum)) return `one of ${s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`;
+  if (Array.isArray(s.anyOf)) {
+    const fmts = (s.anyOf as JsonSchema[]).map((a) => a.format).filter(Boolean);
+    if (fmts.length) return `${s.type} (${fmts.join(' or ')})`;
+  }
+  let t = String(s.type ?? 'any');
+  if (t === 'array') t = `${typeLabel((s.items ?? {}) as JsonSchema)}[]`;
+  const extra: string[] = [];
+  if (typeof s.format === 'string') extra.push(s.format);
+  if (typeof s.minimum === 'number') extra.push(`≥ ${s.minimum}`);
+  if (typeof s.maximum === 'number') extra.push(`≤ ${s.maximum}`);
+  if (typeof s.pattern === 'string') extra.push(`pattern \`${s.pattern}\``);
+  return extra.length ? `${t} (${extra.join(', ')})` : t;
+}
+
+function fieldTable(props: Record<string, JsonSchema>, required: string[], rows: string[]): void {
+  rows.push('| field | type | required | description | example |', '| --- | --- | --- | --- | --- |');
+  for (const [k, s] of Object.entries(props)) {
+    const ex = Array.isArray(s.examples) && s.examples.length ? `\`${JSON.stringify(s.examples[0])}\`` : '';
+    rows.push(
+      `| \`${k}\` | ${md(typeLabel(s))} | ${required.includes(k) ? 'yes' : 'no'} | ${md(String(s.description ?? ''))} | ${md(ex)} |`,
+    );
+  }
+}
+
+/** docs/events.md: one table per type, from the schemas' descriptions and examples. */
+export function generateDocs(set: SchemaSet, lock: Lock): string {
+  const rows: string[] = [
+    '# sshtrail events',
+    '',
+    '<!-- Generated from schemas/ by core/events/codegen.ts; do not edit. Run: node dist/core/events/codegen.js -->',
+    '',
+    'Every event is one JSON object (one line of NDJSON) with a top-level `type` and a `schema` naming the JSON Schema',
+    '(draft 2020-12) it conforms to. The envelope fields below are on every event; each type adds its own. Compatibility',
+    'rules: [schemas/README.md](../schemas/README.md). Validate a file: `sshtrail validate FILE`; export the schemas for',
+    'your own validator: `sshtrail schemas export DIR`. Samples: [examples/events/](../examples/events/).',
+    '',
+    '## Types',
+    '',
+    '| type | schema | version | description |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const [type, entries] of set.types) {
+    for (const e of entries) {
+      rows.push(
+        `| [\`${type}\`](#${type.replace(/\./g, '')}) | \`${e.id}\` | ${lock[e.id]?.version ?? 'unreleased'} | ${md(String(e.schema.description ?? ''))} |`,
+      );
+    }
+  }
+  const env = deref(set, set.envelope.schema, set.envelope.id) as JsonSchema;
+  rows.push(
+    '',
+    '## Envelope',
+    '',
+    md(String(env.description ?? '')),
+    '',
+    `Schema: \`${set.envelope.id}\``,
+    '',
+  );
+  fieldTable(env.properties ?? {}, env.required ?? [], rows);
+  for (const [type, entries] of set.types) {
+    for (const e of [...entries].reverse()) {
+      const flat = flatten(set, e);
+      const own: Record<string, JsonSchema> = {};
+      for (const [k, v] of Object.entries(flat.properties))
+        if (!flat.envelopeKeys.has(k) || k === 'type' || k === 'schema') own[k] = v;
+      const ctx = flat.required.filter(
+        (k) => flat.envelopeKeys.has(k) && !(set.envelope.schema.required ?? []).includes(k),
+      );
+      rows.push('', `## ${type}`, '', md(String(e.schema.description ?? '')), '');
+      rows.push(
+        `Schema: \`${e.id}\` (version ${lock[e.id]?.version ?? 'unreleased'})${ctx.length ? `. Envelope fields required here: ${ctx.map((k) => `\`${k}\``).join(', ')}` : ''}.`,
+        '',
+      );
+      fieldTable(own, flat.required, rows);
+    }
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+export interface Generated {
+  path: string;
+  content: string;
+}
+
+export async function generateAll(set: SchemaSet = loadSchemas()): Promise<Generated[]> {
+  const lock = updatedLock(set, readLock(set));
+  const root = packageRoot();
+  return [
+    { path: join(root, generatedPaths.lock), content: `${JSON.stringify(lock, null, 2)}\n` },
+    { path: join(root, generatedPaths.types), content: await generateTypes(set) },
+    { path: join(root, generatedPaths.docs), content: generateDocs(set, lock) },
+  ];
+}
+
+const foldTable = (s: string) => s.replace(/ {2,}/g, ' ').replace(/-{3,}/g, '---');
+
+export function stale(files: Generated[]): string[] {
+  return files
+    .filter((f) => {
+      try {
+        const now = readFileSync(f.path, 'utf8');
+        // JSON is compared by value: the formatter (biome) may lay it out differently.
+        if (f.path.endsWith('.json')) return !isDeepStrictEqual(JSON.parse(now), JSON.parse(f.content));
+        // Markdown tables may be padded by the formatter: compare with runs of spaces and dashes folded.
+        if (f.path.endsWith('.md')) return foldTable(now) !== foldTable(f.content);
+        return now !== f.content;
+      } catch {
+        return true;
+      }
+    })
+    .map((f) => f.path);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const files = await generateAll();
+  if (process.argv.includes('--check')) {
+    const s = stale(files);
+    if (s.length) {
+      process.stderr.write(
+        `stale generated files (run node dist/core/events/codegen.js):\n  ${s.join('\n  ')}\n`,
+      );
+      process.exitCode = 1;
+    }
+  } else {
+    for (const f of files) writeFileSync(f.path, f.content);
+    process.stderr.write(`wrote ${files.map((f) => f.path).join(', ')}\n`);
+  }
+}

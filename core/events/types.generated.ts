@@ -1,0 +1,1030 @@
+/* Generated from schemas/ by core/events/codegen.ts; do not edit. Run: node dist/core/events/codegen.js */
+
+/**
+ * The fields a producer passes to emit('audit.loss', ...).
+ */
+export interface AuditLossFields {
+  /**
+   * Where the events were lost: a sink by its configured name (sink:<name>), a kernel program (bpf:<program>), or the pipeline itself (invalid events, events after shutdown).
+   */
+  source: string;
+  /**
+   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, or shutdown's deadline passed first.
+   */
+  reason: "queue_full" | "rejected" | "retries_exhausted" | "ring_full" | "invalid" | "ack_timeout" | "shutdown";
+  /**
+   * How many events were lost in the window.
+   */
+  count: number;
+  /**
+   * Start of the window the count covers.
+   */
+  window_start: string;
+  /**
+   * End of the window the count covers.
+   */
+  window_end: string;
+}
+
+/**
+ * Events were lost: how many, where, why and in which time window. Emitted periodically while losses happen and at shutdown, so the gap is visible in the event stream itself. (https://sshtrail.dev/schemas/audit.loss/v1.json)
+ */
+export interface AuditLossEvent {
+  /**
+   * The event type.
+   */
+  type: "audit.loss";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/audit.loss/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login?: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port?: number;
+  /**
+   * Where the events were lost: a sink by its configured name (sink:<name>), a kernel program (bpf:<program>), or the pipeline itself (invalid events, events after shutdown).
+   */
+  source: string;
+  /**
+   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, or shutdown's deadline passed first.
+   */
+  reason: "queue_full" | "rejected" | "retries_exhausted" | "ring_full" | "invalid" | "ack_timeout" | "shutdown";
+  /**
+   * How many events were lost in the window.
+   */
+  count: number;
+  /**
+   * Start of the window the count covers.
+   */
+  window_start: string;
+  /**
+   * End of the window the count covers.
+   */
+  window_end: string;
+}
+
+/**
+ * The fields a producer passes to emit('auth.failure', ...).
+ */
+export interface AuthFailureFields {
+  /**
+   * The SSH authentication method the client tried ("none" when it offered nothing).
+   */
+  method: string;
+  /**
+   * Algorithm of the offered key, for publickey attempts.
+   */
+  key_type?: string;
+  /**
+   * Fingerprint of the offered key, for publickey attempts.
+   */
+  fingerprint?: string;
+  /**
+   * Why the attempt was refused.
+   */
+  reason:
+    | "unknown_login"
+    | "key_not_authorized"
+    | "bad_signature"
+    | "method_not_allowed"
+    | "too_many_attempts"
+    | "grace_timeout"
+    | "connection_limit";
+}
+
+/**
+ * An authentication attempt was refused, or the connection was closed before authenticating. (https://sshtrail.dev/schemas/auth.failure/v1.json)
+ */
+export interface AuthFailureEvent {
+  /**
+   * The event type.
+   */
+  type: "auth.failure";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/auth.failure/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * The SSH authentication method the client tried ("none" when it offered nothing).
+   */
+  method: string;
+  /**
+   * Algorithm of the offered key, for publickey attempts.
+   */
+  key_type?: string;
+  /**
+   * Fingerprint of the offered key, for publickey attempts.
+   */
+  fingerprint?: string;
+  /**
+   * Why the attempt was refused.
+   */
+  reason:
+    | "unknown_login"
+    | "key_not_authorized"
+    | "bad_signature"
+    | "method_not_allowed"
+    | "too_many_attempts"
+    | "grace_timeout"
+    | "connection_limit";
+}
+
+/**
+ * The fields a producer passes to emit('auth.success', ...).
+ */
+export interface AuthSuccessFields {
+  /**
+   * The SSH authentication method that succeeded.
+   */
+  method: "publickey";
+  /**
+   * Algorithm of the key the client authenticated with.
+   */
+  key_type: string;
+  /**
+   * Fingerprint of the key the client authenticated with.
+   */
+  fingerprint: string;
+}
+
+/**
+ * A client authenticated. Emitted once per connection, before any session exists. (https://sshtrail.dev/schemas/auth.success/v1.json)
+ */
+export interface AuthSuccessEvent {
+  /**
+   * The event type.
+   */
+  type: "auth.success";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/auth.success/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * The SSH authentication method that succeeded.
+   */
+  method: "publickey";
+  /**
+   * Algorithm of the key the client authenticated with.
+   */
+  key_type: string;
+  /**
+   * Fingerprint of the key the client authenticated with.
+   */
+  fingerprint: string;
+}
+
+/**
+ * The fields a producer passes to emit('session.command', ...).
+ */
+export interface SessionCommandFields {
+  /**
+   * The process that called execve.
+   */
+  pid: number;
+  /**
+   * Its parent process.
+   */
+  ppid: number;
+  /**
+   * The command name after exec (comm).
+   */
+  program: string;
+  /**
+   * The executable path passed to execve.
+   */
+  path: string;
+  /**
+   * The argument vector, argv[0] first.
+   */
+  argv: string[];
+  /**
+   * True when argv was longer than the recorder captures and was cut.
+   */
+  argv_truncated: boolean;
+  /**
+   * 0 when execve succeeded, a negative errno otherwise.
+   */
+  return_code: number;
+  /**
+   * The session cgroup the process ran in.
+   */
+  cgroup_id: number;
+  /**
+   * The process's user id.
+   */
+  uid: number;
+  /**
+   * The process's group id.
+   */
+  gid: number;
+}
+
+/**
+ * A process in the session called execve (enhanced recording, from the kernel). (https://sshtrail.dev/schemas/session.command/v1.json)
+ */
+export interface SessionCommandEvent {
+  /**
+   * The event type.
+   */
+  type: "session.command";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.command/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * The process that called execve.
+   */
+  pid: number;
+  /**
+   * Its parent process.
+   */
+  ppid: number;
+  /**
+   * The command name after exec (comm).
+   */
+  program: string;
+  /**
+   * The executable path passed to execve.
+   */
+  path: string;
+  /**
+   * The argument vector, argv[0] first.
+   */
+  argv: string[];
+  /**
+   * True when argv was longer than the recorder captures and was cut.
+   */
+  argv_truncated: boolean;
+  /**
+   * 0 when execve succeeded, a negative errno otherwise.
+   */
+  return_code: number;
+  /**
+   * The session cgroup the process ran in.
+   */
+  cgroup_id: number;
+  /**
+   * The process's user id.
+   */
+  uid: number;
+  /**
+   * The process's group id.
+   */
+  gid: number;
+}
+
+/**
+ * The fields a producer passes to emit('session.disk', ...).
+ */
+export interface SessionDiskFields {
+  /**
+   * The process that opened the file.
+   */
+  pid: number;
+  /**
+   * The process's command name (comm).
+   */
+  program: string;
+  /**
+   * The path passed to open/openat, as given (may be relative).
+   */
+  path: string;
+  /**
+   * The open flags as a number.
+   */
+  flags: number;
+  /**
+   * The open flags by name, access mode first.
+   */
+  flag_names: string[];
+  /**
+   * The file descriptor on success, a negative errno otherwise.
+   */
+  return_code: number;
+  /**
+   * The session cgroup the process ran in.
+   */
+  cgroup_id: number;
+}
+
+/**
+ * A process in the session opened a file (enhanced recording, from the kernel). (https://sshtrail.dev/schemas/session.disk/v1.json)
+ */
+export interface SessionDiskEvent {
+  /**
+   * The event type.
+   */
+  type: "session.disk";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.disk/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * The process that opened the file.
+   */
+  pid: number;
+  /**
+   * The process's command name (comm).
+   */
+  program: string;
+  /**
+   * The path passed to open/openat, as given (may be relative).
+   */
+  path: string;
+  /**
+   * The open flags as a number.
+   */
+  flags: number;
+  /**
+   * The open flags by name, access mode first.
+   */
+  flag_names: string[];
+  /**
+   * The file descriptor on success, a negative errno otherwise.
+   */
+  return_code: number;
+  /**
+   * The session cgroup the process ran in.
+   */
+  cgroup_id: number;
+}
+
+/**
+ * The fields a producer passes to emit('session.end', ...).
+ */
+export interface SessionEndFields {
+  /**
+   * The shell's or command's exit status, when it exited normally.
+   */
+  exit_code?: number;
+  /**
+   * The signal that ended the shell or command, without the SIG prefix.
+   */
+  signal?: string;
+  /**
+   * Time from session.start to the end, in milliseconds.
+   */
+  duration_ms: number;
+  /**
+   * Bytes received from the client on the session channel.
+   */
+  bytes_in: number;
+  /**
+   * Bytes sent to the client on the session channel (stdout and stderr).
+   */
+  bytes_out: number;
+  /**
+   * Path of the session's asciicast recording on the server, when one was made.
+   */
+  recording?: string;
+}
+
+/**
+ * A session ended: the last event of its session. (https://sshtrail.dev/schemas/session.end/v1.json)
+ */
+export interface SessionEndEvent {
+  /**
+   * The event type.
+   */
+  type: "session.end";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.end/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * The shell's or command's exit status, when it exited normally.
+   */
+  exit_code?: number;
+  /**
+   * The signal that ended the shell or command, without the SIG prefix.
+   */
+  signal?: string;
+  /**
+   * Time from session.start to the end, in milliseconds.
+   */
+  duration_ms: number;
+  /**
+   * Bytes received from the client on the session channel.
+   */
+  bytes_in: number;
+  /**
+   * Bytes sent to the client on the session channel (stdout and stderr).
+   */
+  bytes_out: number;
+  /**
+   * Path of the session's asciicast recording on the server, when one was made.
+   */
+  recording?: string;
+}
+
+/**
+ * The fields a producer passes to emit('session.network', ...).
+ */
+export interface SessionNetworkFields {
+  /**
+   * The process that connected.
+   */
+  pid: number;
+  /**
+   * The process's command name (comm).
+   */
+  program: string;
+  /**
+   * Local address of the connection.
+   */
+  src_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Local port of the connection (0 when not yet bound).
+   */
+  src_port: number;
+  /**
+   * Remote address the process connected to.
+   */
+  dst_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Remote port the process connected to.
+   */
+  dst_port: number;
+  /**
+   * IP version of the connection.
+   */
+  ip_version: 4 | 6;
+  /**
+   * Transport protocol.
+   */
+  protocol: "tcp";
+  /**
+   * The connect result: 0 on success, a negative errno otherwise (-115, EINPROGRESS, for non-blocking sockets).
+   */
+  return_code: number;
+  /**
+   * The session cgroup the process ran in.
+   */
+  cgroup_id: number;
+}
+
+/**
+ * A process in the session made an outgoing TCP connection (enhanced recording, from the kernel). (https://sshtrail.dev/schemas/session.network/v1.json)
+ */
+export interface SessionNetworkEvent {
+  /**
+   * The event type.
+   */
+  type: "session.network";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.network/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * The process that connected.
+   */
+  pid: number;
+  /**
+   * The process's command name (comm).
+   */
+  program: string;
+  /**
+   * Local address of the connection.
+   */
+  src_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Local port of the connection (0 when not yet bound).
+   */
+  src_port: number;
+  /**
+   * Remote address the process connected to.
+   */
+  dst_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Remote port the process connected to.
+   */
+  dst_port: number;
+  /**
+   * IP version of the connection.
+   */
+  ip_version: 4 | 6;
+  /**
+   * Transport protocol.
+   */
+  protocol: "tcp";
+  /**
+   * The connect result: 0 on success, a negative errno otherwise (-115, EINPROGRESS, for non-blocking sockets).
+   */
+  return_code: number;
+  /**
+   * The session cgroup the process ran in.
+   */
+  cgroup_id: number;
+}
+
+/**
+ * The fields a producer passes to emit('session.start', ...).
+ */
+export interface SessionStartFields {
+  /**
+   * What the client asked for: an interactive shell, one command, or a subsystem (e.g. sftp).
+   */
+  kind: "shell" | "exec" | "subsystem";
+  /**
+   * The command line (exec) or subsystem name (subsystem), as the client sent it.
+   */
+  command?: string;
+  /**
+   * Whether the session has a pseudo-terminal.
+   */
+  pty: boolean;
+  /**
+   * The terminal type the client requested with its pty.
+   */
+  term?: string;
+  /**
+   * Terminal width in columns at the start.
+   */
+  width?: number;
+  /**
+   * Terminal height in rows at the start.
+   */
+  height?: number;
+  /**
+   * The session's cgroup id when enhanced recording is on: kernel events carry the same id.
+   */
+  cgroup_id?: number;
+}
+
+/**
+ * A session channel started a shell, a command or a subsystem. (https://sshtrail.dev/schemas/session.start/v1.json)
+ */
+export interface SessionStartEvent {
+  /**
+   * The event type.
+   */
+  type: "session.start";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.start/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * What the client asked for: an interactive shell, one command, or a subsystem (e.g. sftp).
+   */
+  kind: "shell" | "exec" | "subsystem";
+  /**
+   * The command line (exec) or subsystem name (subsystem), as the client sent it.
+   */
+  command?: string;
+  /**
+   * Whether the session has a pseudo-terminal.
+   */
+  pty: boolean;
+  /**
+   * The terminal type the client requested with its pty.
+   */
+  term?: string;
+  /**
+   * Terminal width in columns at the start.
+   */
+  width?: number;
+  /**
+   * Terminal height in rows at the start.
+   */
+  height?: number;
+  /**
+   * The session's cgroup id when enhanced recording is on: kernel events carry the same id.
+   */
+  cgroup_id?: number;
+}
+
+/** Fields by event type. */
+export interface EventFieldsByType {
+  'audit.loss': AuditLossFields;
+  'auth.failure': AuthFailureFields;
+  'auth.success': AuthSuccessFields;
+  'session.command': SessionCommandFields;
+  'session.disk': SessionDiskFields;
+  'session.end': SessionEndFields;
+  'session.network': SessionNetworkFields;
+  'session.start': SessionStartFields;
+}
+
+/** Any event sshtrail emits today. */
+export type SshtrailEvent =
+  | AuditLossEvent
+  | AuthFailureEvent
+  | AuthSuccessEvent
+  | SessionCommandEvent
+  | SessionDiskEvent
+  | SessionEndEvent
+  | SessionNetworkEvent
+  | SessionStartEvent;
