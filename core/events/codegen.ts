@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { packageRoot } from '../paths.js';
-import { type Lock, updatedLock } from './compat.js';
+import { type Lock, readLock, updatedLock } from './compat.js';
+
+export { readLock };
+
 import { deref, flatten } from './schema-tools.js';
 import { type JsonSchema, loadSchemas, type SchemaEntry, type SchemaSet } from './schemas.js';
 
@@ -19,14 +22,6 @@ export const generatedPaths = {
   docs: 'docs/events.md',
   lock: 'schemas/lock.json',
 };
-
-export function readLock(set: SchemaSet): Lock {
-  try {
-    return JSON.parse(readFileSync(join(set.dir, 'lock.json'), 'utf8')) as Lock;
-  } catch {
-    return {};
-  }
-}
 
 const pascal = (type: string) =>
   type

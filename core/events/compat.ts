@@ -6,6 +6,8 @@
  * - anything else (a field removed, renamed, retyped or made required, other constraints
  *   changed, a published $id gone): incompatible; the change belongs in a new major version.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { lockForm } from './schema-tools.js';
 import type { SchemaSet } from './schemas.js';
@@ -88,4 +90,13 @@ export function updatedLock(set: SchemaSet, lock: Lock): Lock {
     );
   }
   return Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** schemas/lock.json of the set's directory ({} when absent). */
+export function readLock(set: SchemaSet): Lock {
+  try {
+    return JSON.parse(readFileSync(join(set.dir, 'lock.json'), 'utf8')) as Lock;
+  } catch {
+    return {};
+  }
 }
