@@ -218,8 +218,9 @@ class PipelineImpl implements Pipeline {
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), deadlineMs);
     });
-    // Two rounds: losses counted while draining (rejections, say) get their own report if time allows.
-    for (let round = 0; round < 2; round++) {
+    // Losses counted while draining (rejections, evictions by the report itself) get their own
+    // report while time allows; a few rounds settle it, the deadline bounds it.
+    for (let round = 0; round < 8; round++) {
       this.reportLoss();
       const r = await Promise.race([Promise.all(this.runners.map((s) => s.drain())), deadline]);
       if (r === 'deadline' || this.ledger.pending() === 0) break;

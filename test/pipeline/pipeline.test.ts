@@ -7,15 +7,14 @@ import { shippedSchemas } from '../../core/events/schemas.js';
 import { FullValidators, formatErrors } from '../../core/events/validators.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
-import { sinkTypes } from '../../sinks/registry.js';
-import { asEmit, sampleTypes } from './helpers.js';
+import { asEmit, localSinkTypes, sampleTypes } from './helpers.js';
 
 test('with no sinks configured, events go to <data dir>/events/audit.ndjson (0600 in a 0700 dir) and validate', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sshtrail-pipe-'));
   try {
     const p = await startPipeline({
       config: {},
-      sinkTypes,
+      sinkTypes: localSinkTypes,
       dataDir,
       serverId: 's1',
       hostname: 'h1',
@@ -49,7 +48,7 @@ test('with no sinks configured, events go to <data dir>/events/audit.ndjson (060
 test('stamps per-session seq from 1 and a per-server seq outside sessions', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sshtrail-pipe-'));
   try {
-    const p = await startPipeline({ config: {}, sinkTypes, dataDir, logger: silentLogger });
+    const p = await startPipeline({ config: {}, sinkTypes: localSinkTypes, dataDir, logger: silentLogger });
     const cmd = asEmit('session.command');
     const ctxA = { ...(cmd.context as object), session_id: 'A' } as never;
     const ctxB = { ...(cmd.context as object), session_id: 'B' } as never;

@@ -7,8 +7,7 @@ import { after, before, test } from 'node:test';
 import { silentLogger } from '../../core/log.js';
 import { packageRoot } from '../../core/paths.js';
 import { startPipeline } from '../../core/pipeline/index.js';
-import { sinkTypes } from '../../sinks/registry.js';
-import { asEmit, sample, sampleTypes } from '../pipeline/helpers.js';
+import { asEmit, localSinkTypes, sample, sampleTypes } from '../pipeline/helpers.js';
 
 const root = packageRoot();
 const cli = join(root, 'dist', 'core', 'cli', 'main.js');
@@ -23,7 +22,12 @@ function sshtrail(args: string[], input?: string) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sshtrail-validate-'));
-  const p = await startPipeline({ config: {}, sinkTypes, dataDir: dir, logger: silentLogger });
+  const p = await startPipeline({
+    config: {},
+    sinkTypes: localSinkTypes,
+    dataDir: dir,
+    logger: silentLogger,
+  });
   for (const type of sampleTypes()) {
     const { fields, context } = asEmit(type);
     p.emit(type, fields, context);
