@@ -23,7 +23,7 @@ function sinkType(
         t.calls++;
         const r = await send(batch, signal);
         const o = r.kind === 'batch' ? batch.map(() => r.outcome) : r.outcomes;
-        batch.forEach((e, i) => o[i]?.status === 'sent' && t.got.push(e));
+        for (const [i, e] of batch.entries()) if (o[i]?.status === 'sent') t.got.push(e);
         return r;
       },
       close: async () => {},
