@@ -2,13 +2,15 @@
  * sshtrail-launch: the one step between the server and a session's shell or command.
  *
  *   sshtrail-launch [--cgroup DIR] [--uid N --gid N [--groups G1,G2,...]] [--cwd DIR]
- *                   [--argv0 NAME] -- PROGRAM [ARG...]
+ *                   [--argv0 NAME] [--tty-env NAME] -- PROGRAM [ARG...]
  *
  * In this order, so that nothing the session runs escapes its cgroup or keeps the server's
  * privileges: join the cgroup (as root, before anything else), set supplementary groups, gid,
  * uid, change directory, exec. node-pty's own uid/gid options keep the server's supplementary
  * groups, which is why this step exists. Any failure before exec exits 126 (127 if the program
  * cannot be executed) with one line on stderr: a session must never start half-confined.
+ * --tty-env NAME sets NAME to the terminal's path when stdin is one (SSH_TTY: the server cannot
+ * know the PTY's name before node-pty has created it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +32,7 @@ static void die(int code, const char *what, const char *arg) {
 static void usage(void) {
   fprintf(stderr,
           "usage: sshtrail-launch [--cgroup DIR] [--uid N --gid N [--groups G,...]] [--cwd DIR] "
-          "[--argv0 NAME] -- PROGRAM [ARG...]\n");
+          "[--argv0 NAME] [--tty-env NAME] -- PROGRAM [ARG...]\n");
   exit(126);
 }
 
@@ -59,7 +61,7 @@ static void join_cgroup(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-  const char *cgroup = NULL, *cwd = NULL, *argv0 = NULL, *groups = NULL;
+  const char *cgroup = NULL, *cwd = NULL, *argv0 = NULL, *groups = NULL, *ttyenv = NULL;
   long uid = -1, gid = -1;
   int i = 1;
   for (; i < argc; i++) {
@@ -75,6 +77,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--groups") == 0) groups = argv[++i];
     else if (strcmp(a, "--cwd") == 0) cwd = argv[++i];
     else if (strcmp(a, "--argv0") == 0) argv0 = argv[++i];
+    else if (strcmp(a, "--tty-env") == 0) ttyenv = argv[++i];
     else usage();
   }
   if (i >= argc) usage();
@@ -108,6 +111,11 @@ int main(int argc, char **argv) {
   }
 
   if (cwd && chdir(cwd) != 0 && chdir("/") != 0) die(126, "chdir", cwd);
+
+  if (ttyenv) {
+    const char *tty = ttyname(0);
+    if (tty && setenv(ttyenv, tty, 1) != 0) die(126, "setenv", ttyenv);
+  }
 
   const char *program = argv[i];
   if (argv0) argv[i] = (char *)argv0;

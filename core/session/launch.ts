@@ -1,0 +1,38 @@
+/**
+ * The launcher command line (build/sshtrail-launch, core/launch/launcher.c): join the session's
+ * cgroup, take the login's uid, gid and supplementary groups (as root), change to the home
+ * directory, exec.
+ */
+import { join } from 'node:path';
+import { buildDir } from '../paths.js';
+import type { Account } from '../ssh/accounts.js';
+
+let launcher: string | undefined;
+export function launcherPath(): string {
+  launcher ??= join(buildDir(), 'sshtrail-launch');
+  return launcher;
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+export interface LaunchSpec {
+  account: Account;
+  cgroupDir?: string;
+  argv0: string;
+  /** Set SSH_TTY to the PTY's path (PTY sessions). */
+  ttyEnv?: boolean;
+  program: string;
+  args: string[];
+}
+
+export function launcherArgs(s: LaunchSpec): string[] {
+  const a: string[] = [];
+  if (s.cgroupDir) a.push('--cgroup', s.cgroupDir);
+  if (isRoot) {
+    a.push('--uid', String(s.account.uid), '--gid', String(s.account.gid));
+    a.push('--groups', s.account.groups.join(','));
+  }
+  if (s.ttyEnv) a.push('--tty-env', 'SSH_TTY');
+  a.push('--cwd', s.account.home, '--argv0', s.argv0, '--', s.program, ...s.args);
+  return a;
+}

@@ -1,0 +1,227 @@
+/**
+ * A session's process, with a PTY (node-pty) or with pipes (child_process), behind one interface
+ * that supports flow control both ways and reports the exit only after all output was read.
+ */
+import { spawn as spawnChild } from 'node:child_process';
+import { write as fsWrite } from 'node:fs';
+import { constants } from 'node:os';
+import type { ReadStream } from 'node:tty';
+import * as nodePty from 'node-pty';
+
+export interface ExitInfo {
+  /** Exit code, when the process exited normally. */
+  code: number | null;
+  /** Signal name without "SIG" (RFC 4254 style), when a signal ended it. */
+  signal: string | null;
+}
+
+export interface SessionProcess {
+  readonly pid: number;
+  /** stream 1: stdout (or the PTY), 2: stderr. */
+  onOutput(cb: (data: Buffer, stream: 1 | 2) => void): void;
+  pauseOutput(): void;
+  resumeOutput(): void;
+  /** false: the process is not keeping up; wait for onInputDrain before writing more. */
+  writeInput(data: Buffer): boolean;
+  onInputDrain(cb: () => void): void;
+  endInput(): void;
+  resize(cols: number, rows: number): void;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves once the process exited and every byte of its output was delivered. */
+  readonly done: Promise<ExitInfo>;
+}
+
+const signalNames = new Map<number, string>(
+  Object.entries(constants.signals).map(([name, num]) => [num as number, name.replace(/^SIG/, '')]),
+);
+
+/** Input allowed in flight towards a process before the client is paused. */
+const INPUT_HIGH_WATER = 256 * 1024;
+/** After the child exited, how long a silent, unpaused PTY may stay open (a background job holding it). */
+const PTY_TAIL_IDLE_MS = 1000;
+
+export interface PtySpawn {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  term: string;
+  cols: number;
+  rows: number;
+}
+
+type UnixPty = nodePty.IPty & { fd: number; _socket: ReadStream };
+
+export function spawnPty(s: PtySpawn): SessionProcess {
+  const p = nodePty.spawn(s.file, s.args, {
+    name: s.term,
+    cols: s.cols,
+    rows: s.rows,
+    cwd: s.cwd,
+    env: s.env,
+    encoding: null,
+  }) as unknown as UnixPty;
+
+  // node-pty destroys its read socket 200 ms after the child exits even when output is still
+  // unread (the tail got lost; MEASURED.md). Its timer calls destroy(); we defer that until the
+  // PTY reports end of file (EIO), which makes node-pty emit 'exit' only after the last byte.
+  const sock = p._socket;
+  const realDestroy = sock.destroy.bind(sock);
+  let paused = false;
+  let exited = false;
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    if (idle) clearTimeout(idle);
+    idle = exited && !paused ? setTimeout(() => realDestroy(), PTY_TAIL_IDLE_MS) : undefined;
+  };
+  sock.destroy = ((err?: Error) => {
+    exited = true;
+    if (!err) {
+      armIdle();
+      return sock;
+    }
+    return realDestroy(err);
+  }) as typeof sock.destroy;
+
+  // Input: our own writer on the master fd, so that we know how much is in flight (node-pty's
+  // write() queues without bound and never tells).
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let writing = false;
+  let drainCb: (() => void) | undefined;
+  let closed = false;
+  const pump = () => {
+    const buf = queue[0];
+    if (!buf || closed) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    fsWrite(p.fd, buf, 0, buf.length, null, (err, n) => {
+      if (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          setTimeout(pump, 5);
+          return;
+        }
+        queue.length = 0; // EIO etc.: the PTY is gone; input has nowhere to go.
+        queued = 0;
+        writing = false;
+        drainCb?.();
+        return;
+      }
+      queued -= n;
+      if (n < buf.length) queue[0] = buf.subarray(n);
+      else queue.shift();
+      if (queued < INPUT_HIGH_WATER / 2) drainCb?.();
+      pump();
+    });
+  };
+
+  const done = new Promise<ExitInfo>((resolve) => {
+    p.onExit(({ exitCode, signal }) => {
+      closed = true;
+      if (idle) clearTimeout(idle);
+      resolve(
+        signal
+          ? { code: null, signal: signalNames.get(signal) ?? String(signal) }
+          : { code: exitCode, signal: null },
+      );
+    });
+  });
+
+  return {
+    pid: p.pid,
+    onOutput(cb) {
+      p.onData((d) => {
+        if (exited) armIdle();
+        cb(d as unknown as Buffer, 1);
+      });
+    },
+    pauseOutput() {
+      paused = true;
+      p.pause();
+      if (idle) clearTimeout(idle);
+    },
+    resumeOutput() {
+      paused = false;
+      p.resume();
+      if (exited) armIdle();
+    },
+    writeInput(data) {
+      if (closed) return true;
+      queue.push(data);
+      queued += data.length;
+      if (!writing) pump();
+      return queued < INPUT_HIGH_WATER;
+    },
+    onInputDrain(cb) {
+      drainCb = cb;
+    },
+    endInput() {
+      // A terminal has no half-close; EOF is typed (^D) by the user if wanted. Nothing to do.
+    },
+    resize(cols, rows) {
+      if (!closed) p.resize(cols, rows);
+    },
+    kill(signal) {
+      try {
+        process.kill(p.pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+    done,
+  };
+}
+
+export interface PipeSpawn {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  argv0: string;
+}
+
+export function spawnPipes(s: PipeSpawn): SessionProcess {
+  const child = spawnChild(s.file, s.args, { env: s.env, argv0: s.argv0, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The launcher or the command may exit before reading stdin; that is not our error.
+  child.stdin.on('error', () => {});
+  const done = new Promise<ExitInfo>((resolve) => {
+    // 'close': exited and stdout/stderr reached end of file.
+    child.on('close', (code, signal) => {
+      resolve(
+        signal ? { code: null, signal: signal.replace(/^SIG/, '') } : { code: code ?? 0, signal: null },
+      );
+    });
+    child.on('error', () => resolve({ code: 127, signal: null }));
+  });
+  return {
+    pid: child.pid ?? -1,
+    onOutput(cb) {
+      child.stdout.on('data', (d: Buffer) => cb(d, 1));
+      child.stderr.on('data', (d: Buffer) => cb(d, 2));
+    },
+    pauseOutput() {
+      child.stdout.pause();
+      child.stderr.pause();
+    },
+    resumeOutput() {
+      child.stdout.resume();
+      child.stderr.resume();
+    },
+    writeInput(data) {
+      if (child.stdin.destroyed || child.stdin.writableEnded) return true;
+      return child.stdin.write(data);
+    },
+    onInputDrain(cb) {
+      child.stdin.on('drain', cb);
+    },
+    endInput() {
+      if (!child.stdin.writableEnded) child.stdin.end();
+    },
+    resize() {},
+    kill(signal) {
+      child.kill(signal);
+    },
+    done,
+  };
+}

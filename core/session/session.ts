@@ -1,0 +1,310 @@
+/**
+ * One session channel: collects its pty and env requests, starts the shell or command through the
+ * launcher, pumps data both ways with flow control, records it, and reports its life as events.
+ * Order at the end: process exited and output drained -> exit-status -> channel closed ->
+ * hooks.finish -> recording closed -> session.end.
+ */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { basename } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { ServerConfig } from '../config/types.js';
+import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
+import type { Logger } from '../log.js';
+import { AsciicastWriter } from '../recording/asciicast.js';
+import type { Account } from '../ssh/accounts.js';
+import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
+import { envAllowed, sessionEnv } from './env.js';
+import type { SessionHooks } from './hooks.js';
+import { launcherArgs, launcherPath } from './launch.js';
+import { type ExitInfo, type SessionProcess, spawnPipes, spawnPty } from './process.js';
+
+export interface SessionDeps {
+  config: ServerConfig;
+  emitter: AuditEmitter;
+  hooks: SessionHooks;
+  log: Logger;
+  recordingsDir: string;
+}
+
+export interface ConnectionInfo {
+  account: Account;
+  user: UserIdentity;
+  client: Peer;
+  server: Peer;
+  /** Any traffic (idle timeout). */
+  activity(): void;
+}
+
+const signals = new Set([
+  'ABRT',
+  'ALRM',
+  'FPE',
+  'HUP',
+  'ILL',
+  'INT',
+  'KILL',
+  'PIPE',
+  'QUIT',
+  'SEGV',
+  'TERM',
+  'USR1',
+  'USR2',
+]);
+
+/** Resolves once a stream holds no unwritten data (or is gone). */
+async function flushed(s: Writable): Promise<void> {
+  while (s.writableLength > 0 && !s.destroyed) {
+    await Promise.race([once(s, 'drain'), once(s, 'close')]);
+  }
+}
+
+export class ChannelSession implements SessionHandlers {
+  readonly id = randomUUID();
+  private term: PtyRequest | undefined;
+  private readonly requestedEnv: Record<string, string> = {};
+  private started = false;
+  private proc: SessionProcess | undefined;
+  private rec: AsciicastWriter | undefined;
+  private channelClosed = false;
+  /** Settles when the session has fully ended (session.end emitted). */
+  readonly ended: Promise<void>;
+  private markEnded!: () => void;
+
+  constructor(
+    private readonly conn: ConnectionInfo,
+    private readonly deps: SessionDeps,
+    private readonly onEnd: (s: ChannelSession) => void,
+  ) {
+    this.ended = new Promise((r) => {
+      this.markEnded = r;
+    });
+  }
+
+  get context(): SessionContext {
+    return {
+      session_id: this.id,
+      login: this.conn.account.login,
+      user: this.conn.user,
+      client_addr: this.conn.client.ip,
+      client_port: this.conn.client.port,
+    };
+  }
+
+  pty(req: PtyRequest): boolean {
+    if (this.started || this.term) return false;
+    // `ssh -tt` without a local terminal asks for 0x0 (MEASURED.md).
+    this.term = { term: req.term || 'xterm', cols: req.cols || 80, rows: req.rows || 24 };
+    return true;
+  }
+
+  env(name: string, value: string): boolean {
+    if (this.started || !envAllowed(name, this.deps.config.session.env_allow)) return false;
+    this.requestedEnv[name] = value;
+    return true;
+  }
+
+  windowChange(size: { cols: number; rows: number }): void {
+    if (!this.term || size.cols <= 0 || size.rows <= 0) return;
+    this.term.cols = size.cols;
+    this.term.rows = size.rows;
+    this.proc?.resize(size.cols, size.rows);
+    this.rec?.resize(size.cols, size.rows);
+  }
+
+  signal(name: string): boolean {
+    const n = name.replace(/^SIG/, '');
+    if (!this.proc || !signals.has(n)) return false;
+    this.proc.kill(`SIG${n}` as NodeJS.Signals);
+    return true;
+  }
+
+  shell(): StartDecision {
+    if (this.started) return undefined;
+    this.started = true;
+    return (ch) => void this.run(ch, undefined);
+  }
+
+  exec(command: string): StartDecision {
+    if (this.started) return undefined;
+    this.started = true;
+    return (ch) => void this.run(ch, command);
+  }
+
+  closed(): void {
+    this.channelClosed = true;
+    // The client went away: hang up on what the session runs, as sshd does.
+    this.proc?.kill('SIGHUP');
+    if (!this.started) this.finished();
+  }
+
+  /** Server shutdown: tell the user, then hang up. */
+  notify(message: string): void {
+    if (this.proc && !this.channelClosed) this.stderrOf?.write(message);
+  }
+
+  hangUp(signal: NodeJS.Signals = 'SIGHUP'): void {
+    this.proc?.kill(signal);
+  }
+
+  private stderrOf: Writable | undefined;
+
+  private finished(): void {
+    this.onEnd(this);
+    this.markEnded();
+  }
+
+  private async run(ch: Channel, command: string | undefined): Promise<void> {
+    try {
+      await this.runInner(ch, command);
+    } catch (err) {
+      this.deps.log.error('session failed', { session_id: this.id, err: String(err) });
+      try {
+        ch.exit(1);
+        ch.end();
+      } catch {}
+    } finally {
+      this.finished();
+    }
+  }
+
+  private async runInner(ch: Channel, command: string | undefined): Promise<void> {
+    const { deps, conn } = this;
+    const { account } = conn;
+    const ctx = this.context;
+    const kind = command === undefined ? 'shell' : 'exec';
+    const started = Date.now();
+    const log = deps.log.child({ session_id: this.id });
+    this.stderrOf = this.term ? ch : ch.stderr;
+
+    let placement: { cgroupDir?: string; cgroupId?: string };
+    try {
+      placement = await deps.hooks.prepare(ctx);
+    } catch (err) {
+      log.error('session set-up failed (enhanced recording)', { err: String(err) });
+      ch.stderr.write('sshtrail: the session could not be set up\r\n');
+      ch.exit(1);
+      ch.end();
+      return;
+    }
+
+    const width = this.term?.cols ?? 80;
+    const height = this.term?.rows ?? 24;
+    try {
+      this.rec = new AsciicastWriter(
+        deps.recordingsDir,
+        {
+          sessionId: this.id,
+          login: account.login,
+          clientAddr: conn.client.ip,
+          clientPort: conn.client.port,
+          kind,
+          ...(command !== undefined ? { command } : {}),
+          width,
+          height,
+          ...(this.term ? { term: this.term.term } : {}),
+          shell: account.shell,
+        },
+        {
+          input: deps.config.recording.input,
+          flushInterval: deps.config.recording.flush_interval,
+          onError: (err) => log.error('recording write failed', { err: err.message }),
+        },
+      );
+    } catch (err) {
+      log.error('cannot create recording', { err: String(err) });
+    }
+
+    const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
+    if (command !== undefined) start.command = command;
+    if (this.term) Object.assign(start, { term: this.term.term, width, height });
+    if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
+    deps.emitter.emit('session.start', start, ctx);
+
+    const env = sessionEnv({
+      account,
+      path: deps.config.session.path,
+      client: conn.client,
+      server: conn.server,
+      ...(this.term ? { term: this.term.term } : {}),
+      requested: this.requestedEnv,
+    });
+    const shellName = basename(account.shell);
+    const spec = {
+      account,
+      ...(placement.cgroupDir ? { cgroupDir: placement.cgroupDir } : {}),
+      argv0: command === undefined ? `-${shellName}` : shellName,
+      ttyEnv: this.term !== undefined,
+      program: account.shell,
+      args: command === undefined ? [] : ['-c', command],
+    };
+    const proc = this.term
+      ? spawnPty({
+          file: launcherPath(),
+          args: launcherArgs(spec),
+          env,
+          cwd: '/',
+          term: this.term.term,
+          cols: this.term.cols,
+          rows: this.term.rows,
+        })
+      : spawnPipes({ file: launcherPath(), args: launcherArgs(spec), env, argv0: 'sshtrail-launch' });
+    this.proc = proc;
+    if (this.channelClosed) proc.kill('SIGHUP');
+
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let outPaused = false;
+    const rec = this.rec;
+    proc.onOutput((data, stream) => {
+      bytesOut += data.length;
+      rec?.output(data, stream);
+      conn.activity();
+      const target = stream === 1 ? ch : ch.stderr;
+      // Client not reading: stop reading the process (it blocks on its PTY or pipe).
+      if (!target.write(data) && !outPaused) {
+        outPaused = true;
+        proc.pauseOutput();
+        target.once('drain', () => {
+          outPaused = false;
+          proc.resumeOutput();
+        });
+      }
+    });
+    ch.on('data', (data: Buffer) => {
+      bytesIn += data.length;
+      rec?.input(data);
+      conn.activity();
+      // Process not reading: stop reading the channel; the SSH window then stops the client.
+      if (!proc.writeInput(data)) ch.pause();
+    });
+    proc.onInputDrain(() => ch.resume());
+    ch.on('end', () => proc.endInput());
+    ch.on('error', (err: Error) => log.debug('channel error', { err: err.message }));
+
+    const exit: ExitInfo = await proc.done;
+    await Promise.all([flushed(ch), flushed(ch.stderr)]);
+    if (!this.channelClosed) {
+      if (exit.signal !== null) ch.exit(exit.signal, false, '');
+      else ch.exit(exit.code ?? 0);
+      ch.end();
+    }
+
+    try {
+      await deps.hooks.finish(ctx);
+    } catch (err) {
+      log.error('session finish failed (enhanced recording)', { err: String(err) });
+    }
+    await rec?.close(exit);
+    const end: Record<string, unknown> = {
+      duration_ms: Date.now() - started,
+      bytes_in: bytesIn,
+      bytes_out: bytesOut,
+    };
+    if (exit.signal !== null) end.signal = exit.signal;
+    else end.exit_code = exit.code ?? 0;
+    if (rec) end.recording = rec.path;
+    deps.emitter.emit('session.end', end, ctx);
+    deps.emitter.endSession?.(this.id);
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * ssh2 behind one adapter. ssh2 hands every step to the application as an event carrying
+ * `accept`/`reject` callbacks; here each becomes a typed async policy hook, and the adapter makes
+ * sure exactly one of accept or reject is called per request: a hook that throws, or a request
+ * nobody handles, is rejected. Nothing else in sshtrail imports ssh2's server API.
+ */
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import ssh2 from 'ssh2';
+import type { Logger } from '../log.js';
+import { algorithms } from './algorithms.js';
+
+export interface Peer {
+  ip: string;
+  port: number;
+}
+
+export interface AuthRequest {
+  method: string;
+  login: string;
+  /** publickey only. */
+  key?: { algo: string; data: Buffer };
+  /** publickey with a signature; absent when the client only asks whether a key would do. */
+  signature?: Buffer;
+  blob?: Buffer;
+  hashAlgo?: string;
+}
+
+/** `disconnect`: reject and close the connection (attempt limit). */
+export type AuthAnswer = 'accept' | 'reject' | 'disconnect';
+
+export interface PtyRequest {
+  term: string;
+  cols: number;
+  rows: number;
+}
+
+export type Channel = ssh2.ServerChannel;
+
+type MaybePromise<T> = T | Promise<T>;
+export type StartDecision = ((ch: Channel) => void) | undefined;
+
+/**
+ * Handlers for one session channel's requests. Missing handlers mean "reject". A handler that
+ * answers synchronously is answered in the same tick, which matters: a client that sends EOF
+ * right behind its exec request (`ssh host cmd </dev/null`) makes ssh2 drop any later accept.
+ */
+export interface SessionHandlers {
+  pty?(req: PtyRequest): MaybePromise<boolean>;
+  env?(name: string, value: string): MaybePromise<boolean>;
+  windowChange?(size: { cols: number; rows: number }): void;
+  signal?(name: string): MaybePromise<boolean>;
+  /** Return a function to receive the opened channel, or undefined to reject. */
+  shell?(): MaybePromise<StartDecision>;
+  exec?(command: string): MaybePromise<StartDecision>;
+  /** The channel closed (by either side). */
+  closed?(): void;
+}
+
+export interface ConnectionHooks {
+  authenticate(req: AuthRequest): Promise<AuthAnswer>;
+  /** An authenticated client opens a session channel: handlers, or undefined to refuse it. */
+  session(): Promise<SessionHandlers | undefined>;
+  /** The connection is gone (whatever the reason). */
+  closed(): void;
+}
+
+export interface ConnectionControl {
+  readonly peer: Peer;
+  /** Authentication succeeded: the connection no longer counts as unauthenticated. */
+  authenticated(): void;
+  end(): void;
+}
+
+/** A socket let in by `admit`; told when it authenticated and when it closed. */
+export interface Admission {
+  authenticated(): void;
+  closed(): void;
+}
+
+export interface SshServerOptions {
+  hostKeys: ssh2.ParsedKey[];
+  ident: string;
+  keepaliveInterval: number;
+  keepaliveCountMax: number;
+  log: Logger;
+  /**
+   * Before the handshake: undefined drops the socket at once (e.g. too many unauthenticated).
+   * `drop` closes the socket later (login grace time).
+   */
+  admit(peer: Peer, drop: () => void): Admission | undefined;
+  connection(conn: ConnectionControl): ConnectionHooks;
+}
+
+/** Runs a decision; calls exactly one of accept/reject whatever happens. */
+function decide(
+  what: string,
+  log: Logger,
+  accept: (() => unknown) | undefined,
+  reject: (() => unknown) | undefined,
+  decision: () => MaybePromise<boolean>,
+): void {
+  let done = false;
+  const finish = (ok: boolean) => {
+    if (done) return;
+    done = true;
+    ok ? accept?.() : reject?.();
+  };
+  const failed = (err: unknown) => {
+    log.error('request handler failed; rejected', { request: what, err: String(err) });
+    finish(false);
+  };
+  try {
+    const r = decision();
+    if (r instanceof Promise) r.then(finish, failed);
+    else finish(r);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+export class SshServer {
+  private readonly net: NetServer;
+  private readonly ssh: ssh2.Server;
+  private readonly sockets = new Set<Socket>();
+  /** Keyed by "ip port": ssh2's connection event names the peer, not the socket. */
+  private readonly admissions = new Map<string, Admission>();
+
+  constructor(private readonly opts: SshServerOptions) {
+    this.ssh = new ssh2.Server(
+      {
+        // Already parsed (see host-keys.ts); ssh2 accepts parsed keys under `key`.
+        hostKeys: opts.hostKeys.map((key) => ({ key }) as unknown as Buffer),
+        ident: opts.ident,
+        algorithms,
+        keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
+        keepaliveCountMax: opts.keepaliveCountMax,
+      } as ssh2.ServerConfig,
+      (client, info) => this.onClient(client, { ip: info.ip, port: info.port }),
+    );
+    this.net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+  }
+
+  private onSocket(socket: Socket): void {
+    // Without this the delayed-ACK timer dominates set-up (MEASURED.md: 104 ms -> 21 ms).
+    socket.setNoDelay(true);
+    const peer = { ip: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const admission = this.opts.admit(peer, () => socket.destroy());
+    if (!admission) {
+      socket.destroy();
+      return;
+    }
+    const key = `${peer.ip} ${peer.port}`;
+    this.admissions.set(key, admission);
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.admissions.delete(key);
+      admission.closed();
+    });
+    this.ssh.injectSocket(socket);
+  }
+
+  private onClient(client: ssh2.Connection, peer: Peer): void {
+    const log = this.opts.log;
+    let closed = false;
+    const admission = this.admissions.get(`${peer.ip} ${peer.port}`);
+    const hooks = this.opts.connection({
+      peer,
+      authenticated: () => admission?.authenticated(),
+      end: () => client.end(),
+    });
+    const onClose = () => {
+      if (closed) return;
+      closed = true;
+      hooks.closed();
+    };
+    client.on('close', onClose);
+    client.on('error', (err) => log.debug('connection error', { client: peer.ip, err: err.message }));
+
+    client.on('authentication', (ctx) => {
+      const req: AuthRequest = { method: ctx.method, login: ctx.username };
+      if (ctx.method === 'publickey') {
+        req.key = { algo: ctx.key.algo, data: ctx.key.data };
+        if (ctx.signature) req.signature = ctx.signature;
+        if (ctx.blob) req.blob = ctx.blob;
+        if (ctx.hashAlgo) req.hashAlgo = ctx.hashAlgo;
+      }
+      hooks.authenticate(req).then(
+        (answer) => {
+          if (answer === 'accept') ctx.accept();
+          else {
+            ctx.reject(['publickey']);
+            if (answer === 'disconnect') client.end();
+          }
+        },
+        (err: unknown) => {
+          log.error('authentication handler failed; rejected', { err: String(err) });
+          ctx.reject(['publickey']);
+        },
+      );
+    });
+
+    client.on('ready', () => {
+      client.on('session', (accept, reject) => {
+        hooks.session().then(
+          (handlers) => {
+            if (!handlers) return reject();
+            this.bindSession(accept(), handlers);
+          },
+          (err: unknown) => {
+            log.error('session handler failed; rejected', { err: String(err) });
+            reject();
+          },
+        );
+      });
+      // No 'tcpip', 'request' (port forwarding) or 'openssh.streamlocal' listeners: ssh2
+      // rejects those itself.
+    });
+  }
+
+  private bindSession(session: ssh2.Session, h: SessionHandlers): void {
+    const log = this.opts.log;
+    session.on('pty', (accept, reject, info) => {
+      if (!h.pty) return reject?.();
+      const pty = h.pty.bind(h);
+      decide('pty-req', log, accept, reject, () =>
+        pty({ term: info.term, cols: info.cols, rows: info.rows }),
+      );
+    });
+    session.on('env', (accept, reject, info) => {
+      if (!h.env) return reject?.();
+      const env = h.env.bind(h);
+      decide('env', log, accept, reject, () => env(info.key, info.val));
+    });
+    session.on('window-change', (accept, _reject, info) => {
+      h.windowChange?.({ cols: info.cols, rows: info.rows });
+      accept?.();
+    });
+    session.on('signal', (accept, reject, info) => {
+      if (!h.signal) return reject?.();
+      const signal = h.signal.bind(h);
+      decide('signal', log, accept, reject, () => signal(info.name));
+    });
+    const start = (
+      what: string,
+      accept: (() => Channel) | undefined,
+      reject: (() => void) | undefined,
+      hook: () => MaybePromise<StartDecision>,
+    ) => {
+      let use: StartDecision;
+      const got = (u: StartDecision) => {
+        use = u;
+        return u !== undefined;
+      };
+      decide(
+        what,
+        log,
+        () => {
+          const ch = accept?.();
+          if (ch && use) use(ch);
+        },
+        reject,
+        () => {
+          const r = hook();
+          return r instanceof Promise ? r.then(got) : got(r);
+        },
+      );
+    };
+    session.on('shell', (accept, reject) => {
+      if (!h.shell) return reject?.();
+      start('shell', accept, reject, h.shell.bind(h));
+    });
+    session.on('exec', (accept, reject, info) => {
+      if (!h.exec) return reject?.();
+      const exec = h.exec.bind(h);
+      start('exec', accept, reject, () => exec(info.command));
+    });
+    // Subsystems (sftp...), x11 and agent forwarding have no listener: ssh2 rejects them.
+    session.once('close', () => h.closed?.());
+  }
+
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.net.once('error', reject);
+      this.net.listen({ host, port, exclusive: true }, () => {
+        this.net.off('error', reject);
+        const a = this.net.address();
+        if (a && typeof a === 'object') resolve({ host: a.address, port: a.port });
+        else reject(new Error('no address'));
+      });
+    });
+  }
+
+  /** Stops accepting connections; existing ones go on. */
+  stopAccepting(): void {
+    // close()'s callback waits for every connection to end; shutdown does not wait for that here.
+    this.net.close();
+  }
+
+  /** Drops every remaining socket (the end of shutdown). */
+  destroyAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}

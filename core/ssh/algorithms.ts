@@ -1,0 +1,37 @@
+/**
+ * The algorithms sshtrail offers, listed explicitly rather than taken from ssh2's defaults: no
+ * SHA-1 anywhere (no ssh-rsa signatures, no hmac-sha1, no sha1 kex), no NIST curves (ssh-audit
+ * fails them), no encrypt-and-MAC modes, no compression. chacha20-poly1305 first: with ssh2's
+ * native binding it is the fastest cipher here (MEASURED.md), AES-GCM lags.
+ */
+export const algorithms = {
+  kex: [
+    'curve25519-sha256',
+    'curve25519-sha256@libssh.org',
+    'diffie-hellman-group16-sha512',
+    'diffie-hellman-group18-sha512',
+    'diffie-hellman-group-exchange-sha256',
+  ],
+  // RSA host keys sign with rsa-sha2-* only; see host-keys.ts for how ssh-rsa is kept out.
+  serverHostKey: ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256'],
+  cipher: [
+    'chacha20-poly1305@openssh.com',
+    'aes256-gcm@openssh.com',
+    'aes128-gcm@openssh.com',
+    'aes256-ctr',
+    'aes192-ctr',
+    'aes128-ctr',
+  ],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'],
+  compress: ['none'],
+};
+
+/** Public-key algorithms a client may authenticate with (signatures verified in auth.ts). */
+export const userKeyAlgorithms = new Set([
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-256',
+  'rsa-sha2-512',
+]);

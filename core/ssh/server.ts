@@ -1,0 +1,169 @@
+/**
+ * The recording SSH server: host keys, limits (unauthenticated connections, sessions per
+ * connection and in total), grace and idle timers, and shutdown. Policy for each step lives in
+ * auth.ts (who may log in) and core/session (what a session does).
+ */
+import type { ServerConfig } from '../config/types.js';
+import type { AuditEmitter } from '../events/emitter.js';
+import type { Logger } from '../log.js';
+import { ensureRecordingsDir } from '../recording/asciicast.js';
+import type { SessionHooks } from '../session/hooks.js';
+import { ChannelSession } from '../session/session.js';
+import {
+  type Admission,
+  type ConnectionControl,
+  type ConnectionHooks,
+  type Peer,
+  SshServer,
+} from './adapter.js';
+import { ConnectionAuth } from './auth.js';
+import { loadHostKeys } from './host-keys.js';
+
+export interface ServerDeps {
+  config: ServerConfig;
+  emitter: AuditEmitter;
+  hooks: SessionHooks;
+  log: Logger;
+}
+
+export class SshtrailServer {
+  private ssh: SshServer | undefined;
+  private unauthenticated = 0;
+  private readonly sessions = new Set<ChannelSession>();
+  private readonly connections = new Set<ConnectionControl>();
+  private stopping = false;
+  private address: Peer = { ip: '', port: 0 };
+
+  constructor(private readonly deps: ServerDeps) {}
+
+  async start(host: string, port: number): Promise<Peer> {
+    const { config, log } = this.deps;
+    const hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
+    const recordingsDir = ensureRecordingsDir(config.data_dir);
+    this.ssh = new SshServer({
+      hostKeys,
+      ident: config.ident,
+      keepaliveInterval: config.session.keepalive_interval,
+      keepaliveCountMax: config.session.keepalive_count_max,
+      log,
+      admit: (peer, drop) => this.admit(peer, drop),
+      connection: (conn) => this.connection(conn, recordingsDir),
+    });
+    const a = await this.ssh.listen(host, port);
+    this.address = { ip: a.host, port: a.port };
+    return this.address;
+  }
+
+  /** Counts unauthenticated sockets from accept() on, and runs their login grace timer. */
+  private admit(peer: Peer, drop: () => void): Admission | undefined {
+    const { config, emitter, log } = this.deps;
+    if (this.stopping) return undefined;
+    if (this.unauthenticated >= config.auth.max_unauthenticated) {
+      this.deps.emitter.emit(
+        'auth.failure',
+        { method: 'none', reason: 'connection_limit' },
+        { login: '', client_addr: peer.ip, client_port: peer.port },
+      );
+      this.deps.log.warn('refused connection: too many unauthenticated connections', { client: peer.ip });
+      return undefined;
+    }
+    this.unauthenticated++;
+    let counted = true;
+    const release = () => {
+      if (counted) this.unauthenticated--;
+      counted = false;
+      if (grace) clearTimeout(grace);
+    };
+    const grace =
+      config.auth.grace_time > 0
+        ? setTimeout(() => {
+            emitter.emit(
+              'auth.failure',
+              { method: 'none', reason: 'grace_timeout' },
+              { login: '', client_addr: peer.ip, client_port: peer.port },
+            );
+            log.info('login grace time over', { client: peer.ip });
+            drop();
+          }, config.auth.grace_time * 1000)
+        : undefined;
+    return { authenticated: release, closed: release };
+  }
+
+  private connection(conn: ConnectionControl, recordingsDir: string): ConnectionHooks {
+    const { config, emitter, hooks, log } = this.deps;
+    this.connections.add(conn);
+    const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log);
+    let authenticated = false;
+    let open = 0;
+    const mine = new Set<ChannelSession>();
+
+    let idle: NodeJS.Timeout | undefined;
+    const idleMs = config.session.idle_timeout * 1000;
+    const activity = () => idle?.refresh();
+
+    return {
+      authenticate: async (req) => {
+        const answer = await auth.authenticate(req);
+        if (answer === 'accept' && auth.account && !authenticated) {
+          authenticated = true;
+          conn.authenticated();
+          if (idleMs > 0) {
+            idle = setTimeout(() => {
+              log.info('idle timeout', { client: conn.peer.ip });
+              conn.end();
+            }, idleMs);
+          }
+        }
+        return answer;
+      },
+      session: async () => {
+        const account = auth.account;
+        const user = auth.user;
+        if (!authenticated || !account || !user || this.stopping) return undefined;
+        if (open >= config.session.max_per_connection || this.sessions.size >= config.session.max_total) {
+          log.warn('session refused: limit reached', { client: conn.peer.ip });
+          return undefined;
+        }
+        open++;
+        activity();
+        const s = new ChannelSession(
+          { account, user, client: conn.peer, server: this.address, activity },
+          { config, emitter, hooks, log, recordingsDir },
+          (done) => {
+            open--;
+            mine.delete(done);
+            this.sessions.delete(done);
+          },
+        );
+        mine.add(s);
+        this.sessions.add(s);
+        return s;
+      },
+      closed: () => {
+        this.connections.delete(conn);
+        if (idle) clearTimeout(idle);
+        for (const s of mine) s.closed();
+      },
+    };
+  }
+
+  /**
+   * Stop accepting, tell every session, hang them up after `graceMs`, and wait until each has
+   * ended (recording closed, session.end emitted) or `graceMs` more passed.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.stopping = true;
+    await this.ssh?.stopAccepting();
+    const live = [...this.sessions];
+    const all = Promise.all(live.map((s) => s.ended));
+    for (const s of live) s.notify('\r\nsshtrail: the server is shutting down\r\n');
+    const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    await Promise.race([all, wait(graceMs)]);
+    for (const s of this.sessions) s.hangUp('SIGHUP');
+    await Promise.race([all, wait(Math.min(graceMs, 2000))]);
+    for (const s of this.sessions) s.hangUp('SIGKILL');
+    await Promise.race([all, wait(2000)]);
+    for (const c of this.connections) c.end();
+    this.ssh?.destroyAll();
+  }
+}
