@@ -55,6 +55,10 @@ export function outcomesOf(res: unknown, n: number): SendResult | null {
   return { kind: 'each', outcomes };
 }
 
+function expand(r: SendResult, n: number): readonly EventOutcome[] {
+  return r.kind === 'each' ? r.outcomes : Array.from({ length: n }, () => r.outcome);
+}
+
 export class ElasticsearchSink implements Sink {
   readonly name: string;
   private readonly client: Client;
@@ -102,6 +106,25 @@ export class ElasticsearchSink implements Sink {
 
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     await this.ensureTemplates();
+    if (batch.length < 200) return this.sendBulk(batch, signal);
+    // Two bulk requests in flight: the cluster indexes the first half while the second is
+    // encoded and compressed. Each half's outcomes stay in batch order.
+    const half = Math.ceil(batch.length / 2);
+    const [a, b] = await Promise.all([
+      this.sendBulk(batch.slice(0, half), signal),
+      this.sendBulk(batch.slice(half), signal),
+    ]);
+    if (
+      a.kind === 'batch' &&
+      b.kind === 'batch' &&
+      a.outcome.status === 'sent' &&
+      b.outcome.status === 'sent'
+    )
+      return a;
+    return { kind: 'each', outcomes: [...expand(a, half), ...expand(b, batch.length - half)] };
+  }
+
+  private async sendBulk(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     const body = encodeBulk(batch, this.opts.namespace, this.starts);
     let res: unknown;
     try {

@@ -70,9 +70,16 @@ export class FluentdSink implements Sink {
     }
     // Events of one type emitted in one tick share one message, so these are a few promises.
     const promises: Promise<void>[] = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i] as AuditEvent;
-      promises[i] = client.emit(label(e), record(e), eventTime(e.time));
+    // A big batch goes out as two messages: the first is written (syncFlush) before the second
+    // is encoded, so Fluentd decodes one while we pack the other. Each message has its own ack.
+    const step = batch.length >= 200 ? Math.ceil(batch.length / 2) : batch.length;
+    for (let start = 0; start < batch.length; start += step) {
+      const end = Math.min(batch.length, start + step);
+      for (let i = start; i < end; i++) {
+        const e = batch[i] as AuditEvent;
+        promises[i] = client.emit(label(e), record(e), eventTime(e.time));
+      }
+      client.syncFlush();
     }
     const unique = [...new Set(promises)];
     const settled = new Map<Promise<void>, EventOutcome>();

@@ -70,7 +70,7 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
     },
     channel: {
       type: 'string',
-      format: 'uuid',
+      pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$',
       description: 'X-Splunk-Request-Channel GUID; default: a random GUID per sink and process.',
     },
     tls: {

@@ -6,13 +6,36 @@
 import { type AuditEvent, eventJson } from '../../core/sinks/sink.js';
 import type { ResolvedSplunkHecOptions } from './config.js';
 
-/** "2026-11-29T00:26:01.123456789Z" -> "1764375961.123456789" (an RFC 3339 UTC time). */
+let lastWhole = '';
+let lastSecs = 0;
+
+/**
+ * "2026-11-29T00:26:01.123456789Z" -> "1795911961.123456789" (an RFC 3339 time). Consecutive
+ * events mostly share their second, so the parsed second is memoised (Date.parse is the cost).
+ */
 export function epochSeconds(time: string): string {
   const dot = time.indexOf('.');
-  const frac = dot >= 0 ? (/^\.(\d+)/.exec(time.slice(dot))?.[1] ?? '') : '';
-  const whole = dot >= 0 ? time.slice(0, dot) + time.slice(dot + 1 + frac.length) : time;
-  const secs = Math.floor(Date.parse(whole) / 1000);
-  return frac ? `${secs}.${frac}` : String(secs);
+  let fracEnd = dot + 1;
+  if (dot >= 0)
+    while (fracEnd < time.length && time.charCodeAt(fracEnd) >= 48 && time.charCodeAt(fracEnd) <= 57)
+      fracEnd++;
+  const whole = dot >= 0 ? time.slice(0, dot) + time.slice(fracEnd) : time;
+  if (whole !== lastWhole) {
+    lastSecs = Math.floor(Date.parse(whole) / 1000);
+    lastWhole = whole;
+  }
+  return dot >= 0 && fracEnd > dot + 1 ? `${lastSecs}.${time.slice(dot + 1, fracEnd)}` : String(lastSecs);
+}
+
+/** JSON string literals of values that repeat (types, hosts, logins), made once. */
+const quoted = new Map<string, string>();
+function q(v: string): string {
+  let s = quoted.get(v);
+  if (s === undefined) {
+    s = JSON.stringify(v);
+    if (quoted.size < 10_000) quoted.set(v, s);
+  }
+  return s;
 }
 
 export class Encoder {
@@ -24,45 +47,76 @@ export class Encoder {
     }`;
   }
 
+  /** The envelope up to `"event":`; the canonical JSON and a closing brace follow. */
+  head(e: AuditEvent): string {
+    let fields = `{"type":${q(e.type)}`;
+    if (e.session_id) fields += `,"session_id":${JSON.stringify(e.session_id)}`;
+    if (typeof e.login === 'string') fields += `,"login":${q(e.login)}`;
+    return `{"time":${epochSeconds(e.time)},"host":${q(this.o.host ?? e.hostname)}${this.constant},"fields":${fields}},"event":`;
+  }
+
   envelope(e: AuditEvent): string {
-    const fields: Record<string, string> = { type: e.type };
-    if (e.session_id) fields.session_id = e.session_id;
-    if (typeof e.login === 'string') fields.login = e.login;
-    return `{"time":${epochSeconds(e.time)},"host":${JSON.stringify(this.o.host ?? e.hostname)}${this.constant},"fields":${JSON.stringify(fields)},"event":${eventJson(e)}}`;
+    return `${this.head(e)}${eventJson(e)}}`;
   }
 }
 
 export interface Chunk {
   /** Indexes into the batch, in order. */
   indexes: number[];
-  body: string;
+  /** The concatenated envelopes, uncompressed. */
+  body: Buffer;
 }
 
 /**
- * Splits a batch into request bodies of at most `max` bytes (uncompressed). Events that alone
- * exceed `max` are returned in `oversize` (to be rejected).
+ * Encodes a batch into request bodies of at most `max` bytes (uncompressed), aiming at `parts`
+ * roughly equal bodies so that they can be in flight together. Each body is written once into
+ * one buffer (no intermediate joined string). Events that alone exceed `max` are returned in
+ * `oversize` (to be rejected).
  */
-export function chunk(encoded: readonly string[], max: number): { chunks: Chunk[]; oversize: number[] } {
+export function encodeChunks(
+  batch: readonly AuditEvent[],
+  encoder: Encoder,
+  max: number,
+  parts = 1,
+): { chunks: Chunk[]; oversize: number[]; sizes: number[] } {
+  const heads: string[] = new Array(batch.length);
+  const sizes: number[] = new Array(batch.length);
+  let total = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch[i] as AuditEvent;
+    const head = encoder.head(e);
+    heads[i] = head;
+    const n = Buffer.byteLength(head) + Buffer.byteLength(eventJson(e)) + 1;
+    sizes[i] = n;
+    total += n;
+  }
+  const target = Math.min(max, Math.max(64 * 1024, Math.ceil(total / parts)));
   const chunks: Chunk[] = [];
   const oversize: number[] = [];
-  let cur: Chunk = { indexes: [], body: '' };
+  let indexes: number[] = [];
   let size = 0;
-  for (let i = 0; i < encoded.length; i++) {
-    const s = encoded[i] as string;
-    const n = Buffer.byteLength(s);
+  const flush = () => {
+    const body = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const i of indexes) {
+      off += body.write(heads[i] as string, off);
+      off += body.write(eventJson(batch[i] as AuditEvent), off);
+      body[off++] = 0x7d; // }
+    }
+    chunks.push({ indexes, body });
+    indexes = [];
+    size = 0;
+  };
+  for (let i = 0; i < batch.length; i++) {
+    const n = sizes[i] as number;
     if (n > max) {
       oversize.push(i);
       continue;
     }
-    if (size + n > max && cur.indexes.length > 0) {
-      chunks.push(cur);
-      cur = { indexes: [], body: '' };
-      size = 0;
-    }
-    cur.indexes.push(i);
-    cur.body += s;
+    if (size + n > target && indexes.length > 0) flush();
+    indexes.push(i);
     size += n;
   }
-  if (cur.indexes.length > 0) chunks.push(cur);
-  return { chunks, oversize };
+  if (indexes.length > 0) flush();
+  return { chunks, oversize, sizes };
 }

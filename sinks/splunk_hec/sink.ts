@@ -24,7 +24,7 @@ import {
   type SplunkHecOptions,
   splunkHecConfigSchema,
 } from './config.js';
-import { chunk, Encoder } from './encoder.js';
+import { type Chunk, Encoder, encodeChunks } from './encoder.js';
 import { describeNetworkError, HecTransport, parseReply } from './transport.js';
 
 const SENT: EventOutcome = { status: 'sent' };
@@ -81,82 +81,97 @@ export class SplunkHecSink implements Sink {
 
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     const outcomes: EventOutcome[] = new Array(batch.length);
-    const encoded = batch.map((e) => this.encoder.envelope(e));
-    const { chunks, oversize } = chunk(encoded, this.options.max_request_bytes);
+    // Two requests in flight: HEC parses one body while the next is encoded and compressed.
+    const { chunks, oversize, sizes } = encodeChunks(
+      batch,
+      this.encoder,
+      this.options.max_request_bytes,
+      batch.length >= 200 ? 2 : 1,
+    );
     for (const i of oversize) {
       outcomes[i] = {
         status: 'rejected',
-        error: `event of ${Buffer.byteLength(encoded[i] as string)} bytes exceeds max_request_bytes (${this.options.max_request_bytes})`,
+        error: `event of ${sizes[i]} bytes exceeds max_request_bytes (${this.options.max_request_bytes})`,
       };
     }
     const acked: Promise<void>[] = [];
-    for (const c of chunks) {
-      const mark = (from: number, o: EventOutcome) => {
-        for (let k = from; k < c.indexes.length; k++) outcomes[c.indexes[k] as number] = o;
-      };
-      if (signal.aborted) {
-        mark(0, { status: 'retry', error: 'aborted' });
-        continue;
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        const c = chunks[next++] as Chunk;
+        await this.sendChunk(c, outcomes, acked, signal);
       }
-      let status: number;
-      let body: string;
-      try {
-        ({ status, body } = await this.transport.request(
-          'POST',
-          '/services/collector/event',
-          c.body,
-          signal,
-        ));
-      } catch (err) {
-        mark(0, { status: 'retry', error: describeNetworkError(err) });
-        continue;
-      }
-      const reply = parseReply(body);
-      const code = reply?.code;
-      if (code === 0 && status >= 200 && status < 300) {
-        if (this.acks && typeof reply?.ackId === 'number') {
-          const acks = this.acks;
-          const id = reply.ackId;
-          mark(0, SENT);
-          acked.push(
-            acks.wait(id).then((ok) => {
-              if (!ok)
-                mark(0, {
-                  status: 'rejected',
-                  error: `ackId ${id} not acknowledged within ${this.options.ack.timeout_ms} ms`,
-                  reason: 'ack_timeout',
-                });
-            }),
-          );
-        } else mark(0, SENT);
-        continue;
-      }
-      const what = reply ? `HEC code ${code}: ${reply.text}` : `HTTP ${status}, unparseable reply`;
-      if (code !== undefined && TOKEN_CODES.has(code)) {
-        this.ctx.logger.error('splunk HEC refused the token; events are being dropped', {
-          sink: this.name,
-          error: what,
-        });
-        mark(0, { status: 'rejected', error: `auth/token: ${what}` });
-      } else if (code !== undefined && DATA_CODES.has(code)) {
-        const at = reply?.['invalid-event-number'];
-        if (typeof at === 'number' && at >= 0 && at < c.indexes.length) {
-          for (let k = 0; k < at; k++) outcomes[c.indexes[k] as number] = SENT;
-          outcomes[c.indexes[at] as number] = { status: 'rejected', error: what };
-          mark(at + 1, { status: 'retry', error: `resent after invalid event ${at}` });
-        } else mark(0, { status: 'rejected', error: what });
-      } else if (code === 10 || code === 11) {
-        this.ctx.logger.error('splunk HEC refused the request channel', { sink: this.name, error: what });
-        mark(0, { status: 'retry', error: what });
-      } else if (status >= 400 && status < 500 && reply) {
-        mark(0, { status: 'rejected', error: what });
-      } else {
-        // 8, 9, HTTP 503 or any 5xx, or a reply we cannot read: transient.
-        mark(0, { status: 'retry', error: what });
-      }
-    }
+    };
+    await Promise.all([lane(), lane()]);
     await Promise.all(acked);
     return { kind: 'each', outcomes };
+  }
+
+  /** One request; its events' outcomes are written into `outcomes`, ack waits into `acked`. */
+  private async sendChunk(
+    c: Chunk,
+    outcomes: EventOutcome[],
+    acked: Promise<void>[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const mark = (from: number, o: EventOutcome) => {
+      for (let k = from; k < c.indexes.length; k++) outcomes[c.indexes[k] as number] = o;
+    };
+    if (signal.aborted) {
+      mark(0, { status: 'retry', error: 'aborted' });
+      return;
+    }
+    let status: number;
+    let body: string;
+    try {
+      ({ status, body } = await this.transport.request('POST', '/services/collector/event', c.body, signal));
+    } catch (err) {
+      mark(0, { status: 'retry', error: describeNetworkError(err) });
+      return;
+    }
+    const reply = parseReply(body);
+    const code = reply?.code;
+    if (code === 0 && status >= 200 && status < 300) {
+      if (this.acks && typeof reply?.ackId === 'number') {
+        const acks = this.acks;
+        const id = reply.ackId;
+        mark(0, SENT);
+        acked.push(
+          acks.wait(id).then((ok) => {
+            if (!ok)
+              mark(0, {
+                status: 'rejected',
+                error: `ackId ${id} not acknowledged within ${this.options.ack.timeout_ms} ms`,
+                reason: 'ack_timeout',
+              });
+          }),
+        );
+      } else mark(0, SENT);
+      return;
+    }
+    const what = reply ? `HEC code ${code}: ${reply.text}` : `HTTP ${status}, unparseable reply`;
+    if (code !== undefined && TOKEN_CODES.has(code)) {
+      this.ctx.logger.error('splunk HEC refused the token; events are being dropped', {
+        sink: this.name,
+        error: what,
+      });
+      mark(0, { status: 'rejected', error: `auth/token: ${what}` });
+    } else if (code !== undefined && DATA_CODES.has(code)) {
+      const at = reply?.['invalid-event-number'];
+      if (typeof at === 'number' && at >= 0 && at < c.indexes.length) {
+        for (let k = 0; k < at; k++) outcomes[c.indexes[k] as number] = SENT;
+        outcomes[c.indexes[at] as number] = { status: 'rejected', error: what };
+        mark(at + 1, { status: 'retry', error: `resent after invalid event ${at}` });
+      } else mark(0, { status: 'rejected', error: what });
+    } else if (code === 10 || code === 11) {
+      this.ctx.logger.error('splunk HEC refused the request channel', { sink: this.name, error: what });
+      mark(0, { status: 'retry', error: what });
+    } else if (status >= 400 && status < 500 && reply) {
+      mark(0, { status: 'rejected', error: what });
+    } else {
+      // 8, 9, HTTP 503 or any 5xx, or a reply we cannot read: transient.
+      mark(0, { status: 'retry', error: what });
+    }
   }
 
   async check(testEvent: AuditEvent): Promise<SinkCheckResult> {

@@ -52,13 +52,24 @@ export class Encoder {
     return `<${pri}>1 ${syslogTimestamp(e.time)} ${headerField(e.hostname, 255)} ${headerField(this.o.app_name, 48)} ${this.procid} ${headerField(e.type, 32)} ${sd} ${eventJson(e)}`;
   }
 
-  /** The batch as one buffer of octet-counted frames. */
+  /** The batch as one buffer of octet-counted frames, each message written into it once. */
   frames(batch: readonly AuditEvent[]): Buffer {
-    const parts: Buffer[] = [];
-    for (const e of batch) {
-      const msg = Buffer.from(this.message(e));
-      parts.push(Buffer.from(`${msg.length} `), msg);
+    const msgs: string[] = new Array(batch.length);
+    const lens: number[] = new Array(batch.length);
+    let total = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const m = this.message(batch[i] as AuditEvent);
+      const n = Buffer.byteLength(m);
+      msgs[i] = m;
+      lens[i] = n;
+      total += String(n).length + 1 + n;
     }
-    return Buffer.concat(parts);
+    const buf = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (let i = 0; i < msgs.length; i++) {
+      off += buf.write(`${lens[i]} `, off, 'latin1');
+      off += buf.write(msgs[i] as string, off);
+    }
+    return buf;
   }
 }

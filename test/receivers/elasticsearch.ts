@@ -48,6 +48,9 @@ export class ElasticsearchReceiver {
   readonly componentTemplates = new Map<string, Record<string, unknown>>();
   readonly pipelines = new Map<string, Record<string, unknown>>();
   bulkRequests = 0;
+  /** Documents accepted (stored or, with keep = false, only counted: benchmarks). */
+  received = 0;
+  keep = true;
   gzipRequests = 0;
   templatePuts = 0;
   private seqNo = 0;
@@ -248,6 +251,21 @@ export class ElasticsearchReceiver {
         stream = new Map();
         this.streams.set(index, stream);
       }
+      if (!this.keep) {
+        this.received++;
+        items.push({
+          [op]: {
+            ...base,
+            _version: 1,
+            result: 'created',
+            _shards: { total: 2, successful: 1, failed: 0 },
+            _seq_no: this.seqNo++,
+            _primary_term: 1,
+            status: 201,
+          },
+        });
+        continue;
+      }
       if (op === 'create' && stream.has(id)) {
         fail(
           409,
@@ -264,6 +282,7 @@ export class ElasticsearchReceiver {
           setDotted(source, p.set.field, new Date().toISOString());
       }
       stream.set(id, source);
+      this.received++;
       items.push({
         [op]: {
           ...base,

@@ -23,6 +23,9 @@ export interface ForwardFaults {
 export class FluentdReceiver {
   readonly entries: ForwardEntry[] = [];
   faults: ForwardFaults = {};
+  /** Entries received (kept or, with keep = false, only counted: benchmarks). */
+  received = 0;
+  keep = true;
   private readonly server: FluentServer;
   private proxy: net.Server | null = null;
   private readonly conns = new Set<net.Socket>();
@@ -51,7 +54,8 @@ export class FluentdReceiver {
       ...(opts.tls ? { tlsOptions: opts.tls } : {}),
     });
     this.server.on('entry', (tag: string, time: ForwardEntry['time'], record: Record<string, unknown>) => {
-      this.entries.push({ tag, time, record });
+      this.received++;
+      if (this.keep) this.entries.push({ tag, time, record });
     });
   }
 

@@ -60,6 +60,9 @@ export class SplunkHecReceiver {
   readonly events: (HecEnvelope & { channel?: string })[] = [];
   readonly indexes = new Set(['main', 'sshtrail']);
   gzipRequests = 0;
+  /** Events indexed (stored or, with keep = false, only counted: benchmarks). */
+  received = 0;
+  keep = true;
   eventRequests = 0;
   private nextAck = 0;
   private readonly acked = new Map<string, Set<number>>();
@@ -161,7 +164,9 @@ export class SplunkHecReceiver {
       const injected = this.faults.invalid?.(env, i);
       if (injected !== undefined) return this.reply(res, injected, { 'invalid-event-number': i });
       // Indexed as it arrives: events before an invalid one stay indexed.
-      this.events.push({ ...env, index: env.index ?? 'main', ...(channel ? { channel } : {}) });
+      this.received++;
+      if (this.keep)
+        this.events.push({ ...env, index: env.index ?? 'main', ...(channel ? { channel } : {}) });
     }
     if (this.opts.ack && channel) {
       const id = this.nextAck++;
