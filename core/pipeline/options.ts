@@ -3,7 +3,6 @@
  * in, common keys checked against config-schema.ts, type-specific keys against the sink type's own
  * schema. A bad value is a SshtrailError naming the key's path.
  */
-import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { SshtrailError } from '../errors.js';
 import type { SinkType } from '../sinks/sink.js';
@@ -67,7 +66,8 @@ export function resolveSettings(
   const metricsIn = { ...(config.metrics ?? {}) };
   check('metrics', pipelineConfigProperties.metrics, metricsIn);
 
-  const entries = config.sinks ?? [{ type: 'file', path: join(dataDir, 'events', 'audit.ndjson') }];
+  // The default: one file sink at its default path, <data dir>/events/audit.ndjson.
+  const entries = config.sinks ?? [{ type: 'file' }];
   const byType = new Map(sinkTypes.map((t) => [t.type, t]));
   const names = new Set<string>();
   const sinks = entries.map((raw, i): SinkSettings => {

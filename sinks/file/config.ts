@@ -17,7 +17,7 @@ export const fileConfigSchema: Record<string, unknown> = {
     },
     rotate: {
       type: 'object',
-      description: 'When the current file is renamed to <name>-<UTC time>.ndjson and a new one started.',
+      description: 'When the current file is renamed to <name>-<UTC time>-<n>.ndjson and a new one started.',
       properties: {
         max_bytes: {
           type: 'integer',

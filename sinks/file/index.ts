@@ -28,6 +28,7 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
     maxBytes: options.rotate?.max_bytes ?? 104857600,
     maxAgeMs: (options.rotate?.max_age_s ?? 86400) * 1000,
     keep: options.rotate?.keep ?? 10,
+    privateDir: options.path === undefined,
   });
   const policy = options.fsync ?? 'interval';
   let syncTimer: NodeJS.Timeout | undefined;

@@ -21,6 +21,10 @@ export interface RotationPolicy {
   maxBytes: number;
   maxAgeMs: number;
   keep: number;
+  /** The directory is sshtrail's own: make it 0700 even if it exists. */
+  privateDir?: boolean;
+  /** The clock for age-based rotation (tests turn it). */
+  now?: () => number;
 }
 
 export class RotatingFile {
@@ -40,17 +44,23 @@ export class RotatingFile {
     this.ext = extname(path) || '.ndjson';
     this.stem = basename(path, extname(path));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    chmodSync(this.dir, 0o700);
+    // Only a directory that is sshtrail's own (the default under the data dir) is tightened: a
+    // configured path may live in a shared directory such as /var/log.
+    if (policy.privateDir) chmodSync(this.dir, 0o700);
     this.open();
+  }
+
+  private now(): number {
+    return this.policy.now ? this.policy.now() : Date.now();
   }
 
   private open(): void {
     this.fd = openSync(this.path, 'a', 0o600);
     const st = fstatSync(this.fd);
     // An existing file may have been created with another mode: the audit record is private.
-    if ((st.mode & 0o777) !== 0o600) chmodSync(this.path, 0o600);
+    if (st.isFile() && (st.mode & 0o777) !== 0o600) chmodSync(this.path, 0o600);
     this.size = st.size;
-    this.openedAt = st.size > 0 && st.birthtimeMs > 0 ? st.birthtimeMs : Date.now();
+    this.openedAt = st.size > 0 && st.birthtimeMs > 0 ? st.birthtimeMs : this.now();
   }
 
   /** Appends data; rotates first when this write would pass max_bytes or the file is too old. */
@@ -58,7 +68,7 @@ export class RotatingFile {
     const bytes = Buffer.byteLength(data);
     if (
       this.size > 0 &&
-      (this.size + bytes > this.policy.maxBytes || Date.now() - this.openedAt >= this.policy.maxAgeMs)
+      (this.size + bytes > this.policy.maxBytes || this.now() - this.openedAt >= this.policy.maxAgeMs)
     ) {
       this.rotate();
     }
@@ -85,9 +95,12 @@ export class RotatingFile {
   rotate(): void {
     closeSync(this.fd);
     this.fd = -1;
-    const stamp = new Date().toISOString().replace(/[:]/g, '').replace('.', '_');
-    let target = join(this.dir, `${this.stem}-${stamp}${this.ext}`);
-    for (let i = 1; existsSync(target); i++) target = join(this.dir, `${this.stem}-${stamp}-${i}${this.ext}`);
+    const stamp = new Date(this.now()).toISOString().replace(/[:]/g, '').replace('.', '_');
+    // A counter keeps names unique and in order when rotations share a millisecond.
+    let target = '';
+    for (let i = 0; i === 0 || existsSync(target); i++) {
+      target = join(this.dir, `${this.stem}-${stamp}-${String(i).padStart(3, '0')}${this.ext}`);
+    }
     renameSync(this.path, target);
     this.open();
     this.prune();
