@@ -52,7 +52,7 @@ export interface StartPipelineOptions {
 }
 
 export async function startPipeline(opts: StartPipelineOptions): Promise<Pipeline> {
-  const settings = resolveSettings(opts.config, opts.sinkTypes, opts.dataDir);
+  const settings = resolveSettings(opts.config, opts.sinkTypes);
   const hostname = opts.hostname ?? osHostname();
   const serverId = opts.serverId ?? hostname;
   const runners: SinkRunner[] = [];

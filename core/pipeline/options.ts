@@ -51,11 +51,7 @@ function badConfig(
   throw new SshtrailError('SSHTRAIL_E_CONFIG', `config ${where}: ${e?.message ?? 'is invalid'}`);
 }
 
-export function resolveSettings(
-  config: PipelineConfig,
-  sinkTypes: readonly SinkType[],
-  dataDir: string,
-): PipelineSettings {
+export function resolveSettings(config: PipelineConfig, sinkTypes: readonly SinkType[]): PipelineSettings {
   const ajv = new Ajv2020({ strict: false, useDefaults: true, allErrors: false });
   const check = (path: string, schema: unknown, value: unknown) => {
     const fn = ajv.compile(schema as object);
