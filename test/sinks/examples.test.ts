@@ -28,7 +28,7 @@ test('every example config validates and names its sink type', () => {
   assert.deepEqual(files.sort(), ['elasticsearch.yaml', 'fluentd.yaml', 'splunk_hec.yaml', 'syslog.yaml']);
   for (const f of files) {
     const config = loadConfig(join(dir, f), { data_dir: '/tmp/sshtrail-example' });
-    const settings = resolveSettings(config as unknown as PipelineConfig, sinkTypes, config.data_dir);
+    const settings = resolveSettings(config as unknown as PipelineConfig, sinkTypes);
     assert.equal(settings.sinks.length, 1, f);
     assert.equal(settings.sinks[0]?.type, f.replace('.yaml', ''), f);
   }

@@ -54,7 +54,7 @@ export async function runSinksTest(
   out: (line: string) => void,
 ): Promise<number> {
   const config = loadConfig(configFile);
-  const settings = resolveSettings(config as unknown as PipelineConfig, sinkTypes, config.data_dir);
+  const settings = resolveSettings(config as unknown as PipelineConfig, sinkTypes);
   const hostname = osHostname();
   const event = testEvent(hostname, hostname);
   const logger = createLogger({ level: 'warn' });
