@@ -7,6 +7,11 @@
 import type { AuditEmitter, SessionContext } from '../core/events/emitter.js';
 import { programs } from './native.js';
 
+/** The schemas' time format: RFC 3339 UTC with nine fraction digits. */
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
+
 interface Tracked {
   ctx: SessionContext;
   reported: number[];
@@ -48,8 +53,8 @@ export class LossReporter {
             source: `bpf:${name}`,
             reason: 'ring_full',
             count: delta,
-            window_start: t.windowStart.toISOString(),
-            window_end: now.toISOString(),
+            window_start: rfc3339(t.windowStart),
+            window_end: rfc3339(now),
           },
           t.ctx,
         );

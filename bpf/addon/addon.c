@@ -145,7 +145,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, recv, buf, result;
   if (napi_get_reference_value(env, st->callback, &cb) == napi_ok && cb &&
-      napi_get_undefined(env, &recv) == napi_ok && (buf = batch_buffer(env, st)) != NULL) {
+      napi_get_global(env, &recv) == napi_ok && (buf = batch_buffer(env, st)) != NULL) {
     if (napi_make_callback(env, st->async, recv, cb, 1, &buf, &result) != napi_ok) {
       napi_value err;
       if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);

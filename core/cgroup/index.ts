@@ -9,7 +9,7 @@
  * server and is killed and removed.
  */
 import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SshtrailError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -42,17 +42,23 @@ export class CgroupManager {
     private readonly logger?: Logger,
   ) {}
 
+  /** The first directory of the root that open() created (undefined when the root existed). */
+  private created: string | undefined;
+
   /** Finds the mount, creates the root (recursively) and cleans up what a crashed server left. */
   static async open(opts: CgroupOptions): Promise<CgroupManager> {
     const mount = opts.mount ?? findCgroup2Mount();
     if (!mount)
       throw new SshtrailError('SSHTRAIL_E_ENHANCED_UNAVAILABLE', 'no cgroup v2 hierarchy is mounted');
+    if (!(await exists(join(mount, 'cgroup.controllers')))) {
+      throw new SshtrailError('SSHTRAIL_E_ENHANCED_UNAVAILABLE', `${mount} is not a cgroup v2 mount`);
+    }
     const parts = opts.root.split('/').filter((p) => p !== '');
     if (parts.length === 0 || parts.some((p) => p === '..' || p === '.')) {
       throw new SshtrailError('SSHTRAIL_E_CONFIG', `invalid cgroup root: ${JSON.stringify(opts.root)}`);
     }
     const mgr = new CgroupManager(mount, join(mount, ...parts), opts.logger);
-    await mkdir(mgr.rootDir, { recursive: true });
+    mgr.created = await mkdir(mgr.rootDir, { recursive: true });
     const left = await mgr.cleanupLeftovers();
     if (left > 0) opts.logger?.warn('removed session cgroups left by a previous server', { count: left });
     return mgr;
@@ -86,12 +92,18 @@ export class CgroupManager {
     return children.length;
   }
 
-  /** Removes the root itself if it is empty (tests and clean shutdowns of private roots). */
+  /** Removes the root, and the parents open() created for it, while they are empty. */
   async removeRootIfEmpty(): Promise<void> {
-    try {
-      await rmdir(this.rootDir);
-    } catch {
-      // not empty or shared with another server: leave it
+    if (!this.created) return;
+    let dir = this.rootDir;
+    for (;;) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (another server's or session's): leave it
+      }
+      if (dir === this.created) return;
+      dir = dirname(dir);
     }
   }
 }

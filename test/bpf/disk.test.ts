@@ -1,0 +1,115 @@
+/**
+ * session.disk from the real kernel (disk events are on request only).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { EnhancedRecording } from '../../bpf/index.js';
+import { needs } from '../helpers/privileged.js';
+import {
+  bpfAvailable,
+  bpfReason,
+  RecordingEmitter,
+  session,
+  sh,
+  startRecording,
+  waitFor,
+} from './helpers.js';
+
+describe('disk capture', { timeout: 120_000 }, () => {
+  const em = new RecordingEmitter();
+  let rec: EnhancedRecording | undefined;
+
+  before(async () => {
+    if (bpfAvailable) rec = await startRecording(em, { events: ['command', 'disk'] });
+  });
+  after(async () => {
+    await rec?.close();
+  });
+
+  test('cat /etc/hostname gives session.disk for /etc/hostname with O_RDONLY', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    await sh(placed.cgroupDir, 'cat /etc/hostname >/dev/null');
+    await rec.hooks.finish(s);
+    const opens = em.of('session.disk', s.session_id).filter((d) => d.path === '/etc/hostname');
+    assert.equal(opens.length, 1, JSON.stringify(em.of('session.disk', s.session_id)));
+    const d = opens[0] ?? {};
+    assert.equal(d.program, 'cat');
+    assert.deepEqual(d.flag_names, ['O_RDONLY']);
+    assert.equal(d.flags, 0);
+    assert.ok((d.return_code as number) >= 0);
+    assert.equal(d.cgroup_id, Number(placed.cgroupId));
+    assert.deepEqual(em.invalid, []);
+  });
+
+  test('a failed open and an O_CREAT|O_WRONLY|O_TRUNC redirect carry their errno and flags', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    const out = `/tmp/sshtrail-disk-${process.pid}`;
+    await sh(placed.cgroupDir, `cat /nonexistent/file 2>/dev/null; echo hi > ${out}; rm -f ${out}`);
+    await rec.hooks.finish(s);
+    const disk = em.of('session.disk', s.session_id);
+    const missing = disk.find((d) => d.path === '/nonexistent/file');
+    assert.equal(missing?.return_code, -2);
+    const created = disk.find((d) => d.path === out);
+    assert.ok(created, JSON.stringify(disk));
+    assert.deepEqual(created.flag_names, ['O_WRONLY', 'O_CREAT', 'O_TRUNC']);
+  });
+
+  test('creat(2) and openat2(2) are reported too', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    const file = `/tmp/sshtrail-creat-${process.pid}`;
+    // Raw syscalls (glibc's creat() is an openat): 85 = creat, 437 = openat2 with struct open_how.
+    const perl = `my $f="${file}"; syscall(85, $f, 0644); my $how=pack("QQQ", 0x80000, 0, 0); my $h="/etc/hostname"; syscall(437, -100, $h, $how, 24);`;
+    await sh(placed.cgroupDir, `perl -e '${perl}'; rm -f ${file}`);
+    await rec.hooks.finish(s);
+    const disk = em.of('session.disk', s.session_id);
+    const creat = disk.find((d) => d.path === file);
+    assert.ok(creat, JSON.stringify(disk));
+    assert.deepEqual(creat.flag_names, ['O_WRONLY', 'O_CREAT', 'O_TRUNC']);
+    assert.equal(creat.program, 'perl');
+    const openat2 = disk.find((d) => d.path === '/etc/hostname' && d.program === 'perl');
+    assert.ok(openat2, JSON.stringify(disk));
+    assert.deepEqual(openat2.flag_names, ['O_RDONLY', 'O_CLOEXEC']);
+    assert.ok((openat2.return_code as number) >= 0);
+  });
+
+  test('a relative path is resolved against the process cwd while the process lives', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    // bash opens "hostname" relative to /etc, then becomes a sleep that lives until finish().
+    const running = sh(placed.cgroupDir, 'cd /etc && exec 3<hostname && exec sleep 1000');
+    await waitFor(
+      () => em.of('session.disk', s.session_id).some((d) => d.path === '/etc/hostname'),
+      'the open',
+    );
+    await rec.hooks.finish(s);
+    await running;
+  });
+
+  test('paths under disk_exclude_prefixes are dropped and counted', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const before = rec.stats()?.excluded ?? 0;
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    await sh(placed.cgroupDir, 'cat /proc/self/status /etc/hostname >/dev/null');
+    await rec.hooks.finish(s);
+    const paths = em.of('session.disk', s.session_id).map((d) => String(d.path));
+    assert.ok(paths.includes('/etc/hostname'));
+    assert.ok(
+      !paths.some((p) => p.startsWith('/proc/') || p.startsWith('/usr/lib/') || p.startsWith('/lib/')),
+    );
+    // At least /proc/self/status and the dynamic loader's library opens.
+    assert.ok((rec.stats()?.excluded ?? 0) - before >= 2);
+  });
+});
