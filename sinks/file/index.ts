@@ -16,10 +16,33 @@ import {
 import { type FileSinkOptions, fileConfigSchema } from './config.js';
 import { RotatingFile } from './rotating-file.js';
 
+/** The batch as NDJSON text (for streams that take strings). */
 export function encodeBatch(batch: readonly AuditEvent[]): string {
   let out = '';
   for (let i = 0; i < batch.length; i++) out += `${preserialised(batch[i] as AuditEvent)}\n`;
   return out;
+}
+
+/**
+ * The batch as NDJSON bytes, each event's JSON written straight into one buffer: cheaper than
+ * concatenating a batch-sized string and encoding it (measured about 2x here).
+ */
+export function encodeBatchBytes(batch: readonly AuditEvent[]): Buffer {
+  let units = 0;
+  const parts = new Array<string>(batch.length);
+  for (let i = 0; i < batch.length; i++) {
+    const s = preserialised(batch[i] as AuditEvent);
+    parts[i] = s;
+    units += s.length + 1;
+  }
+  // UTF-8 needs at most 3 bytes per UTF-16 unit, so this never truncates.
+  const buf = Buffer.allocUnsafe(units * 3);
+  let o = 0;
+  for (let i = 0; i < parts.length; i++) {
+    o += buf.write(parts[i] as string, o);
+    buf[o++] = 10;
+  }
+  return buf.subarray(0, o);
 }
 
 export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink {
@@ -44,7 +67,7 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
     name: ctx.name,
     async send(batch): Promise<SendResult> {
       try {
-        await file.append(encodeBatch(batch));
+        await file.append(encodeBatchBytes(batch));
         if (policy === 'always') await file.sync();
         return SENT;
       } catch (err) {

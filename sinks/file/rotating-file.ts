@@ -64,8 +64,10 @@ export class RotatingFile {
   }
 
   /** Appends data; rotates first when this write would pass max_bytes or the file is too old. */
-  async append(data: string): Promise<void> {
-    const bytes = Buffer.byteLength(data);
+  async append(data: string | Buffer): Promise<void> {
+    // Encode once: the length for rotation and the bytes to write come from the same buffer.
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const bytes = buf.length;
     if (
       this.size > 0 &&
       (this.size + bytes > this.policy.maxBytes || this.now() - this.openedAt >= this.policy.maxAgeMs)
@@ -74,7 +76,7 @@ export class RotatingFile {
     }
     const fd = this.fd;
     await new Promise<void>((resolve, reject) => {
-      write(fd, data, null, 'utf8', (err, written) => {
+      write(fd, buf, 0, bytes, null, (err, written) => {
         if (err) reject(err);
         else if (written !== bytes) reject(new Error(`short write: ${written} of ${bytes} bytes`));
         else resolve();
