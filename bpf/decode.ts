@@ -12,7 +12,7 @@ import {
   type BpfRecord,
   type CommandRecord,
   type DiskRecord,
-  decodeBatch,
+  forEachRecord,
   type NetworkRecord,
 } from './records.js';
 
@@ -31,7 +31,9 @@ export interface DecoderStats {
 }
 
 export class Decoder {
-  private readonly sessions = new Map<bigint, SessionContext>();
+  private readonly sessions = new Map<number, SessionContext>();
+  /** flag_names per flags value: a handful of distinct values, asked for once per disk event. */
+  private readonly flagNames = new Map<number, string[]>();
   readonly stats: DecoderStats = {
     command: 0,
     disk: 0,
@@ -49,25 +51,23 @@ export class Decoder {
   ) {}
 
   register(cgroupId: bigint, session: SessionContext): void {
-    this.sessions.set(cgroupId, session);
+    this.sessions.set(Number(cgroupId), session);
   }
 
   unregister(cgroupId: bigint): void {
-    this.sessions.delete(cgroupId);
+    this.sessions.delete(Number(cgroupId));
   }
 
   session(cgroupId: bigint): SessionContext | undefined {
-    return this.sessions.get(cgroupId);
+    return this.sessions.get(Number(cgroupId));
   }
 
   handleBatch(batch: Buffer): void {
-    const { records, malformed } = decodeBatch(batch);
-    this.stats.malformed += malformed;
     this.dirCache.clear();
-    for (const rec of records) this.handle(rec);
+    this.stats.malformed += forEachRecord(batch, this.handle);
   }
 
-  private handle(rec: BpfRecord): void {
+  private handle = (rec: BpfRecord): void => {
     const ctx = this.sessions.get(rec.cgroupId);
     if (!ctx) {
       this.stats.unattributed++;
@@ -76,7 +76,7 @@ export class Decoder {
     if (rec.kind === 'command') this.command(rec, ctx);
     else if (rec.kind === 'disk') this.disk(rec, ctx);
     else this.network(rec, ctx);
-  }
+  };
 
   private command(rec: CommandRecord, ctx: SessionContext): void {
     this.stats.command++;
@@ -90,7 +90,7 @@ export class Decoder {
         argv: rec.argv,
         argv_truncated: rec.argvTruncated,
         return_code: rec.ret,
-        cgroup_id: Number(rec.cgroupId),
+        cgroup_id: rec.cgroupId,
         uid: rec.uid,
         gid: rec.gid,
       },
@@ -114,9 +114,9 @@ export class Decoder {
         program: rec.comm,
         path,
         flags: rec.flags,
-        flag_names: openFlagNames(rec.flags),
+        flag_names: this.namesOf(rec.flags),
         return_code: rec.ret,
-        cgroup_id: Number(rec.cgroupId),
+        cgroup_id: rec.cgroupId,
       },
       ctx,
     );
@@ -137,10 +137,19 @@ export class Decoder {
         ip_version: v4 ? 4 : 6,
         protocol: 'tcp',
         return_code: rec.ret,
-        cgroup_id: Number(rec.cgroupId),
+        cgroup_id: rec.cgroupId,
       },
       ctx,
     );
+  }
+
+  private namesOf(flags: number): string[] {
+    let names = this.flagNames.get(flags);
+    if (!names) {
+      names = openFlagNames(flags);
+      if (this.flagNames.size < 1024) this.flagNames.set(flags, names);
+    }
+    return names;
   }
 
   /** Best effort: the path as given when the process (or its dirfd) is already gone. */

@@ -6,7 +6,8 @@
 export interface RecordHeader {
   pid: number;
   tid: number;
-  cgroupId: bigint;
+  /** The cgroup's id (inode number; below 2^53). */
+  cgroupId: number;
   comm: string;
 }
 
@@ -47,10 +48,52 @@ const COMMAND_DATA = 64;
 const DISK_DATA = 56;
 const NETWORK_SIZE = 88;
 
+/**
+ * Decoding a string costs more than comparing its bytes, and floods repeat the same few (one
+ * program opening one file). A small direct-mapped cache keyed by a hash of the bytes returns the
+ * string already decoded when the bytes match exactly.
+ */
+const CACHE_SLOTS = 512;
+const cacheBytes: (Buffer | undefined)[] = new Array(CACHE_SLOTS);
+const cacheStrings: string[] = new Array(CACHE_SLOTS);
+const CACHE_MAX_LEN = 256;
+
+function decodeString(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  if (len === 0) return '';
+  if (len > CACHE_MAX_LEN) return buf.toString('utf8', start, end);
+  let h = len;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (buf[i] as number)) | 0;
+  const slot = (h >>> 0) % CACHE_SLOTS;
+  const cached = cacheBytes[slot];
+  if (cached && cached.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (cached[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cacheStrings[slot] as string;
+  }
+  const str = buf.toString('utf8', start, end);
+  cacheBytes[slot] = Buffer.from(buf.subarray(start, end));
+  cacheStrings[slot] = str;
+  return str;
+}
+
 /** A NUL-terminated string of at most `len` bytes (the NUL, if present, not included). */
 function cstr(buf: Buffer, start: number, len: number): string {
-  const end = buf.indexOf(0, start);
-  return buf.toString('utf8', start, end >= 0 && end < start + len ? end : start + len);
+  let end = start;
+  const stop = start + len;
+  while (end < stop && buf[end] !== 0) end++;
+  return decodeString(buf, start, end);
+}
+
+/** A string the kernel measured: `len` counts its NUL (when not cut). */
+function measured(buf: Buffer, start: number, len: number): string {
+  if (len === 0) return '';
+  return decodeString(buf, start, buf[start + len - 1] === 0 ? start + len - 1 : start + len);
 }
 
 /** argv as the kernel lays it out: NUL-separated, the last one NUL-terminated unless cut. */
@@ -67,51 +110,60 @@ export function splitArgv(buf: Buffer, start: number, len: number): string[] {
   return out;
 }
 
-function header(buf: Buffer, at: number): RecordHeader {
-  return {
-    pid: buf.readUInt32LE(at + 4),
-    tid: buf.readUInt32LE(at + 8),
-    cgroupId: buf.readBigUInt64LE(at + 16),
-    comm: cstr(buf, at + 24, 16),
-  };
+/** Cgroup ids are inode numbers: far below 2^53, so a Number (no BigInt per record). */
+function cgroupIdAt(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000;
 }
 
 function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined {
   if (size < HDR) return undefined;
   const kind = buf.readUInt32LE(at);
+  const pid = buf.readUInt32LE(at + 4);
+  const tid = buf.readUInt32LE(at + 8);
+  const cgroupId = cgroupIdAt(buf, at + 16);
+  const comm = cstr(buf, at + 24, 16);
+  if (kind === 1 && size >= DISK_DATA) {
+    const pathLen = buf.readUInt16LE(at + 52);
+    if (DISK_DATA + pathLen > size) return undefined;
+    return {
+      kind: 'disk',
+      pid,
+      tid,
+      cgroupId,
+      comm,
+      ret: buf.readInt32LE(at + 40),
+      dfd: buf.readInt32LE(at + 44),
+      flags: buf.readUInt32LE(at + 48),
+      pathTruncated: buf[at + 54] !== 0,
+      path: measured(buf, at + DISK_DATA, pathLen),
+    };
+  }
   if (kind === 0 && size >= COMMAND_DATA) {
     const pathLen = buf.readUInt16LE(at + 56);
     const argsLen = buf.readUInt16LE(at + 58);
     if (COMMAND_DATA + pathLen + argsLen > size) return undefined;
     return {
       kind: 'command',
-      ...header(buf, at),
+      pid,
+      tid,
+      cgroupId,
+      comm,
       ppid: buf.readUInt32LE(at + 40),
       uid: buf.readUInt32LE(at + 44),
       gid: buf.readUInt32LE(at + 48),
       ret: buf.readInt32LE(at + 52),
       argvTruncated: buf[at + 60] !== 0,
-      path: cstr(buf, at + COMMAND_DATA, pathLen),
+      path: measured(buf, at + COMMAND_DATA, pathLen),
       argv: splitArgv(buf, at + COMMAND_DATA + pathLen, argsLen),
-    };
-  }
-  if (kind === 1 && size >= DISK_DATA) {
-    const pathLen = buf.readUInt16LE(at + 52);
-    if (DISK_DATA + pathLen > size) return undefined;
-    return {
-      kind: 'disk',
-      ...header(buf, at),
-      ret: buf.readInt32LE(at + 40),
-      dfd: buf.readInt32LE(at + 44),
-      flags: buf.readUInt32LE(at + 48),
-      pathTruncated: buf[at + 54] !== 0,
-      path: cstr(buf, at + DISK_DATA, pathLen),
     };
   }
   if (kind === 2 && size >= NETWORK_SIZE) {
     return {
       kind: 'network',
-      ...header(buf, at),
+      pid,
+      tid,
+      cgroupId,
+      comm,
       ret: buf.readInt32LE(at + 40),
       family: buf.readUInt16LE(at + 44),
       sport: buf.readUInt16LE(at + 46),
@@ -126,6 +178,12 @@ function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined
 /** Every record of a batch, in ring order; `malformed` counts what could not be decoded. */
 export function decodeBatch(buf: Buffer): { records: BpfRecord[]; malformed: number } {
   const records: BpfRecord[] = [];
+  const malformed = forEachRecord(buf, (r) => records.push(r));
+  return { records, malformed };
+}
+
+/** Calls `fn` for each record of a batch, in ring order; returns how many were malformed. */
+export function forEachRecord(buf: Buffer, fn: (rec: BpfRecord) => void): number {
   let malformed = 0;
   let at = 0;
   while (at + 4 <= buf.length) {
@@ -135,9 +193,9 @@ export function decodeBatch(buf: Buffer): { records: BpfRecord[]; malformed: num
       break;
     }
     const rec = decodeOne(buf, at + 4, size);
-    if (rec) records.push(rec);
+    if (rec) fn(rec);
     else malformed++;
     at += (4 + size + 7) & ~7;
   }
-  return { records, malformed };
+  return malformed;
 }
