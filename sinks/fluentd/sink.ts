@@ -70,9 +70,9 @@ export class FluentdSink implements Sink {
     }
     // Events of one type emitted in one tick share one message, so these are a few promises.
     const promises: Promise<void>[] = new Array(batch.length);
-    // A big batch goes out as two messages: the first is written (syncFlush) before the second
-    // is encoded, so Fluentd decodes one while we pack the other. Each message has its own ack.
-    const step = batch.length >= 200 ? Math.ceil(batch.length / 2) : batch.length;
+    // A big batch goes out as up to four messages: each is written (syncFlush) before the next
+    // is packed, so Fluentd decodes one while we pack another. Each message has its own ack.
+    const step = Math.ceil(batch.length / Math.max(1, Math.min(4, Math.floor(batch.length / 100))));
     for (let start = 0; start < batch.length; start += step) {
       const end = Math.min(batch.length, start + step);
       for (let i = start; i < end; i++) {

@@ -30,6 +30,8 @@ import { describeNetworkError, HecTransport, parseReply } from './transport.js';
 const SENT: EventOutcome = { status: 'sent' };
 /** How long health checks and `sinks test` wait. */
 const CHECK_TIMEOUT_MS = 10_000;
+/** Requests of one batch in flight together (a batch of >= 100 events per request is split). */
+const IN_FLIGHT = 4;
 const DATA_CODES = new Set([5, 6, 7, 12, 13, 14, 15, 16]);
 const TOKEN_CODES = new Set([1, 2, 3, 4]);
 
@@ -81,12 +83,12 @@ export class SplunkHecSink implements Sink {
 
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     const outcomes: EventOutcome[] = new Array(batch.length);
-    // Two requests in flight: HEC parses one body while the next is encoded and compressed.
+    // Up to IN_FLIGHT requests at once: HEC parses one body while the next is encoded and compressed.
     const { chunks, oversize, sizes } = encodeChunks(
       batch,
       this.encoder,
       this.options.max_request_bytes,
-      batch.length >= 200 ? 2 : 1,
+      Math.min(IN_FLIGHT, Math.max(1, Math.floor(batch.length / 100))),
     );
     for (const i of oversize) {
       outcomes[i] = {
@@ -102,7 +104,7 @@ export class SplunkHecSink implements Sink {
         await this.sendChunk(c, outcomes, acked, signal);
       }
     };
-    await Promise.all([lane(), lane()]);
+    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
     await Promise.all(acked);
     return { kind: 'each', outcomes };
   }
