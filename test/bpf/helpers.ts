@@ -4,7 +4,7 @@
  * file, and commands run through the real launcher into a session's cgroup.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ValidateFunction } from 'ajv';
@@ -138,6 +138,16 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 10_
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
+  }
+}
+
+/** Whether `pid` is a live process (a zombie is not). */
+export function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
