@@ -3,7 +3,7 @@
  * that supports flow control both ways and reports the exit only after all output was read.
  */
 import { spawn as spawnChild } from 'node:child_process';
-import { write as fsWrite } from 'node:fs';
+import { read as fsRead, write as fsWrite } from 'node:fs';
 import { constants } from 'node:os';
 import type { ReadStream } from 'node:tty';
 import * as nodePty from 'node-pty';
@@ -37,7 +37,7 @@ const signalNames = new Map<number, string>(
 
 /** Input allowed in flight towards a process before the client is paused. */
 const INPUT_HIGH_WATER = 256 * 1024;
-/** After the child exited, how long a silent, unpaused PTY may stay open (a background job holding it). */
+/** At the end, how long a silent, unpaused PTY may stay open (a background job holding it). */
 const PTY_TAIL_IDLE_MS = 1000;
 
 export interface PtySpawn {
@@ -62,26 +62,63 @@ export function spawnPty(s: PtySpawn): SessionProcess {
     encoding: null,
   }) as unknown as UnixPty;
 
-  // node-pty destroys its read socket 200 ms after the child exits even when output is still
-  // unread (the tail got lost; MEASURED.md). Its timer calls destroy(); we defer that until the
-  // PTY reports end of file (EIO), which makes node-pty emit 'exit' only after the last byte.
+  // Reading the PTY to its true end of file. Two traps (MEASURED.md, and seen here in ~half of
+  // the runs of a command printing 100 KB before exiting):
+  // - node-pty destroys its read socket 200 ms after the child exits, read or not;
+  // - while the kernel hangs up the terminal, a non-blocking read of the master can return 0,
+  //   which libuv takes for end of file, with output still buffered behind it.
+  // So every destroy() of the socket is deferred, and from the first end/exit on we read the
+  // master fd ourselves until it reports EIO (all slaves closed, buffer empty) or stays silent
+  // for PTY_TAIL_IDLE_MS (a background job holding the terminal). Only then is the socket
+  // destroyed, which makes node-pty emit 'exit': the exit is reported after the last byte.
   const sock = p._socket;
   const realDestroy = sock.destroy.bind(sock);
   let paused = false;
-  let exited = false;
-  let idle: NodeJS.Timeout | undefined;
-  const armIdle = () => {
-    if (idle) clearTimeout(idle);
-    idle = exited && !paused ? setTimeout(() => realDestroy(), PTY_TAIL_IDLE_MS) : undefined;
+  let draining = false;
+  let finished = false;
+  let output: ((data: Buffer, stream: 1 | 2) => void) | undefined;
+  let lastData = 0;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    realDestroy();
+  };
+  let reading = false;
+  const drain = () => {
+    if (finished || paused || reading) return;
+    reading = true;
+    fsRead(p.fd, buf, 0, buf.length, null, (err, n) => {
+      reading = false;
+      if (finished) return;
+      if (err && (err as NodeJS.ErrnoException).code !== 'EAGAIN') return finish(); // EIO: the end
+      if (!err && n > 0) {
+        lastData = Date.now();
+        output?.(Buffer.from(buf.subarray(0, n)), 1);
+        return setImmediate(drain);
+      }
+      // Nothing now (EAGAIN, or a transient 0 during hang-up): the child may still be writing.
+      if (Date.now() - lastData > PTY_TAIL_IDLE_MS) return finish();
+      setTimeout(drain, 5);
+    });
+  };
+  const startDrain = () => {
+    if (draining) return;
+    draining = true;
+    lastData = Date.now();
+    sock.pause();
+    drain();
   };
   sock.destroy = ((err?: Error) => {
-    exited = true;
-    if (!err) {
-      armIdle();
-      return sock;
+    // EIO through the socket is the real end of file; anything else starts our own drain.
+    if (err && (err as NodeJS.ErrnoException).code === 'EIO' && !draining) {
+      finished = true;
+      return realDestroy(err);
     }
-    return realDestroy(err);
+    startDrain();
+    return sock;
   }) as typeof sock.destroy;
+  sock.on('end', startDrain);
 
   // Input: our own writer on the master fd, so that we know how much is in flight (node-pty's
   // write() queues without bound and never tells).
@@ -120,7 +157,6 @@ export function spawnPty(s: PtySpawn): SessionProcess {
   const done = new Promise<ExitInfo>((resolve) => {
     p.onExit(({ exitCode, signal }) => {
       closed = true;
-      if (idle) clearTimeout(idle);
       resolve(
         signal
           ? { code: null, signal: signalNames.get(signal) ?? String(signal) }
@@ -132,20 +168,20 @@ export function spawnPty(s: PtySpawn): SessionProcess {
   return {
     pid: p.pid,
     onOutput(cb) {
-      p.onData((d) => {
-        if (exited) armIdle();
-        cb(d as unknown as Buffer, 1);
-      });
+      output = cb;
+      p.onData((d) => cb(d as unknown as Buffer, 1));
     },
     pauseOutput() {
       paused = true;
-      p.pause();
-      if (idle) clearTimeout(idle);
+      if (!draining) p.pause();
     },
     resumeOutput() {
       paused = false;
-      p.resume();
-      if (exited) armIdle();
+      if (!draining) p.resume();
+      else {
+        lastData = Date.now();
+        drain();
+      }
     },
     writeInput(data) {
       if (closed) return true;
