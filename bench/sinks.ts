@@ -76,7 +76,7 @@ function rsyslogCounter(rs: RsyslogReceiver): Counter {
         const n = readSync(fd, buf, 0, buf.length, offset);
         if (n <= 0) break;
         offset += n;
-        for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
+        for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
       }
       closeSync(fd);
       return lines;
