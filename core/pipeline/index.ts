@@ -156,7 +156,13 @@ class PipelineImpl implements Pipeline {
       this.opts.onLoss?.('pipeline', [], 'shutdown');
       return;
     }
-    const ev = this.stamper.stamp(type, fields, context);
+    const isLoss = type === 'audit.loss';
+    const targets = this.fanout.get(type) ?? [];
+    // Under overload every queue may be full with drop_newest: the event is doomed, so it is
+    // validated and numbered (its seq is the gap) but never timed, identified or serialised.
+    let doomed = !isLoss;
+    for (let i = 0; doomed && i < targets.length; i++) doomed = targets[i]!.dropsNext();
+    const ev = this.stamper.stamp(type, fields, context, doomed);
     if (ev instanceof InvalidEvent) {
       this.rejectInvalid(ev.type, ev.invalid);
       return;
@@ -166,7 +172,6 @@ class PipelineImpl implements Pipeline {
     if (type === 'session.start') this.sessionsActive++;
     else if (type === 'session.end') this.sessionsActive = Math.max(0, this.sessionsActive - 1);
     else if (type === 'auth.failure') this.authFailures++;
-    const isLoss = type === 'audit.loss';
     // Producers' own loss reports (e.g. bpf:command ring_full) count in the totals, not in our windows.
     if (isLoss && !internal)
       this.ledger.recordTotalOnly(
@@ -174,7 +179,6 @@ class PipelineImpl implements Pipeline {
         fields.reason as LossReason,
         fields.count as number,
       );
-    const targets = this.fanout.get(type)!;
     for (let i = 0; i < targets.length; i++) targets[i]!.enqueue(ev, isLoss);
   }
 

@@ -5,7 +5,7 @@
  * being sent). Nothing here ever blocks a producer: `enqueue` is synchronous and O(1).
  */
 
-import { preserialised } from '../events/json.js';
+import { seal } from '../events/json.js';
 import type { Logger } from '../log.js';
 import type { AuditEvent, EventOutcome, LossReason, SendResult, Sink } from '../sinks/sink.js';
 import type { SinkSettings } from './options.js';
@@ -70,6 +70,15 @@ export class SinkRunner {
     return type === 'audit.loss' || this.settings.types === undefined || this.settings.types.has(type);
   }
 
+  /** Whether the next (non-loss) event would be dropped on arrival: full, drop_newest. */
+  dropsNext(): boolean {
+    return (
+      this.halted ||
+      (this.settings.buffer.when_full === 'drop_newest' &&
+        this.ring.size + this.inflight.length >= this.settings.buffer.max_events)
+    );
+  }
+
   /**
    * Queues one event or drops one, at once. Loss reports are never the ones dropped while the
    * queue holds any other waiting event: they evict the oldest waiting event instead (whose drop
@@ -124,7 +133,8 @@ export class SinkRunner {
     const batch: AuditEvent[] = [];
     let bytes = 0;
     while (this.ring.size && batch.length < max_events) {
-      const len = preserialised(this.ring.peek() as AuditEvent).length + 1;
+      // Serialised (and frozen) here, as it leaves the queue: dropped events never pay for it.
+      const len = seal(this.ring.peek() as AuditEvent).length + 1;
       if (batch.length && bytes + len > max_bytes) break;
       bytes += len;
       batch.push(this.ring.shift() as AuditEvent);

@@ -7,7 +7,7 @@
 
 import { EventClock } from '../events/clock.js';
 import type { ConnectionContext, SessionContext } from '../events/emitter.js';
-import { kJson } from '../events/json.js';
+import { type EventSerializer, kContextJson, kSerializer } from '../events/json.js';
 import { currentEntry, resolveRef, type SchemaSet } from '../events/schemas.js';
 import { compileFieldsSerializer } from '../events/serialize.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../events/validators.js';
 import type { AuditEvent } from '../sinks/sink.js';
 
-export interface TypeInfo {
+export interface TypeInfo extends EventSerializer {
   type: string;
   schema: string;
   validateFields: ValidateFunction;
@@ -64,7 +64,6 @@ export class Stamper {
   private readonly contexts = new WeakMap<object, ContextInfo>();
   private readonly sessions = new Map<string, SessionCounter>();
   private readonly validateContext: ValidateFunction;
-  private readonly serverJson: string;
   private serverSeq = 0;
 
   constructor(
@@ -78,6 +77,7 @@ export class Stamper {
     const ajv = createAjv(set, { formats: 'fast' });
     const full = mode === 'full' ? new FullValidators(set, { formats: 'fast' }) : undefined;
     this.validateContext = ajv.compile(contextSchema(set));
+    const serverJson = `,"server_id":${JSON.stringify(serverId)},"hostname":${JSON.stringify(hostname)}`;
     for (const [type] of set.types) {
       const entry = currentEntry(set, type)!;
       const fschema = fieldsSchema(set, entry);
@@ -89,11 +89,14 @@ export class Stamper {
         ...(full ? { validateFull: full.get(entry.id) } : {}),
         requiredContext: requiredContextKeys(set, entry),
         prefix: `{"type":${JSON.stringify(type)},"schema":${JSON.stringify(entry.id)},"id":"`,
+        json(ev, contextJson) {
+          // `serialize` reads only this type's own fields from the event.
+          return `${this.prefix}${ev.id}","time":"${ev.time}","seq":${ev.seq}${serverJson}${contextJson}${this.serialize(ev as unknown as Record<string, unknown>)}}`;
+        },
         emitted: 0,
         invalid: 0,
       });
     }
-    this.serverJson = `,"server_id":${JSON.stringify(serverId)},"hostname":${JSON.stringify(hostname)}`;
   }
 
   private context(ctx: SessionContext | ConnectionContext): ContextInfo {
@@ -135,6 +138,8 @@ export class Stamper {
     type: string,
     fields: Record<string, unknown>,
     context: SessionContext | ConnectionContext | undefined,
+    /** Every sink will drop it: validate and number it, but skip time, id and serialisation. */
+    doomed = false,
   ): StampResult {
     const t = this.types.get(type);
     if (t === undefined) {
@@ -155,8 +160,11 @@ export class Stamper {
         formatErrors(t.validateFields.errors).join('; ') || 'fields must be an object',
       );
     }
+    if (doomed) {
+      // Only what drop accounting looks at (session and seq, for the onLoss observers).
+      return { type, seq, session_id: ctx?.fields.session_id } as unknown as AuditEvent;
+    }
     const { time, id } = this.clock.stamp();
-    const json = `${t.prefix}${id}","time":"${time}","seq":${seq}${this.serverJson}${ctx ? ctx.json : ''}${t.serialize(fields)}}`;
     const event = {
       type,
       schema: t.schema,
@@ -168,10 +176,12 @@ export class Stamper {
       ...ctx?.fields,
       ...fields,
     } as Record<string | symbol, unknown>;
-    event[kJson] = json;
+    // Serialised later, only if a sink takes it (core/events/json.ts: seal).
+    event[kSerializer] = t;
+    event[kContextJson] = ctx ? ctx.json : '';
     if (t.validateFull && !t.validateFull(event)) {
       return new InvalidEvent(type, formatErrors(t.validateFull.errors).join('; '));
     }
-    return Object.freeze(event) as unknown as AuditEvent;
+    return event as unknown as AuditEvent;
   }
 }

@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { preserialised } from '../../core/events/json.js';
 import { shippedSchemas } from '../../core/events/schemas.js';
 import { FullValidators, formatErrors } from '../../core/events/validators.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
+import { type AuditEvent, eventJson, SENT, type SinkType } from '../../core/sinks/sink.js';
 import { asEmit, localSinkTypes, sampleTypes } from './helpers.js';
 
 test('with no sinks configured, events go to <data dir>/events/audit.ndjson (0600 in a 0700 dir) and validate', async () => {
@@ -76,5 +78,43 @@ test('stamps per-session seq from 1 and a per-server seq outside sessions', asyn
     assert.deepEqual([...times].sort(), times, 'times never go backwards');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a sink is handed frozen events whose one-time JSON says exactly what the object says', async () => {
+  const seen: AuditEvent[] = [];
+  const capture: SinkType = {
+    type: 'capture',
+    description: 'test',
+    configSchema: { type: 'object' },
+    create: (_o, c) => ({
+      name: c.name,
+      send: async (batch) => {
+        seen.push(...batch);
+        return SENT;
+      },
+      close: async () => {},
+    }),
+  };
+  const p = await startPipeline({
+    config: { sinks: [{ type: 'capture' }] },
+    sinkTypes: [capture],
+    dataDir: '/x',
+    logger: silentLogger,
+  });
+  for (const type of sampleTypes()) {
+    const { fields, context } = asEmit(type);
+    p.emit(type, fields, context);
+  }
+  const start = asEmit('session.start');
+  p.emit('session.start', { ...start.fields, term: undefined }, start.context);
+  await p.close();
+  assert.equal(seen.length, sampleTypes().length + 1);
+  assert.equal(seen.at(-1)?.term, undefined);
+  assert.ok(!preserialised(seen.at(-1)!).includes('"term"'), 'an undefined optional field is left out');
+  for (const ev of seen) {
+    assert.ok(Object.isFrozen(ev), `${ev.type} is frozen`);
+    assert.deepEqual(JSON.parse(preserialised(ev)), JSON.parse(JSON.stringify(ev)), ev.type);
+    assert.equal(preserialised(ev).length, eventJson(ev).length, `${ev.type}: same bytes as JSON.stringify`);
   }
 });
