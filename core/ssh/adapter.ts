@@ -73,6 +73,8 @@ export interface ConnectionControl {
 
 /** A socket let in by `admit`; told when it authenticated and when it closed. */
 export interface Admission {
+  /** The login the client last asked for (names it in later events). */
+  login?: string;
   authenticated(): void;
   closed(): void;
 }
@@ -179,6 +181,7 @@ export class SshServer {
 
     client.on('authentication', (ctx) => {
       const req: AuthRequest = { method: ctx.method, login: ctx.username };
+      if (admission) admission.login = ctx.username;
       if (ctx.method === 'publickey') {
         req.key = { algo: ctx.key.algo, data: ctx.key.data };
         if (ctx.signature) req.signature = ctx.signature;

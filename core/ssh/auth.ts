@@ -88,6 +88,8 @@ export class ConnectionAuth {
   }
 
   private failure(req: AuthRequest, reason: FailureReason, identity?: UserIdentity): AuthAnswer {
+    // Requests the client sent before it saw the disconnect.
+    if (this.failures >= this.config.max_attempts) return 'disconnect';
     const fields: Record<string, unknown> = { method: req.method, reason };
     if (identity) Object.assign(fields, identity);
     this.emitter.emit('auth.failure', fields, this.context(req.login));

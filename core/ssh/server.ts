@@ -19,6 +19,9 @@ import {
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 
+/** Events need a login; before the client named one, this stands in (not a valid login name). */
+export const UNKNOWN_LOGIN = '(unknown)';
+
 export interface ServerDeps {
   config: ServerConfig;
   emitter: AuditEmitter;
@@ -62,7 +65,7 @@ export class SshtrailServer {
       this.deps.emitter.emit(
         'auth.failure',
         { method: 'none', reason: 'connection_limit' },
-        { login: '', client_addr: peer.ip, client_port: peer.port },
+        { login: UNKNOWN_LOGIN, client_addr: peer.ip, client_port: peer.port },
       );
       this.deps.log.warn('refused connection: too many unauthenticated connections', { client: peer.ip });
       return undefined;
@@ -80,13 +83,14 @@ export class SshtrailServer {
             emitter.emit(
               'auth.failure',
               { method: 'none', reason: 'grace_timeout' },
-              { login: '', client_addr: peer.ip, client_port: peer.port },
+              { login: admission.login || UNKNOWN_LOGIN, client_addr: peer.ip, client_port: peer.port },
             );
             log.info('login grace time over', { client: peer.ip });
             drop();
           }, config.auth.grace_time * 1000)
         : undefined;
-    return { authenticated: release, closed: release };
+    const admission: Admission = { authenticated: release, closed: release };
+    return admission;
   }
 
   private connection(conn: ConnectionControl, recordingsDir: string): ConnectionHooks {

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { isRoot } from '../helpers/privileged.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+/** Waits until an auth.failure matching `match` was written, and returns all auth.failure events. */
+async function failure(srv: TestServer, match: (e: Record<string, unknown>) => boolean) {
+  const ev = await srv.waitForEvents((all) => all.some((e) => e.type === 'auth.failure' && match(e)));
+  return ev.filter((e) => e.type === 'auth.failure');
+}
+
+/** Resolves when the server closes the socket (or after `ms`, with false). */
+function closedByServer(sock: Socket, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    sock.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+    sock.on('error', () => {});
+    sock.resume(); // read the server's banner, or its EOF never surfaces
+  });
+}
+
+describe('public-key authentication', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer();
+  });
+  after(async () => {
+    await srv.stop();
+  });
+
+  it('accepts the authorized key and reports auth.success with its fingerprint', async () => {
+    const r = await srv.ssh(['true']);
+    assert.equal(r.code, 0, r.stderr);
+    const pub = readFileSync(`${srv.keyFile}.pub`, 'utf8').split(' ')[1] as string;
+    const { createHash } = await import('node:crypto');
+    const fp = `SHA256:${createHash('sha256').update(Buffer.from(pub, 'base64')).digest('base64').replace(/=+$/, '')}`;
+    const ok = (await srv.waitForEvents((e) => e.some((x) => x.type === 'auth.success'))).find(
+      (e) => e.type === 'auth.success',
+    );
+    assert.equal(ok?.fingerprint, fp);
+    assert.equal(ok?.key_type, 'ssh-ed25519');
+    assert.equal(ok?.method, 'publickey');
+    assert.equal(ok?.login, srv.login);
+  });
+
+  it('accepts ecdsa and rsa-sha2 keys too', async () => {
+    for (const type of ['ecdsa', 'rsa'] as const) {
+      const key = srv.newKey(`id_${type}_ok`, type);
+      srv.authorize(srv.login, readFileSync(`${key}.pub`, 'utf8'));
+      const r = await srv.ssh(['true'], { identity: key });
+      assert.equal(r.code, 0, `${type}: ${r.stderr}`);
+    }
+  });
+
+  it('refuses a key that is not authorized', async () => {
+    const key = srv.newKey('id_wrong');
+    const r = await srv.ssh(['true'], { identity: key });
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /Permission denied \(publickey\)/);
+    await failure(srv, (e) => e.reason === 'key_not_authorized' && e.login === srv.login);
+  });
+
+  it('refuses an unknown login with the same answer as a wrong key', async () => {
+    const wrong = await srv.ssh(['true'], { identity: srv.newKey('id_wrong2') });
+    const unknown = await srv.ssh(['true'], { login: 'no-such-user-here' });
+    assert.equal(unknown.code, 255);
+    const answer = (s: string) => s.replace(/^[^@]*@/, '');
+    assert.equal(answer(unknown.stderr), answer(wrong.stderr));
+    assert.match(unknown.stderr, /Permission denied \(publickey\)/);
+    await failure(srv, (e) => e.reason === 'unknown_login' && e.login === 'no-such-user-here');
+  });
+
+  it('refuses a key authorized only for another login', async (t) => {
+    if (!isRoot) {
+      // Not root: every other login is refused anyway (only the server's own user can log in).
+      t.skip('needs root to have another login that could log in');
+      return;
+    }
+    const key = srv.newKey('id_daemon');
+    srv.authorize('daemon', readFileSync(`${key}.pub`, 'utf8'));
+    const r = await srv.ssh(['true'], { identity: key });
+    assert.equal(r.code, 255);
+    await failure(
+      srv,
+      (e) => e.reason === 'key_not_authorized' && e.login === srv.login && e.key_type === 'ssh-ed25519',
+    );
+  });
+});
+
+describe('authentication limits', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer({ config: { auth: { max_attempts: 2, grace_time: 1, max_unauthenticated: 2 } } });
+  });
+  after(async () => {
+    await srv.stop();
+  });
+
+  it('drops the connection after max_attempts failed attempts', async () => {
+    const keys = ['a', 'b', 'c'].map((n) => srv.newKey(`id_${n}`));
+    const r = await srv.ssh(['true'], {
+      identity: keys[0],
+      options: ['-i', keys[1] as string, '-i', keys[2] as string],
+    });
+    assert.equal(r.code, 255);
+    const f = await failure(srv, (e) => e.reason === 'too_many_attempts');
+    assert.equal(f.filter((e) => e.reason === 'key_not_authorized').length, 2);
+  });
+
+  it('closes a connection that does not authenticate within the grace time', async () => {
+    const sock = connect(srv.port, '127.0.0.1');
+    assert.equal(await closedByServer(sock, 20_000), true);
+    await srv.waitForEvents((e) => e.some((x) => x.type === 'auth.failure' && x.reason === 'grace_timeout'));
+  });
+
+  it('refuses connections past the cap on unauthenticated ones', async () => {
+    const idle = [connect(srv.port, '127.0.0.1'), connect(srv.port, '127.0.0.1')];
+    await Promise.all(idle.map((s) => new Promise((r) => s.once('connect', r))));
+    // Let the server accept both before the third arrives.
+    await new Promise((r) => setTimeout(r, 200));
+    const third = connect(srv.port, '127.0.0.1');
+    assert.equal(await closedByServer(third, 20_000), true);
+    await srv.waitForEvents((e) =>
+      e.some((x) => x.type === 'auth.failure' && x.reason === 'connection_limit'),
+    );
+    for (const s of idle) s.destroy();
+  });
+});
