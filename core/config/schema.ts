@@ -70,7 +70,7 @@ export const serverConfigProperties: Record<string, unknown> = {
       max_unauthenticated: {
         type: 'integer',
         minimum: 1,
-        default: 10,
+        default: 30,
         description: 'Connections allowed to be authenticating at once; more are refused.',
       },
     },

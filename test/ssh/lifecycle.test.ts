@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { startServer } from '../helpers/server.js';
+
+describe('server lifecycle', () => {
+  it('serves 20 concurrent sessions', async () => {
+    const srv = await startServer();
+    try {
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => srv.ssh([`sleep 1; echo session-${i}`], { timeoutMs: 90_000 })),
+      );
+      runs.forEach((r, i) => {
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.toString(), `session-${i}\n`);
+      });
+      const ev = await srv.waitForEvents((e) => e.filter((x) => x.type === 'session.end').length === 20);
+      assert.equal(ev.filter((x) => x.type === 'session.start').length, 20);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('on SIGTERM ends live sessions, flushes recordings and events, and exits 0', async () => {
+    const srv = await startServer({ config: { session: { shutdown_grace: 1 } } });
+    try {
+      const live = [srv.ssh(['echo started; sleep 60'], { tty: true }), srv.ssh(['echo started; sleep 60'])];
+      await srv.waitForEvents((e) => e.filter((x) => x.type === 'session.start').length === 2);
+      // Output reached the recording before the shutdown.
+      await new Promise((r) => setTimeout(r, 300));
+      const stopped = await srv.stop('SIGTERM', { keepDir: true });
+      assert.equal(stopped.code, 0, srv.logs());
+      const results = await Promise.all(live);
+      for (const r of results) assert.match(r.stdout.toString(), /started/);
+      const ev = srv.readEvents();
+      const ends = ev.filter((x) => x.type === 'session.end');
+      assert.equal(ends.length, 2);
+      for (const end of ends) {
+        assert.equal(end.signal, 'HUP');
+        const lines = readFileSync(String(end.recording), 'utf8').trim().split('\n');
+        assert.match(lines.join('\n'), /started/);
+        assert.match(lines.at(-1) as string, /"m", "sshtrail:end signal=HUP"\]$/);
+      }
+    } finally {
+      const { rmSync } = await import('node:fs');
+      rmSync(srv.dir, { recursive: true, force: true });
+    }
+  });
+});
