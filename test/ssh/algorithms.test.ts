@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+describe('offered algorithms', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer();
+  });
+  after(async () => {
+    await srv.stop();
+  });
+
+  it('pass ssh-audit with no failing algorithm and no SHA-1, NIST-curve or compression offer', () => {
+    const r = spawnSync('ssh-audit', ['-n', '-p', String(srv.port), '127.0.0.1'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const out = r.stdout;
+    assert.match(out, /\(kex\) curve25519-sha256 /, out);
+    assert.doesNotMatch(out, /\[fail\]/, out);
+    // The one warning this ssh-audit version gives is for OpenSSH's strict-kex marker (the
+    // Terrapin countermeasure), which it does not know yet.
+    const warnings = out.split('\n').filter((l) => l.includes('[warn]'));
+    assert.deepEqual(
+      warnings.filter((l) => !l.includes('kex-strict-s-v00@openssh.com')),
+      [],
+      out,
+    );
+    assert.doesNotMatch(out, /\(key\) ssh-rsa|hmac-sha1|ecdh-sha2-nistp|ecdsa-sha2|zlib|-cbc/, out);
+    assert.match(out, /\(gen\) banner: SSH-2\.0-sshtrail\s*$/m);
+    assert.match(out, /rsa-sha2-512 \(3072-bit\)/);
+  });
+
+  it('negotiates chacha20-poly1305 with OpenSSH by default', async () => {
+    const r = await srv.ssh(['true'], { options: ['-v'] });
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /cipher: chacha20-poly1305@openssh\.com/);
+  });
+});
