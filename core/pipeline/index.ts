@@ -100,6 +100,7 @@ class PipelineImpl implements Pipeline {
   private metrics: MetricsServer | undefined;
   private closing: Promise<void> | undefined;
   private halted = false;
+  private lateWarned = false;
   private invalid = 0;
   private sessionsActive = 0;
   private authFailures = 0;
@@ -152,6 +153,13 @@ class PipelineImpl implements Pipeline {
     internal: boolean,
   ): void {
     if (this.halted) {
+      if (!this.lateWarned) {
+        this.lateWarned = true;
+        this.opts.logger.warn(
+          'event emitted after the pipeline closed: lost (counted as pipeline/shutdown)',
+          { type },
+        );
+      }
       this.ledger.record('pipeline', 'shutdown', 1);
       this.opts.onLoss?.('pipeline', [], 'shutdown');
       return;

@@ -58,6 +58,44 @@ export type StampResult = AuditEvent | InvalidEvent;
 
 const CONTEXT_KEYS = ['session_id', 'login', 'user', 'client_addr', 'client_port'] as const;
 
+interface Compiled {
+  context: ValidateFunction;
+  types: Map<
+    string,
+    { fields: ValidateFunction; serialize: (f: Record<string, unknown>) => string; full?: ValidateFunction }
+  >;
+}
+
+// Compiling is the slow part of start-up: done once per schema set and mode, in this process.
+const compiledCache = new WeakMap<SchemaSet, Map<string, Compiled>>();
+
+function compiledFor(set: SchemaSet, mode: 'fast' | 'full'): Compiled {
+  let byMode = compiledCache.get(set);
+  if (!byMode) {
+    byMode = new Map();
+    compiledCache.set(set, byMode);
+  }
+  let c = byMode.get(mode);
+  if (c) return c;
+  // Producer-side formats are checked with ajv-formats' fast mode: the stamped fields (time,
+  // id) are correct by construction and never re-checked here.
+  const ajv = createAjv(set, { formats: 'fast' });
+  const full = mode === 'full' ? new FullValidators(set, { formats: 'fast' }) : undefined;
+  c = { context: ajv.compile(contextSchema(set)), types: new Map() };
+  for (const [type] of set.types) {
+    const entry = currentEntry(set, type)!;
+    const fschema = fieldsSchema(set, entry);
+    const fullFn = full?.get(entry.id);
+    c.types.set(type, {
+      fields: ajv.compile(fschema),
+      serialize: compileFieldsSerializer(fschema.properties ?? {}, (ref) => resolveRef(set, ref)),
+      ...(fullFn ? { full: fullFn } : {}),
+    });
+  }
+  byMode.set(mode, c);
+  return c;
+}
+
 export class Stamper {
   readonly clock = new EventClock();
   readonly types = new Map<string, TypeInfo>();
@@ -67,26 +105,23 @@ export class Stamper {
   private serverSeq = 0;
 
   constructor(
-    private readonly set: SchemaSet,
+    set: SchemaSet,
     private readonly serverId: string,
     private readonly hostname: string,
     mode: 'fast' | 'full',
   ) {
-    // Producer-side formats are checked with ajv-formats' fast mode: the stamped fields (time,
-    // id) are correct by construction and never re-checked here.
-    const ajv = createAjv(set, { formats: 'fast' });
-    const full = mode === 'full' ? new FullValidators(set, { formats: 'fast' }) : undefined;
-    this.validateContext = ajv.compile(contextSchema(set));
+    const compiled = compiledFor(set, mode);
+    this.validateContext = compiled.context;
     const serverJson = `,"server_id":${JSON.stringify(serverId)},"hostname":${JSON.stringify(hostname)}`;
     for (const [type] of set.types) {
       const entry = currentEntry(set, type)!;
-      const fschema = fieldsSchema(set, entry);
+      const c = compiled.types.get(type)!;
       this.types.set(type, {
         type,
         schema: entry.id,
-        validateFields: ajv.compile(fschema),
-        serialize: compileFieldsSerializer(fschema.properties ?? {}, (ref) => resolveRef(set, ref)),
-        ...(full ? { validateFull: full.get(entry.id) } : {}),
+        validateFields: c.fields,
+        serialize: c.serialize,
+        ...(c.full ? { validateFull: c.full } : {}),
         requiredContext: requiredContextKeys(set, entry),
         prefix: `{"type":${JSON.stringify(type)},"schema":${JSON.stringify(entry.id)},"id":"`,
         json(ev, contextJson) {
