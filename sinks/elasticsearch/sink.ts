@@ -7,7 +7,7 @@
  *   whole request 429/5xx, timeout, connection failure, malformed response      -> retry the batch
  *   401/403/other 4xx, or a server that is not Elasticsearch                    -> rejected, logged loudly
  */
-import type { Client } from '@elastic/elasticsearch';
+import { type Client, errors } from '@elastic/elasticsearch';
 import type {
   AuditEvent,
   EventOutcome,
@@ -18,7 +18,7 @@ import type {
   SinkType,
 } from '../../core/sinks/sink.js';
 import { type ElasticsearchOptions, elasticsearchConfigSchema, resolveOptions } from './config.js';
-import { encodeBulk, SessionStarts } from './encoder.js';
+import { dataStreamOf, encodeBulk, SessionStarts } from './encoder.js';
 import { classify, createClient, installTemplates } from './transport.js';
 
 interface BulkItem {
@@ -156,23 +156,31 @@ export class ElasticsearchSink implements Sink {
   }
 
   async check(testEvent: AuditEvent): Promise<SinkCheckResult> {
+    // Each step names what failed: the cluster (connection, TLS, auth, product check), the
+    // templates (manage_index_templates / manage_pipeline privileges), then the write itself.
+    let version = '?';
     try {
-      const info = (await this.client.info()) as { version?: { number?: string } };
-      if (this.opts.manage_template) await installTemplates(this.client);
-      const result = await this.send([testEvent], AbortSignal.timeout(CHECK_TIMEOUT_MS));
-      const outcome = result.kind === 'batch' ? result.outcome : result.outcomes[0];
-      if (outcome?.status !== 'sent')
-        return {
-          ok: false,
-          detail: outcome && 'error' in outcome ? (outcome.error ?? 'not sent') : 'not sent',
-        };
-      return {
-        ok: true,
-        detail: `ok (Elasticsearch ${info.version?.number ?? '?'}, test event ${testEvent.id})`,
-      };
+      version = ((await this.client.info()) as { version?: { number?: string } }).version?.number ?? '?';
     } catch (err) {
-      return { ok: false, detail: classify(err).detail };
+      // A writer key without the `monitor` privilege may not read GET /: not a failure by itself.
+      if (!(err instanceof errors.ResponseError && err.statusCode === 403))
+        return { ok: false, detail: classify(err).detail };
     }
+    if (this.opts.manage_template) {
+      try {
+        await installTemplates(this.client);
+        this.templatesReady = true;
+      } catch (err) {
+        return { ok: false, detail: `template install: ${classify(err).detail}` };
+      }
+    }
+    const result = await this.send([testEvent], AbortSignal.timeout(CHECK_TIMEOUT_MS));
+    const outcome = result.kind === 'batch' ? result.outcome : result.outcomes[0];
+    if (outcome?.status !== 'sent') {
+      const why = outcome && 'error' in outcome ? (outcome.error ?? 'not sent') : 'not sent';
+      return { ok: false, detail: `write to ${dataStreamOf(testEvent.type, this.opts.namespace)}: ${why}` };
+    }
+    return { ok: true, detail: `ok (Elasticsearch ${version}, test event ${testEvent.id})` };
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,8 @@ export interface EsFaults {
   malformedNext?: number;
   /** Delay every bulk response. */
   delayMs?: number;
+  /** Answer template and pipeline PUTs with this status (403: missing manage_* privileges). */
+  templateStatus?: number;
   /** Omit x-elastic-product (a proxy or another product). */
   noProductHeader?: boolean;
 }
@@ -140,6 +142,24 @@ export class ElasticsearchReceiver {
             ? this.componentTemplates
             : this.pipelines;
       const key = decodeURIComponent(name);
+      if (put && this.faults.templateStatus) {
+        const st = this.faults.templateStatus;
+        const action =
+          kind === '_ingest/pipeline'
+            ? 'cluster:admin/ingest/pipeline/put'
+            : `indices:admin/${kind.slice(1)}/put`;
+        sendJson(
+          res,
+          st,
+          errorBody(
+            st,
+            'security_exception',
+            `action [${action}] is unauthorized for API key id [k1] of user [sshtrail_writer], this action is granted by the cluster privileges [manage_index_templates,manage,all]`,
+          ),
+          h,
+        );
+        return;
+      }
       if (put) {
         this.templatePuts++;
         store.set(key, JSON.parse(body.toString('utf8')) as Record<string, unknown>);

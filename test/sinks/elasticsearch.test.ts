@@ -206,6 +206,31 @@ describe('elasticsearch sink', () => {
     await down.stop();
   });
 
+  test('check() names a missing template privilege and a missing index privilege', async () => {
+    es.faults.templateStatus = 403;
+    const c1 = await sink.check!(sampleEvents()[0]!);
+    es.faults.templateStatus = undefined;
+    assert.equal(c1.ok, false);
+    assert.match(
+      c1.detail,
+      /^template install: permission denied \(HTTP 403\): security_exception: action \[.*put\] is unauthorized/,
+    );
+    es.faults.item = () => ({
+      status: 403,
+      error: {
+        type: 'security_exception',
+        reason: 'action [indices:admin/auto_create] is unauthorized for API key id [k1]',
+      },
+    });
+    const c2 = await sink.check!(sampleEvents()[0]!);
+    es.faults.item = undefined;
+    assert.equal(c2.ok, false);
+    assert.match(
+      c2.detail,
+      /^write to logs-sshtrail\.auth_success-default: security_exception: action \[indices:admin\/auto_create\] is unauthorized/,
+    );
+  });
+
   test('check() sends the marked test event and reports ok', async () => {
     const c = await sink.check!({
       ...sampleEvents()[0]!,

@@ -169,3 +169,22 @@ describe('fluentd sink with shared key and TLS', () => {
     assert.match(c.detail, /^TLS: /);
   });
 });
+
+describe('fluentd sink with user authentication', () => {
+  const fd = new FluentdReceiver({ sharedKey: 'k', users: { alice: 'pw' } });
+  before(() => fd.start());
+  after(() => fd.close());
+
+  test('authenticates with username and password; a wrong password is an auth rejection', async () => {
+    const good = makeSink(fd.port, { shared_key: 'k', username: 'alice', password: 'pw' });
+    const events = commandEvents(2);
+    assert.deepEqual(statuses(await good.send(events, signal()), 2), ['sent', 'sent']);
+    await good.close();
+    const bad = makeSink(fd.port, { shared_key: 'k', username: 'alice', password: 'nope' });
+    const r = outcomes(await bad.send(commandEvents(1), signal()), 1);
+    await bad.close();
+    assert.equal(r[0]?.status, 'rejected');
+    assert.match((r[0] as { error: string }).error, /^auth: /);
+    for (const e of events) assert.ok(fd.entries.some((x) => x.record.id === e.id));
+  });
+});
