@@ -10,6 +10,8 @@
  */
 #define NAPI_VERSION 8
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <node_api.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -269,7 +271,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (!st) return throw_errno(env, "out of memory", ENOMEM);
   st->env = env;
   st->monitored_fd = -1;
+  /* The verifier gives up with EAGAIN when a signal is pending (e.g. SIGPROF from --cpu-prof, or
+   * SIGCHLD): hold signals back while loading, they are delivered right after. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   int err = load_all(st, mask, ring_bytes, (unsigned long long)wake);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (err) {
     teardown(st);
     free(st);
@@ -306,7 +314,11 @@ static napi_value js_consume(napi_env env, napi_callback_info info) {
   if (!st) return NULL;
   double limit = DEFAULT_BATCH_LIMIT;
   if (argc > 1) napi_get_value_double(env, argv[1], &limit);
-  if (st->consuming) return batch_buffer(env, &(struct state){0});
+  if (st->consuming) { /* re-entered from inside a batch callback: nothing to add */
+    napi_value nul;
+    NAPI_OK(napi_get_null(env, &nul));
+    return nul;
+  }
   consume_into_batch(st, limit > 0 ? (size_t)limit : DEFAULT_BATCH_LIMIT);
   return batch_buffer(env, st);
 }

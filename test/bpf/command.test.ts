@@ -10,6 +10,7 @@ import { needs } from '../helpers/privileged.js';
 import {
   bpfAvailable,
   bpfReason,
+  closeRecording,
   hasArgv,
   RecordingEmitter,
   session,
@@ -25,7 +26,7 @@ describe('command capture', { timeout: 120_000 }, () => {
     if (bpfAvailable) rec = await startRecording(em, { events: ['command'] });
   });
   after(async () => {
-    await rec?.close();
+    await closeRecording(rec);
   });
 
   /** Runs a bash script in a fresh session and returns that session's command events. */

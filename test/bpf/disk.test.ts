@@ -8,6 +8,7 @@ import { needs } from '../helpers/privileged.js';
 import {
   bpfAvailable,
   bpfReason,
+  closeRecording,
   RecordingEmitter,
   session,
   sh,
@@ -23,7 +24,7 @@ describe('disk capture', { timeout: 120_000 }, () => {
     if (bpfAvailable) rec = await startRecording(em, { events: ['command', 'disk'] });
   });
   after(async () => {
-    await rec?.close();
+    await closeRecording(rec);
   });
 
   test('cat /etc/hostname gives session.disk for /etc/hostname with O_RDONLY', async (t) => {

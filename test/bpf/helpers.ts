@@ -4,12 +4,13 @@
  * file, and commands run through the real launcher into a session's cgroup.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ValidateFunction } from 'ajv';
 import { type EnhancedRecording, startEnhancedRecording } from '../../bpf/index.js';
 import { addonPath } from '../../bpf/native.js';
+import { findCgroup2Mount } from '../../core/cgroup/index.js';
 import type { EnhancedConfig } from '../../core/enhanced/config-schema.js';
 import type { AuditEmitter, ConnectionContext, SessionContext } from '../../core/events/emitter.js';
 import { currentEntry, shippedSchemas } from '../../core/events/schemas.js';
@@ -84,6 +85,18 @@ export async function startRecording(
     dataDir: '/tmp',
   });
   return rec;
+}
+
+/** Closes a recording and removes the shared test parent when no other test process uses it. */
+export async function closeRecording(rec: EnhancedRecording | undefined): Promise<void> {
+  await rec?.close();
+  const mount = findCgroup2Mount();
+  if (!mount) return;
+  try {
+    rmdirSync(join(mount, 'sshtrail-test'));
+  } catch {
+    // another test file's root is still in it
+  }
 }
 
 let sessionSeq = 0;

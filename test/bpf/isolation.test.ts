@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EnhancedRecording } from '../../bpf/index.js';
 import { needs } from '../helpers/privileged.js';
-import { bpfAvailable, bpfReason, RecordingEmitter, session, sh, startRecording } from './helpers.js';
+import {
+  bpfAvailable,
+  bpfReason,
+  closeRecording,
+  RecordingEmitter,
+  session,
+  sh,
+  startRecording,
+} from './helpers.js';
 
 /** Each run execs /bin/echo with a marker a number of times, and opens a marker path. */
 const script = (marker: string) =>
@@ -20,7 +28,7 @@ describe('isolation', { timeout: 120_000 }, () => {
     if (bpfAvailable) rec = await startRecording(em, { events: ['command', 'disk', 'network'] });
   });
   after(async () => {
-    await rec?.close();
+    await closeRecording(rec);
   });
 
   test('two concurrent sessions get exactly their own events; the same commands outside get none', async (t) => {

@@ -13,6 +13,7 @@ import { needs } from '../helpers/privileged.js';
 import {
   bpfAvailable,
   bpfReason,
+  closeRecording,
   RecordingEmitter,
   session,
   sh,
@@ -37,7 +38,7 @@ describe('session lifecycle', { timeout: 120_000 }, () => {
     if (bpfAvailable) rec = await startRecording(em);
   });
   after(async () => {
-    await rec?.close();
+    await closeRecording(rec);
   });
 
   test('a daemonized process is attributed to its session and killed at finish, no cgroup left', async (t) => {

@@ -11,6 +11,7 @@ import { needs } from '../helpers/privileged.js';
 import {
   bpfAvailable,
   bpfReason,
+  closeRecording,
   launcher,
   RecordingEmitter,
   session,
@@ -35,7 +36,7 @@ describe('ring_full loss', { timeout: 120_000 }, () => {
     }
   });
   after(async () => {
-    await rec?.close();
+    await closeRecording(rec);
   });
 
   test('a flood of opens is counted as audit.loss matching the kernel counter', async (t) => {

@@ -7,7 +7,16 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { EnhancedRecording } from '../../bpf/index.js';
 import { needs } from '../helpers/privileged.js';
-import { bpfAvailable, bpfReason, RecordingEmitter, run, session, sh, startRecording } from './helpers.js';
+import {
+  bpfAvailable,
+  bpfReason,
+  closeRecording,
+  RecordingEmitter,
+  run,
+  session,
+  sh,
+  startRecording,
+} from './helpers.js';
 
 function listen(host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -44,7 +53,7 @@ describe('network capture', { timeout: 120_000 }, () => {
     if (bpfAvailable) rec = await startRecording(em, { events: ['command', 'network'] });
   });
   after(async () => {
-    await rec?.close();
+    await closeRecording(rec);
     v4.close();
     v6.close();
   });
