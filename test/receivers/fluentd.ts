@@ -1,8 +1,8 @@
 /**
  * A Fluentd forward input: the Fluentd project's own FluentServer (@fluent-org/logger) with its
  * handshake (shared key, optional user auth), TLS and chunk acks, behind a small TCP proxy that
- * injects faults: down (the port refuses), connection reset mid-message, slow delivery, and
- * missing acks (server-to-client bytes dropped).
+ * injects faults: down (the port refuses), connection reset mid-message, slow delivery, missing
+ * acks (server-to-client bytes dropped) and malformed replies (garbage instead of acks).
  */
 import net, { type AddressInfo } from 'node:net';
 import type tls from 'node:tls';
@@ -17,6 +17,8 @@ export interface ForwardEntry {
 export interface ForwardFaults {
   resetNext?: number;
   dropAcks?: boolean;
+  /** Replace what the server sends (acks) with bytes that are not msgpack for the protocol. */
+  garbage?: boolean;
   delayMs?: number;
 }
 
@@ -86,7 +88,8 @@ export class FluentdReceiver {
         else upstream.write(d);
       });
       upstream.on('data', (d: Buffer) => {
-        if (!this.faults.dropAcks) client.write(d);
+        if (this.faults.garbage) client.write(Buffer.from([0xc1, 0xc1, 0xc1, 0xc1]));
+        else if (!this.faults.dropAcks) client.write(d);
       });
     });
     await new Promise<void>((resolve, reject) => {

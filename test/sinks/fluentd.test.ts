@@ -91,6 +91,17 @@ describe('fluentd sink', () => {
     assert.match((r[0] as { error: string }).error, /no ack/);
   });
 
+  test('a malformed reply instead of the ack is retried, and the next batch is delivered', async () => {
+    fd.faults.garbage = true;
+    const r = outcomes(await sink.send(commandEvents(3), signal()), 3);
+    fd.faults.garbage = false;
+    assert.deepEqual(
+      r.map((o) => o.status),
+      ['retry', 'retry', 'retry'],
+    );
+    assert.deepEqual(statuses(await sink.send(commandEvents(2), signal()), 2), ['sent', 'sent']);
+  });
+
   test('a connection reset mid-message is retried, and the client reconnects for the next batch', async () => {
     fd.faults.resetNext = 1;
     const r = outcomes(await sink.send(commandEvents(200), signal()), 200);
