@@ -1,11 +1,61 @@
+/** `sshtrail play`: replays a recorded session in the terminal. */
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../../config/load.js';
+import { SshtrailError } from '../../errors.js';
+import { play } from '../../playback/play.js';
+import { findRecording } from '../../recording/read.js';
 import type { Command } from '../main.js';
 
-// Placeholder until the command is built; replaced by its owner.
+const usage = `Usage: sshtrail play <session-id|file> [options]
+
+Replays a recorded session (asciicast v2) in this terminal.
+
+Options:
+  --speed N            play N times faster (default 1)
+  --idle-limit S       shorten pauses longer than S seconds to S
+  --data-dir DIR       where recordings live (default ./.sshtrail, /var/lib/sshtrail as root)
+  -h, --help           show this help
+
+A unique prefix of a session id is enough. 'asciinema play FILE' plays the files too.`;
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new SshtrailError('SSHTRAIL_E_USAGE', `play: --${name} must be a positive number`);
+  return n;
+}
+
 export const command: Command = {
-  summary: '(not yet available)',
-  usage: 'sshtrail play',
-  run: async () => {
-    process.stderr.write('sshtrail play: not yet available\n');
-    return 1;
+  summary: 'replay a recorded session',
+  usage,
+  async run(argv) {
+    let parsed: ReturnType<
+      typeof parseArgs<{ options: Record<string, { type: 'string' }>; allowPositionals: true }>
+    >;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: {
+          speed: { type: 'string' },
+          'idle-limit': { type: 'string' },
+          'data-dir': { type: 'string' },
+        },
+        allowPositionals: true,
+      });
+    } catch (err) {
+      throw new SshtrailError('SSHTRAIL_E_USAGE', `play: ${(err as Error).message}\n\n${usage}`);
+    }
+    const [target, ...extra] = parsed.positionals;
+    if (!target || extra.length)
+      throw new SshtrailError('SSHTRAIL_E_USAGE', `play: name one session id or file\n\n${usage}`);
+    const path = findRecording(parsed.values['data-dir'] ?? defaultDataDir(), target);
+    const idleLimit = positive('idle-limit', parsed.values['idle-limit']);
+    await play(path, {
+      speed: positive('speed', parsed.values.speed) ?? 1,
+      ...(idleLimit !== undefined ? { idleLimit } : {}),
+      write: (d) => process.stdout.write(d),
+    });
+    return 0;
   },
 };
