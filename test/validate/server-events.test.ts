@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { shippedSchemas } from '../../core/events/schemas.js';
@@ -73,5 +74,43 @@ test('every event of real sessions (exec, pty shell, refused key) validates, wit
   } finally {
     if (!stopped) await srv.stop();
     rmSync(srv.dir, { recursive: true, force: true });
+  }
+});
+
+test('a configured server: two sinks (one filtered), metrics on /metrics reflect real sessions', async () => {
+  const mine = mkdtempSync(join(tmpdir(), 'sshtrail-lifecycle-'));
+  const lifecyclePath = join(mine, 'lifecycle.ndjson');
+  const srv = await startServer({
+    config: {
+      sinks: [
+        { type: 'file', name: 'local' },
+        {
+          type: 'file',
+          name: 'lifecycle',
+          path: lifecyclePath,
+          filter: { types: ['session.start', 'session.end'] },
+        },
+      ],
+      metrics: { listen: '127.0.0.1:0' },
+    },
+  });
+  try {
+    const r = await srv.ssh(['true']);
+    assert.equal(r.code, 0, r.stderr);
+    await srv.waitForEvents((e) => e.some((x) => x.type === 'session.end'));
+    const url = /metrics listening .*?url=(\S+)/.exec(srv.logs())?.[1];
+    assert.ok(url, `metrics url in the logs:\n${srv.logs()}`);
+    const body = await (await fetch(url)).text();
+    assert.match(body, /^sshtrail_events_emitted_total\{type="session\.end"\} 1$/m);
+    assert.match(body, /^sshtrail_sessions_active 0$/m);
+    assert.match(body, /^sshtrail_sink_queue_capacity\{sink="lifecycle"\} 100000$/m);
+    const lifecycle = readFileSync(lifecyclePath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
+    assert.deepEqual(lifecycle, ['session.start', 'session.end']);
+  } finally {
+    await srv.stop();
+    rmSync(mine, { recursive: true, force: true });
   }
 });
