@@ -6,13 +6,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
 import { loadConfig, parseListen } from '../../config/load.js';
 import type { ConfigOverrides } from '../../config/types.js';
 import { SshtrailError } from '../../errors.js';
 import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
-import { noSessionHooks, type SessionHooks } from '../../session/hooks.js';
+import type { SessionHooks } from '../../session/hooks.js';
 import { SshtrailServer } from '../../ssh/server.js';
 import type { Command } from '../main.js';
 
@@ -86,16 +87,15 @@ async function run(argv: string[]): Promise<number> {
   });
 
   // Enhanced recording (cgroup v2 + eBPF) takes part in sessions through these hooks only.
-  // TODO(enhanced recording): the single call site; becomes
-  //   await startEnhancedRecording({ config: config.enhanced_recording ?? {}, emitter: pipeline,
-  //     logger: log.child({ component: 'enhanced' }), dataDir: config.data_dir })
-  // once bpf/index.ts exists.
-  const enhanced = {
-    enabled: false,
-    reason: 'enhanced recording is not built into this version yet',
-    hooks: noSessionHooks,
-    close: async () => {},
-  };
+  const enhanced = await startEnhancedRecording({
+    config: config.enhanced_recording as EnhancedRecordingOptions['config'],
+    emitter: pipeline,
+    logger: log.child({ component: 'enhanced' }),
+    dataDir: config.data_dir,
+  }).catch(async (err: unknown) => {
+    await pipeline.close(2000);
+    throw err;
+  });
   if (!enhanced.enabled) log.info('enhanced recording off', { reason: enhanced.reason ?? 'disabled' });
   const hooks: SessionHooks = enhanced.hooks;
 

@@ -1,0 +1,268 @@
+/**
+ * sshtrail against OpenSSH's sshd, side by side in one run, with the same client, key exchange
+ * (curve25519-sha256), cipher (chacha20-poly1305) and shell start-up (SHLVL=1 from the client,
+ * so root's ~/.bashrc with its slow `pyenv init` runs for neither). sshd runs on a loopback port
+ * with its own config, host key and authorized keys in a temp dir (not the system service).
+ * Recording is on for sshtrail (its default). Prints sshtrail/OpenSSH ratios:
+ *   set-up latency `ssh host true` (median; lower is better, target <= 1.5)
+ *   exec throughput `head -c SIZE /dev/zero` (best of runs; target >= 0.9)
+ *   PTY throughput `yes | head -c SIZE` under -tt (best of runs; target >= 0.9)
+ * Env: BENCH_SSH_RUNS (latency runs, default 15), BENCH_SSH_EXEC_MB (default 256), BENCH_SSH_PTY_MB (128).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runs = Number(process.env.BENCH_SSH_RUNS ?? 15);
+const execMb = Number(process.env.BENCH_SSH_EXEC_MB ?? 256);
+const ptyMb = Number(process.env.BENCH_SSH_PTY_MB ?? 128);
+const progress = (s: string) => process.stderr.write(`bench ssh: ${s}\n`);
+
+const dir = mkdtempSync(join(tmpdir(), 'sshtrail-bench-'));
+const login = userInfo().username;
+const key = join(dir, 'id_ed25519');
+execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+const hostKey = join(dir, 'ssh_host_ed25519_key');
+execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+const authorized = join(dir, 'authorized_keys');
+writeFileSync(authorized, readFileSync(`${key}.pub`), { mode: 0o600 });
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function waitForLine(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  re: RegExp,
+  ms = 30_000,
+): Promise<RegExpExecArray> {
+  return new Promise((res, rej) => {
+    let text = '';
+    const t = setTimeout(() => rej(new Error(`timeout waiting for ${re}: ${text}`)), ms);
+    child[stream]?.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      const m = re.exec(text);
+      if (m) {
+        clearTimeout(t);
+        res(m);
+      }
+    });
+    child.once('exit', (c) => rej(new Error(`exited ${c}: ${text}`)));
+  });
+}
+
+async function startSshd(): Promise<{ port: number; proc: ChildProcess }> {
+  const port = await freePort();
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const cfg = join(dir, 'sshd_config');
+  writeFileSync(
+    cfg,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${authorized}`,
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin yes',
+      'AcceptEnv SHLVL',
+      'UseDNS no',
+      'PrintMotd no',
+      'PrintLastLog no',
+      'KexAlgorithms curve25519-sha256',
+      'Ciphers chacha20-poly1305@openssh.com',
+      '',
+    ].join('\n'),
+  );
+  const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitForLine(proc, 'stderr', /Server listening on 127\.0\.0\.1/);
+  return { port, proc };
+}
+
+async function startSshtrail(): Promise<{ port: number; proc: ChildProcess; dataDir: string }> {
+  const dataDir = join(dir, 'sshtrail-data');
+  const cfg = join(dir, 'sshtrail.yaml');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      auth: { authorized_keys_file: authorized },
+      session: { env_allow: ['LANG', 'LC_*', 'SHLVL'] },
+    }),
+  );
+  const proc = spawn(
+    process.execPath,
+    [
+      join(root, 'bin', 'sshtrail'),
+      'serve',
+      '--config',
+      cfg,
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const m = await waitForLine(proc, 'stdout', /sshtrail listening on 127\.0\.0\.1:(\d+)/);
+  return { port: Number(m[1]), proc, dataDir };
+}
+
+function ssh(port: number, command: string, tty = false): Promise<number> {
+  const args = [
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-i',
+    key,
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'KexAlgorithms=curve25519-sha256',
+    '-o',
+    'Ciphers=chacha20-poly1305@openssh.com',
+    '-o',
+    'SetEnv=SHLVL=1',
+    tty ? '-tt' : '-T',
+    '-p',
+    String(port),
+    `${login}@127.0.0.1`,
+    command,
+  ];
+  const t0 = process.hrtime.bigint();
+  return new Promise((res, rej) => {
+    const c = spawn('ssh', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => {
+      err += d;
+    });
+    c.on('close', (code) => {
+      if (code !== 0) return rej(new Error(`ssh -p ${port} ${command}: exit ${code}: ${err}`));
+      res(Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+function clearRecordings(dataDir: string): void {
+  const rd = join(dataDir, 'recordings');
+  for (const f of readdirSync(rd)) unlinkSync(join(rd, f));
+}
+
+async function main(): Promise<void> {
+  const sshd = await startSshd();
+  const trail = await startSshtrail();
+  try {
+    progress(`sshd on ${sshd.port}, sshtrail on ${trail.port}; warming up`);
+    for (const p of [sshd.port, trail.port]) await ssh(p, 'true');
+
+    const lat = { sshd: [] as number[], trail: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      lat.sshd.push(await ssh(sshd.port, 'true'));
+      lat.trail.push(await ssh(trail.port, 'true'));
+    }
+    const latS = median(lat.sshd);
+    const latT = median(lat.trail);
+    progress(`latency done (${runs} runs each)`);
+
+    const throughput = async (cmd: string, mb: number, tty: boolean) => {
+      const best = { sshd: Infinity, trail: Infinity };
+      for (let i = 0; i < 3; i++) {
+        best.sshd = Math.min(best.sshd, await ssh(sshd.port, cmd, tty));
+        best.trail = Math.min(best.trail, await ssh(trail.port, cmd, tty));
+        clearRecordings(trail.dataDir);
+      }
+      return { sshd: (mb / best.sshd) * 1000, trail: (mb / best.trail) * 1000 };
+    };
+    const exec = await throughput(`head -c ${execMb}M /dev/zero`, execMb, false);
+    progress('exec throughput done');
+    const pty = await throughput(`yes | head -c ${ptyMb}M`, ptyMb, true);
+    progress('PTY throughput done');
+    // Same exec stream but printable: a recording of NUL bytes is 6x the stream (JSON "\u0000").
+    const printable = await throughput(`yes | head -c ${execMb}M`, execMb, false);
+    progress('printable exec throughput done');
+
+    const line = (name: string, s: string, t: string, ratio: number, target: string) =>
+      `${name.padEnd(34)} OpenSSH ${s.padStart(12)}  sshtrail ${t.padStart(12)}  ratio ${ratio.toFixed(2)} (${target})`;
+    const out = [
+      line(
+        'set-up latency (ssh host true)',
+        `${latS.toFixed(1)} ms`,
+        `${latT.toFixed(1)} ms`,
+        latT / latS,
+        'target <= 1.5',
+      ),
+      line(
+        `exec ${execMb}M /dev/zero`,
+        `${exec.sshd.toFixed(0)} MB/s`,
+        `${exec.trail.toFixed(0)} MB/s`,
+        exec.trail / exec.sshd,
+        'target >= 0.9',
+      ),
+      line(
+        `exec ${execMb}M printable (yes)`,
+        `${printable.sshd.toFixed(0)} MB/s`,
+        `${printable.trail.toFixed(0)} MB/s`,
+        printable.trail / printable.sshd,
+        'target >= 0.9',
+      ),
+      line(
+        `PTY ${ptyMb}M (yes, -tt)`,
+        `${pty.sshd.toFixed(0)} MB/s`,
+        `${pty.trail.toFixed(0)} MB/s`,
+        pty.trail / pty.sshd,
+        'target >= 0.9',
+      ),
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    sshd.proc.kill('SIGTERM');
+    trail.proc.kill('SIGTERM');
+    await Promise.all(
+      [sshd.proc, trail.proc].map(
+        (p) => new Promise((r) => (p.exitCode !== null ? r(0) : p.once('exit', r))),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench ssh: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
