@@ -14,11 +14,14 @@ import { type Lock, readLock, updatedLock } from './compat.js';
 
 export { readLock };
 
+import { fieldsExportName } from './generated-names.js';
 import { deref, flatten } from './schema-tools.js';
-import { type JsonSchema, loadSchemas, type SchemaEntry, type SchemaSet } from './schemas.js';
+import { currentEntry, type JsonSchema, loadSchemas, type SchemaEntry, type SchemaSet } from './schemas.js';
+import { contextSchema, createAjv, fieldsSchema } from './validators.js';
 
 export const generatedPaths = {
   types: 'core/events/types.generated.ts',
+  validators: 'core/events/validators.generated.ts',
   docs: 'docs/events.md',
   lock: 'schemas/lock.json',
 };
@@ -84,6 +87,37 @@ export async function generateTypes(set: SchemaSet): Promise<string> {
     `/** Any event sshtrail emits today. */\nexport type SshtrailEvent =\n  | ${eventUnion.join('\n  | ')};\n`,
   );
   return parts.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/**
+ * The pipeline's hot-path validators (each type's fields, and the session context) compiled at
+ * build time with ajv's standalone code, so start-up loads code instead of compiling schemas.
+ */
+export async function generateValidators(set: SchemaSet): Promise<string> {
+  type ToCode = (ajv: unknown, refs: Record<string, string>) => string;
+  const mod = (await import('ajv/dist/standalone/index.js')) as unknown as {
+    default: ToCode | { default: ToCode };
+  };
+  const toCode: ToCode = typeof mod.default === 'function' ? mod.default : mod.default.default;
+  const ajv = createAjv(set, { formats: 'fast', code: { source: true, esm: true, lines: false } });
+  const refs: Record<string, string> = {};
+  for (const [type] of set.types) {
+    const id = `urn:sshtrail:fields:${type}`;
+    ajv.addSchema({ $id: id, ...fieldsSchema(set, currentEntry(set, type)!) });
+    refs[fieldsExportName(type)] = id;
+  }
+  ajv.addSchema({ $id: 'urn:sshtrail:context', ...contextSchema(set) });
+  refs.context = 'urn:sshtrail:context';
+  const code = toCode(ajv, refs).replace(/^"use strict";/, '');
+  return [
+    '// @ts-nocheck',
+    '/* Generated from schemas/ by core/events/codegen.ts (ajv standalone code); do not edit. Run: node dist/core/events/codegen.js */',
+    "import { createRequire } from 'node:module';",
+    // ajv's standalone output refers to its runtime helpers and ajv-formats with require().
+    'const require = createRequire(import.meta.url);',
+    code,
+    '',
+  ].join('\n');
 }
 
 const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -181,6 +215,7 @@ export async function generateAll(set: SchemaSet = loadSchemas()): Promise<Gener
   return [
     { path: join(root, generatedPaths.lock), content: `${JSON.stringify(lock, null, 2)}\n` },
     { path: join(root, generatedPaths.types), content: await generateTypes(set) },
+    { path: join(root, generatedPaths.validators), content: await generateValidators(set) },
     { path: join(root, generatedPaths.docs), content: generateDocs(set, lock) },
   ];
 }

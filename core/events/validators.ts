@@ -18,8 +18,16 @@ const addFormats = ((formatsModule as unknown as { default: AddFormats }).defaul
   formatsModule) as unknown as AddFormats;
 
 /** An ajv instance holding every schema of the set (so cross-schema $refs resolve). */
-export function createAjv(set: SchemaSet, opts: { formats: FormatMode; allErrors?: boolean }): Ajv2020 {
+export function createAjv(
+  set: SchemaSet,
+  opts: {
+    formats: FormatMode;
+    allErrors?: boolean;
+    code?: { source: boolean; esm: boolean; lines: boolean };
+  },
+): Ajv2020 {
   const ajv = new Ajv2020({
+    ...(opts.code ? { code: opts.code } : {}),
     strict: true,
     strictTypes: false,
     // Type schemas require envelope keys (session_id, login, ...) defined in the envelope by $ref.

@@ -3,7 +3,7 @@
  * in, common keys checked against config-schema.ts, type-specific keys against the sink type's own
  * schema. A bad value is a SshtrailError naming the key's path.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { SshtrailError } from '../errors.js';
 import type { SinkType } from '../sinks/sink.js';
 import { pipelineConfigProperties, sinkCommonProperties } from './config-schema.js';
@@ -51,10 +51,25 @@ function badConfig(
   throw new SshtrailError('SSHTRAIL_E_CONFIG', `config ${where}: ${e?.message ?? 'is invalid'}`);
 }
 
+// One instance, and each schema compiled once: the schemas are ours and the sink types', so the
+// meta-schema check (the slow part of a new instance) is skipped.
+let ajv: Ajv2020 | undefined;
+const cache = new WeakMap<object, ValidateFunction>();
+function compiled(schema: object): ValidateFunction {
+  let fn = cache.get(schema);
+  if (!fn) {
+    ajv ??= new Ajv2020({ strict: false, useDefaults: true, allErrors: false, validateSchema: false });
+    fn = ajv.compile(schema);
+    cache.set(schema, fn);
+  }
+  return fn;
+}
+
+const sinkEntrySchema = { type: 'object', required: ['type'], properties: sinkCommonProperties };
+
 export function resolveSettings(config: PipelineConfig, sinkTypes: readonly SinkType[]): PipelineSettings {
-  const ajv = new Ajv2020({ strict: false, useDefaults: true, allErrors: false });
   const check = (path: string, schema: unknown, value: unknown) => {
-    const fn = ajv.compile(schema as object);
+    const fn = compiled(schema as object);
     if (!fn(value)) badConfig(path, fn.errors);
   };
   const pipeline = { ...(config.pipeline ?? {}) };
@@ -69,7 +84,7 @@ export function resolveSettings(config: PipelineConfig, sinkTypes: readonly Sink
   const sinks = entries.map((raw, i): SinkSettings => {
     const entry = structuredClone(raw) as Record<string, unknown>;
     for (const k of ['buffer', 'batch', 'retry']) entry[k] ??= {};
-    check(`sinks[${i}]`, { type: 'object', required: ['type'], properties: sinkCommonProperties }, entry);
+    check(`sinks[${i}]`, sinkEntrySchema, entry);
     const type = entry.type as string;
     const sinkType = byType.get(type);
     if (!sinkType) {

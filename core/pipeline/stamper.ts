@@ -7,9 +7,11 @@
 
 import { EventClock } from '../events/clock.js';
 import type { ConnectionContext, SessionContext } from '../events/emitter.js';
+import { fieldsExportName } from '../events/generated-names.js';
 import { type EventSerializer, kContextJson, kSerializer } from '../events/json.js';
-import { currentEntry, resolveRef, type SchemaSet } from '../events/schemas.js';
+import { currentEntry, resolveRef, type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import { compileFieldsSerializer } from '../events/serialize.js';
+import * as generated from '../events/validators.generated.js';
 import {
   contextSchema,
   createAjv,
@@ -77,6 +79,29 @@ function compiledFor(set: SchemaSet, mode: 'fast' | 'full'): Compiled {
   }
   let c = byMode.get(mode);
   if (c) return c;
+  // The shipped schemas come with validators compiled at build time (validators.generated.ts,
+  // kept fresh by a test); other sets (tests, tools) are compiled here, once.
+  if (set === shippedSchemas()) {
+    const gen = generated as unknown as Record<string, ValidateFunction>;
+    const full = mode === 'full' ? new FullValidators(set, { formats: 'fast' }) : undefined;
+    c = { context: gen.context!, types: new Map() };
+    for (const [type] of set.types) {
+      const entry = currentEntry(set, type)!;
+      const fullFn = full?.get(entry.id);
+      const fields = gen[fieldsExportName(type)];
+      if (!fields)
+        throw new Error(`validators.generated.ts has no validator for ${type}: regenerate it (codegen)`);
+      c.types.set(type, {
+        fields,
+        serialize: compileFieldsSerializer(fieldsSchema(set, entry).properties ?? {}, (ref) =>
+          resolveRef(set, ref),
+        ),
+        ...(fullFn ? { full: fullFn } : {}),
+      });
+    }
+    byMode.set(mode, c);
+    return c;
+  }
   // Producer-side formats are checked with ajv-formats' fast mode: the stamped fields (time,
   // id) are correct by construction and never re-checked here.
   const ajv = createAjv(set, { formats: 'fast' });
