@@ -255,9 +255,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     // staleness test compares those two by content, not layout).
     const { spawnSync } = await import('node:child_process');
     const biome = join(packageRoot(), 'node_modules', '.bin', 'biome');
-    spawnSync(biome, ['format', '--write', join(packageRoot(), generatedPaths.lock), join(packageRoot(), generatedPaths.docs)], {
-      stdio: 'ignore',
-    });
+    spawnSync(
+      biome,
+      [
+        'format',
+        '--write',
+        join(packageRoot(), generatedPaths.lock),
+        join(packageRoot(), generatedPaths.docs),
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     process.stderr.write(`wrote ${files.map((f) => f.path).join(', ')}\n`);
   }
 }
