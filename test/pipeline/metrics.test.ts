@@ -4,7 +4,7 @@ import type { SessionContext } from '../../core/events/emitter.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import { SENT, type SinkType } from '../../core/sinks/sink.js';
-import { asEmit } from './helpers.js';
+import { asEmit, waitFor } from './helpers.js';
 
 test('metrics.listen serves Prometheus text at /metrics: emitted, sent, dropped, queues, retries, sessions, auth failures', async () => {
   const ok: SinkType = {
@@ -38,7 +38,7 @@ test('metrics.listen serves Prometheus text at /metrics: emitted, sent, dropped,
   p.emit('auth.failure', fail.fields, fail.context);
   p.emit('auth.failure', fail.fields, fail.context);
   p.emit('session.command', { pid: 'bad' }, start.context as SessionContext);
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => p.stats().sinks[0]!.sent === 3, 'the batch to reach the sink');
   const res = await fetch(p.metricsUrl!);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
