@@ -1,6 +1,6 @@
 /*
- * What every sshtrail BPF program shares: the monitored_cgroups filter (one map, reused by fd
- * across the three objects), the per-CPU loss counter, and the ring buffer wake-up policy.
+ * What every sshtrail BPF program shares: the monitored_cgroups filter, the per-CPU loss
+ * counters, one ring per program, and the ring buffer wake-up policy.
  */
 #ifndef SSHTRAIL_COMMON_BPF_H
 #define SSHTRAIL_COMMON_BPF_H
@@ -11,8 +11,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "events.h"
-
-char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load (plain C types: the skeleton exposes them to user space). */
 const volatile unsigned long long wakeup_bytes = 262144;
@@ -26,20 +24,35 @@ struct {
   __type(value, struct cgroup_info);
 } monitored_cgroups SEC(".maps");
 
-/* Records this program could not put in its ring (ring full), per CPU: the kernel-side truth
- * that user space turns into audit.loss (ring_full). */
+/* Records a program could not put in its ring (ring full), per CPU and program (index: enum
+ * program_id): the kernel-side truth that user space turns into audit.loss (ring_full). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
+  __uint(max_entries, PROG_COUNT);
   __type(key, __u32);
   __type(value, __u64);
 } lost_events SEC(".maps");
 
-/* Size set by the loader (ring_buffer_bytes). */
+/* One ring per program; sizes set by the loader (ring_buffer_bytes; a page when off). */
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 4 * 1024 * 1024);
-} events SEC(".maps");
+} command_events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 4 * 1024 * 1024);
+} disk_events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 4 * 1024 * 1024);
+} network_events SEC(".maps");
+
+/* Which programs are on, set before load: the verifier prunes the branches of the others. */
+const volatile bool want_command = true;
+const volatile bool want_disk = true;
+const volatile bool want_network = true;
 
 static __always_inline struct cgroup_info *monitored(__u64 *cgid) {
   *cgid = bpf_get_current_cgroup_id();
@@ -52,21 +65,21 @@ static __always_inline struct cgroup_info *monitored(__u64 *cgid) {
  * across the threshold wakes the reader; epoll stays readable (level-triggered) until the reader
  * has drained, and user space also drains on a short timer, which covers a wake-up lost to a race
  * between CPUs. */
-static __always_inline __u64 wake_flags(__u64 size) {
-  __u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+static __always_inline __u64 wake_flags(void *ring, __u64 size) {
+  __u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
   return avail < wakeup_bytes && avail + size + 8 >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void count_lost(struct cgroup_info *info, int prog) {
-  __u32 zero = 0;
-  __u64 *n = bpf_map_lookup_elem(&lost_events, &zero);
+  __u32 key = prog;
+  __u64 *n = bpf_map_lookup_elem(&lost_events, &key);
   if (n) *n += 1;
   if (info && prog >= 0 && prog < PROG_COUNT) __sync_fetch_and_add(&info->lost[prog], 1);
 }
 
 /* Copies a variable-length record built in per-CPU scratch into the ring, counting a full ring. */
-static __always_inline void emit(void *rec, __u64 size, struct cgroup_info *info, int prog) {
-  if (bpf_ringbuf_output(&events, rec, size, wake_flags(size)) != 0) count_lost(info, prog);
+static __always_inline void emit(void *ring, void *rec, __u64 size, struct cgroup_info *info, int prog) {
+  if (bpf_ringbuf_output(ring, rec, size, wake_flags(ring, size)) != 0) count_lost(info, prog);
 }
 
 static __always_inline void fill_hdr(struct event_hdr *h, __u32 kind, __u64 cgid) {

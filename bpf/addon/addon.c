@@ -1,8 +1,8 @@
 /*
  * sshtrail_bpf.node: the small N-API addon between libbpf and bpf/native.ts.
  *
- * It loads the enabled BPF skeletons (one shared monitored_cgroups map), attaches them, and
- * watches each program's ring buffer through libbpf's epoll fd with a uv_poll on Node's own event
+ * It loads the BPF object (sshtrail.bpf.c, embedded as a skeleton) with only the enabled programs,
+ * attaches them, and watches each program's ring buffer through libbpf's epoll fd with a uv_poll on Node's own event
  * loop: no threads, no polling loop. Records are copied out of the ring (libbpf maps its data
  * pages read-only) into one Buffer per batch: [u32 size][record][pad to 8]... and handed to JS.
  * A batch stops at a byte limit so that a flooded ring cannot starve the event loop; the rest is
@@ -24,19 +24,15 @@
 #include <linux/types.h>
 
 #include "events.h"
-#include "command.skel.h"
-#include "disk.skel.h"
-#include "network.skel.h"
+#include "sshtrail.skel.h"
 
 #define DEFAULT_BATCH_LIMIT (1u << 20)
 
 struct state;
 
+/* One per program: its ring buffer and the uv_poll watching it. */
 struct slot {
   struct state *st;
-  void *skel;
-  void (*destroy)(void *skel);
-  struct bpf_map *lost;
   struct ring_buffer *rb;
   uv_poll_t poll;
   int polling;
@@ -46,8 +42,12 @@ struct state {
   napi_env env;
   napi_ref callback;
   napi_async_context async;
+  struct sshtrail_bpf *skel;
+  struct bpf_link *links[8];
+  int nlinks;
   struct slot slots[PROG_COUNT];
   int monitored_fd;
+  int lost_fd;
   int open_polls; /* uv handles still closing; the state is freed when this reaches 0 */
   int closed;
   int finalized; /* the JS handle was garbage-collected: free once the uv handles are closed */
@@ -158,35 +158,39 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 
 /* ---- open -------------------------------------------------------------------------------- */
 
-static void destroy_command(void *s) { command_bpf__destroy(s); }
-static void destroy_disk(void *s) { disk_bpf__destroy(s); }
-static void destroy_network(void *s) { network_bpf__destroy(s); }
-
-/* The three skeletons differ only in their type: one macro opens, sizes, shares, loads and
- * attaches any of them. */
-#define LOAD_SKEL(NAME, PROG)                                                                   \
-  do {                                                                                          \
-    struct NAME##_bpf *sk = NAME##_bpf__open();                                                 \
-    if (!sk) return -errno;                                                                     \
-    st->slots[PROG].skel = sk;                                                                  \
-    st->slots[PROG].destroy = destroy_##NAME;                                                   \
-    sk->rodata->wakeup_bytes = wakeup;                                                          \
-    int e_ = bpf_map__set_max_entries(sk->maps.events, ring_bytes);                             \
-    if (!e_ && st->monitored_fd >= 0)                                                           \
-      e_ = bpf_map__reuse_fd(sk->maps.monitored_cgroups, st->monitored_fd);                     \
-    if (!e_) e_ = NAME##_bpf__load(sk);                                                         \
-    if (!e_) e_ = NAME##_bpf__attach(sk);                                                       \
-    if (e_) return e_ < 0 ? e_ : -e_;                                                           \
-    if (st->monitored_fd < 0) st->monitored_fd = bpf_map__fd(sk->maps.monitored_cgroups);       \
-    st->slots[PROG].lost = sk->maps.lost_events;                                                \
-    st->slots[PROG].rb = ring_buffer__new(bpf_map__fd(sk->maps.events), on_sample, st, NULL);   \
-    if (!st->slots[PROG].rb) return -errno;                                                     \
-  } while (0)
-
 static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned long long wakeup) {
-  if (mask & (1u << PROG_COMMAND)) LOAD_SKEL(command, PROG_COMMAND);
-  if (mask & (1u << PROG_DISK)) LOAD_SKEL(disk, PROG_DISK);
-  if (mask & (1u << PROG_NETWORK)) LOAD_SKEL(network, PROG_NETWORK);
+  struct sshtrail_bpf *sk = sshtrail_bpf__open();
+  if (!sk) return -errno;
+  st->skel = sk;
+  int want[PROG_COUNT];
+  for (int i = 0; i < PROG_COUNT; i++) want[i] = (mask >> i) & 1;
+  sk->rodata->wakeup_bytes = wakeup;
+  sk->rodata->want_command = want[PROG_COMMAND];
+  sk->rodata->want_disk = want[PROG_DISK];
+  sk->rodata->want_network = want[PROG_NETWORK];
+  /* A ring that is off still exists (one object), at its smallest size: one page. */
+  struct bpf_map *rings[PROG_COUNT] = {sk->maps.command_events, sk->maps.disk_events, sk->maps.network_events};
+  int err = 0;
+  for (int i = 0; i < PROG_COUNT && !err; i++)
+    err = bpf_map__set_max_entries(rings[i], want[i] ? ring_bytes : 4096);
+  if (!err) err = bpf_program__set_autoload(sk->progs.command_exec, want[PROG_COMMAND]);
+  if (!err) err = bpf_program__set_autoload(sk->progs.network_state, want[PROG_NETWORK]);
+  if (!err) err = sshtrail_bpf__load(sk);
+  if (err) return err < 0 ? err : -err;
+  struct bpf_program *progs[] = {sk->progs.command_exec, sk->progs.network_state, sk->progs.sys_exit_dispatch};
+  for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+    if (!bpf_program__autoload(progs[i])) continue;
+    struct bpf_link *link = bpf_program__attach(progs[i]);
+    if (!link) return -errno;
+    st->links[st->nlinks++] = link;
+  }
+  st->monitored_fd = bpf_map__fd(sk->maps.monitored_cgroups);
+  st->lost_fd = bpf_map__fd(sk->maps.lost_events);
+  for (int i = 0; i < PROG_COUNT; i++) {
+    if (!want[i]) continue;
+    st->slots[i].rb = ring_buffer__new(bpf_map__fd(rings[i]), on_sample, st, NULL);
+    if (!st->slots[i].rb) return -errno;
+  }
   return 0;
 }
 
@@ -213,11 +217,14 @@ static void teardown(struct state *st) {
       s->polling = 0;
     }
     if (s->rb) ring_buffer__free(s->rb);
-    if (s->skel) s->destroy(s->skel);
     s->rb = NULL;
-    s->skel = NULL;
   }
+  for (int i = 0; i < st->nlinks; i++) bpf_link__destroy(st->links[i]);
+  st->nlinks = 0;
+  if (st->skel) sshtrail_bpf__destroy(st->skel);
+  st->skel = NULL;
   st->monitored_fd = -1;
+  st->lost_fd = -1;
 }
 
 static struct state *get_state(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
@@ -271,6 +278,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (!st) return throw_errno(env, "out of memory", ENOMEM);
   st->env = env;
   st->monitored_fd = -1;
+  st->lost_fd = -1;
   /* The verifier gives up with EAGAIN when a signal is pending (e.g. SIGPROF from --cpu-prof, or
    * SIGCHLD): hold signals back while loading, they are delivered right after. */
   sigset_t all, old;
@@ -391,10 +399,8 @@ static napi_value js_lost(napi_env env, napi_callback_info info) {
   __u64 *per_cpu = calloc(ncpu, sizeof *per_cpu);
   __u64 total[PROG_COUNT] = {0};
   if (!per_cpu) return throw_errno(env, "out of memory", ENOMEM);
-  for (int p = 0; p < PROG_COUNT; p++) {
-    __u32 zero = 0;
-    if (!st->slots[p].lost) continue;
-    if (bpf_map_lookup_elem(bpf_map__fd(st->slots[p].lost), &zero, per_cpu) != 0) continue;
+  for (__u32 p = 0; p < PROG_COUNT; p++) {
+    if (bpf_map_lookup_elem(st->lost_fd, &p, per_cpu) != 0) continue;
     for (int c = 0; c < ncpu; c++) total[p] += per_cpu[c];
   }
   free(per_cpu);

@@ -5,6 +5,7 @@
  * -EINPROGRESS, so its outcome is taken from the socket leaving SYN_SENT (ESTABLISHED, or CLOSE
  * with sk_err). Whichever side comes second emits the one event, decided by a compare-and-swap.
  */
+#pragma once
 #include "common.bpf.h"
 
 #define AF_INET_VALUE 2
@@ -53,7 +54,7 @@ static __always_inline void read_endpoints(struct network_event *ev, const struc
 
 static __always_inline void send(struct pending_connect *pc, __u64 key) {
   struct cgroup_info *info = bpf_map_lookup_elem(&monitored_cgroups, &pc->ev.hdr.cgroup_id);
-  emit(&pc->ev, sizeof pc->ev, info, PROG_NETWORK);
+  emit(&network_events, &pc->ev, sizeof pc->ev, info, PROG_NETWORK);
   bpf_map_delete_elem(&pending, &key);
 }
 
@@ -88,9 +89,8 @@ int BPF_PROG(network_state, const struct sock *sk, const int oldstate, const int
   return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(network_connect_exit, struct pt_regs *regs, long ret) {
-  if (regs->orig_ax != NR_connect) return 0;
+/* From the sys_exit dispatcher, for connect. */
+static __always_inline int network_connect_exit(long ret) {
   __u64 cgid;
   struct cgroup_info *info = monitored(&cgid);
   if (!info) return 0;

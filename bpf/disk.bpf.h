@@ -2,13 +2,15 @@
  * disk: every open, openat, openat2 and creat in a monitored cgroup, seen once, at syscall exit.
  * The raw sys_exit tracepoint hands over the caller's saved registers, which still hold the
  * syscall's arguments: one probe per open instead of an enter/exit pair and a per-thread map.
+ * Called by the sys_exit dispatcher (sshtrail.bpf.c).
  */
+#pragma once
 #include "common.bpf.h"
 
 #define AT_FDCWD_VALUE -100
 #define CREAT_FLAGS 01101 /* O_CREAT | O_WRONLY | O_TRUNC */
 
-struct scratch_buf {
+struct disk_scratch_buf {
   char bytes[sizeof(struct disk_event) + 2 * DISK_PATH_CAP];
 };
 
@@ -16,18 +18,16 @@ struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
-  __type(value, struct scratch_buf);
-} scratch SEC(".maps");
+  __type(value, struct disk_scratch_buf);
+} disk_scratch SEC(".maps");
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(disk_open, struct pt_regs *regs, long ret) {
-  long nr = regs->orig_ax;
-  if (nr != NR_openat && nr != NR_open && nr != NR_openat2 && nr != NR_creat) return 0;
+/* From the sys_exit dispatcher, for open/openat/openat2/creat. */
+static __always_inline int disk_open(struct pt_regs *regs, long nr, long ret) {
   __u64 cgid;
   struct cgroup_info *info = monitored(&cgid);
   if (!info) return 0;
   __u32 zero = 0;
-  struct disk_event *e = bpf_map_lookup_elem(&scratch, &zero);
+  struct disk_event *e = bpf_map_lookup_elem(&disk_scratch, &zero);
   if (!e) return 0;
   fill_hdr(&e->hdr, PROG_DISK, cgid);
   e->ret = ret;
@@ -52,6 +52,6 @@ int BPF_PROG(disk_open, struct pt_regs *regs, long ret) {
   if (n < 0) n = 0;
   e->path_truncated = n >= DISK_PATH_CAP;
   e->path_len = n;
-  emit(e, sizeof(*e) + ((__u64)n & (2 * DISK_PATH_CAP - 1)), info, PROG_DISK);
+  emit(&disk_events, e, sizeof(*e) + ((__u64)n & (2 * DISK_PATH_CAP - 1)), info, PROG_DISK);
   return 0;
 }

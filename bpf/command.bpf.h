@@ -1,29 +1,30 @@
 /*
  * command: every exec in a monitored cgroup. Success is seen in the new image
  * (sched_process_exec), where argv is the contiguous block mm->arg_start..arg_end; a failed
- * execve/execveat never reaches that point, so the raw sys_exit tracepoint reports it, with argv
- * read pointer by pointer from the caller's memory.
+ * execve/execveat never reaches that point, so the sys_exit dispatcher (sshtrail.bpf.c) hands it
+ * here, and argv is read pointer by pointer from the caller's memory.
  */
+#pragma once
 #include "common.bpf.h"
 
 /* Worst case the verifier must allow for: path area (masked to twice its cap) plus argv read at
  * an offset it only knows to be below ARGV_CAP, with a size up to ARGV_CAP. */
-#define SCRATCH_BYTES (sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * ARGV_CAP)
+#define COMMAND_SCRATCH_BYTES (sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * ARGV_CAP)
 
-struct scratch_buf {
-  char bytes[SCRATCH_BYTES];
+struct command_scratch_buf {
+  char bytes[COMMAND_SCRATCH_BYTES];
 };
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
-  __type(value, struct scratch_buf);
-} scratch SEC(".maps");
+  __type(value, struct command_scratch_buf);
+} command_scratch SEC(".maps");
 
 static __always_inline struct command_event *start_event(__u64 cgid) {
   __u32 zero = 0;
-  struct command_event *e = bpf_map_lookup_elem(&scratch, &zero);
+  struct command_event *e = bpf_map_lookup_elem(&command_scratch, &zero);
   if (!e) return 0;
   fill_hdr(&e->hdr, PROG_COMMAND, cgid);
   __u64 ug = bpf_get_current_uid_gid();
@@ -66,15 +67,13 @@ int BPF_PROG(command_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
   if (len > ARGV_CAP) return 0;
   if (bpf_probe_read_user(e->data + off, len, (void *)start) != 0) len = 0;
   e->args_len = len;
-  emit(e, sizeof(*e) + off + len, info, PROG_COMMAND);
+  emit(&command_events, e, sizeof(*e) + off + len, info, PROG_COMMAND);
   return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(command_exec_fail, struct pt_regs *regs, long ret) {
+/* From the sys_exit dispatcher, for execve/execveat. */
+static __always_inline int command_exec_fail(struct pt_regs *regs, long nr, long ret) {
   if (ret >= 0) return 0;
-  long nr = regs->orig_ax;
-  if (nr != NR_execve && nr != NR_execveat) return 0;
   __u64 cgid;
   struct cgroup_info *info = monitored(&cgid);
   if (!info) return 0;
@@ -110,6 +109,6 @@ int BPF_PROG(command_exec_fail, struct pt_regs *regs, long ret) {
   barrier_var(used);
   if (used > ARGV_CAP) return 0;
   e->args_len = used;
-  emit(e, sizeof(*e) + off + used, info, PROG_COMMAND);
+  emit(&command_events, e, sizeof(*e) + off + used, info, PROG_COMMAND);
   return 0;
 }
