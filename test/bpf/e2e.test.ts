@@ -3,8 +3,11 @@
  * client, the real kernel, events read back from the file sink (audit.ndjson).
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { findCgroup2Mount } from '../../core/cgroup/index.js';
 import { needs } from '../helpers/privileged.js';
 import { type EventRecord, startServer, type TestServer } from '../helpers/server.js';
 import { bpfAvailable, bpfReason, running, testRoot, waitFor } from './helpers.js';
@@ -17,6 +20,7 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
   let srv: TestServer | undefined;
   let enabled = false;
   let listener: Server;
+  const root = testRoot();
 
   before(async () => {
     listener = createServer((s) => s.end());
@@ -24,7 +28,7 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
     if (!bpfAvailable) return;
     srv = await startServer({
       config: {
-        enhanced_recording: { enabled: 'auto', events: ['command', 'network'], cgroup_root: testRoot() },
+        enhanced_recording: { enabled: 'auto', events: ['command', 'network'], cgroup_root: root },
       },
     });
     enabled = /enhanced recording on/.test(srv.logs());
@@ -103,5 +107,6 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
     assert.ok(sleeper, JSON.stringify(events));
     assert.ok(ended(events, sleeper.session_id));
     await waitFor(() => !running(sleeper.pid as number), 'the daemon to be gone');
+    assert.equal(existsSync(join(findCgroup2Mount() ?? '', root, String(sleeper.session_id))), false);
   });
 });
