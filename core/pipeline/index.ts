@@ -143,7 +143,12 @@ class PipelineImpl implements Pipeline {
   }
 
   emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void {
-    this.publish(type, fields, context, false);
+    try {
+      this.publish(type, fields, context, false);
+    } catch (err) {
+      // emit never throws into a producer: whatever went wrong is a bug, counted like an invalid event.
+      this.rejectInvalid(String(type), `emit failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private publish(

@@ -205,6 +205,9 @@ export class Stamper {
     if (t === undefined) {
       return new InvalidEvent(type, `unknown event type (known: ${[...this.types.keys()].join(', ')})`);
     }
+    if (context !== undefined && (typeof context !== 'object' || context === null)) {
+      return new InvalidEvent(type, 'context must be an object');
+    }
     const ctx = context === undefined ? undefined : this.context(context);
     // The sequence number is taken before validation: an invalid event leaves a gap, which the
     // audit.loss report (reason invalid) accounts for.

@@ -168,17 +168,19 @@ test('an invalid event is logged, counted, never sent, and leaves a seq gap that
   p.emit('session.teleport', {}, ctx);
   p.emit('session.command', cmd.fields, { ...ctx, client_addr: 'nowhere' });
   p.emit('session.start', { kind: 'shell', pty: false }, undefined);
+  p.emit('session.command', null as never, ctx);
+  p.emit('session.command', cmd.fields, 'not a context' as never);
   p.emit('session.command', cmd.fields, ctx);
   await p.close();
-  assert.equal(p.stats().invalid, 5);
+  assert.equal(p.stats().invalid, 7);
   const sent = sink.got.filter((e) => e.type === 'session.command');
   assert.deepEqual(
     sent.map((e) => e.seq),
-    [1, 4],
-    'seq 2 and 3 (invalid in session A) are gaps',
+    [1, 5],
+    'seq 2, 3 and 4 (invalid in this session) are gaps',
   );
   const loss = sink.got.find((e) => e.type === 'audit.loss')!;
-  assert.deepEqual([loss.source, loss.reason, loss.count], ['pipeline', 'invalid', 5]);
+  assert.deepEqual([loss.source, loss.reason, loss.count], ['pipeline', 'invalid', 7]);
   assert.ok(
     logs.some((l) => l.includes('ERROR invalid event dropped') && l.includes('/pid must be integer')),
   );
