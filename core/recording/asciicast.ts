@@ -5,7 +5,7 @@
  * marker event `[t, "m", "sshtrail:end exit=N"]` (or `signal=NAME`): players ignore or show it,
  * and its absence means the recording was cut (crash, kill -9).
  */
-import { chmodSync, close, mkdirSync, openSync, write } from 'node:fs';
+import { chmodSync, close, mkdirSync, openSync, writev } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -25,6 +25,8 @@ export interface RecordingHeader {
 }
 
 const FLUSH_BYTES = 64 * 1024;
+/** Unwritten recording text past which the session stops reading output until the disk catches up. */
+const BACKLOG_LIMIT = 4 * 1024 * 1024;
 
 export function recordingsDir(dataDir: string): string {
   return join(dataDir, 'recordings');
@@ -41,9 +43,12 @@ export class AsciicastWriter {
   readonly path: string;
   private readonly fd: number;
   private readonly started = process.hrtime.bigint();
-  private pending: string[] = [];
+  /** Encoded lines not yet written (written with one writev; joining big strings cost more). */
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   private writing = false;
+  private inflight = 0;
+  private drainWaiters: (() => void)[] = [];
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly out = new StringDecoder('utf8');
@@ -86,13 +91,27 @@ export class AsciicastWriter {
 
   private push(line: string): void {
     if (this.closed) return;
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    const b = Buffer.from(line, 'utf8');
+    this.pending.push(b);
+    this.pendingBytes += b.length;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
   private event(code: string, data: string): void {
     if (data) this.push(`[${this.now()}, "${code}", ${JSON.stringify(data)}]\n`);
+  }
+
+  /**
+   * True when more than BACKLOG_LIMIT of text waits for the disk: the caller should stop reading
+   * the session's output until `onDrain` (recording never drops, and never buffers without bound).
+   */
+  get backlogged(): boolean {
+    return !this.failed && this.pendingBytes + this.inflight > BACKLOG_LIMIT;
+  }
+
+  onDrain(cb: () => void): void {
+    if (this.backlogged) this.drainWaiters.push(cb);
+    else cb();
   }
 
   /** Output shown to the client; stderr (stream 2) gets its own UTF-8 decoder. */
@@ -115,12 +134,19 @@ export class AsciicastWriter {
       this.idle?.();
       return;
     }
-    const text = this.pending.join('');
+    const chunks = this.pending;
     this.pending = [];
+    this.inflight = this.pendingBytes;
     this.pendingBytes = 0;
     this.writing = true;
-    write(this.fd, text, null, 'utf8', (err) => {
+    writev(this.fd, chunks, (err) => {
       this.writing = false;
+      this.inflight = 0;
+      if (!this.backlogged) {
+        const w = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const f of w) f();
+      }
       if (err) {
         this.failed = true;
         this.opts.onError?.(err);

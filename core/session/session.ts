@@ -254,21 +254,27 @@ export class ChannelSession implements SessionHandlers {
 
     let bytesIn = 0;
     let bytesOut = 0;
-    let outPaused = false;
     const rec = this.rec;
+    // Output is paused while the client is not reading or the recording is behind; resumed
+    // when neither holds it any more.
+    const holds = new Set<string>();
+    const hold = (why: string, released: (cb: () => void) => void) => {
+      if (holds.has(why)) return;
+      if (holds.size === 0) proc.pauseOutput();
+      holds.add(why);
+      released(() => {
+        holds.delete(why);
+        if (holds.size === 0) proc.resumeOutput();
+      });
+    };
     proc.onOutput((data, stream) => {
       bytesOut += data.length;
-      rec?.output(data, stream);
       conn.activity();
       const target = stream === 1 ? ch : ch.stderr;
-      // Client not reading: stop reading the process (it blocks on its PTY or pipe).
-      if (!target.write(data) && !outPaused) {
-        outPaused = true;
-        proc.pauseOutput();
-        target.once('drain', () => {
-          outPaused = false;
-          proc.resumeOutput();
-        });
+      if (!target.write(data)) hold(`channel${stream}`, (cb) => target.once('drain', cb));
+      if (rec) {
+        rec.output(data, stream);
+        if (rec.backlogged) hold('recording', (cb) => rec.onDrain(cb));
       }
     });
     ch.on('data', (data: Buffer) => {
