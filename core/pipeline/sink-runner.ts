@@ -7,12 +7,10 @@
 
 import { seal } from '../events/json.js';
 import type { Logger } from '../log.js';
-import type { AuditEvent, EventOutcome, LossReason, SendResult, Sink } from '../sinks/sink.js';
+import type { AuditEvent, EventOutcome, LossReason, Sink } from '../sinks/sink.js';
 import type { SinkSettings } from './options.js';
 import { Ring } from './ring.js';
-
-/** At most this many sends may be outstanding (one current, the rest abandoned after a timeout). */
-const MAX_OUTSTANDING = 2;
+import { SendGate } from './send.js';
 
 export type DropListener = (sink: SinkRunner, events: readonly AuditEvent[], reason: LossReason) => void;
 
@@ -27,8 +25,6 @@ export interface SinkStats {
   capacity: number;
   retries: number;
 }
-
-type Attempt = SendResult | Error;
 
 export class SinkRunner {
   readonly name: string;
@@ -46,10 +42,9 @@ export class SinkRunner {
   private lingerExpired = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
-  private outstanding = 0;
-  private settledWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly halt = new AbortController();
+  private readonly gate: SendGate;
 
   constructor(
     readonly settings: SinkSettings,
@@ -60,6 +55,7 @@ export class SinkRunner {
     this.name = settings.name;
     this.source = `sink:${settings.name}`;
     this.ring = new Ring(settings.buffer.max_events);
+    this.gate = new SendGate(sink, settings.request_timeout_ms, this.halt.signal);
   }
 
   get queued(): number {
@@ -171,7 +167,7 @@ export class SinkRunner {
     let pending = batch;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) this.retries += pending.length;
-      const result = await this.sendOnce(pending);
+      const result = await this.gate.send(pending);
       if (this.halted) return; // abandon() has already counted everything in flight.
       const retry: AuditEvent[] = [];
       const rejected = new Map<LossReason, AuditEvent[]>();
@@ -248,51 +244,6 @@ export class SinkRunner {
       t.unref();
       this.halt.signal.addEventListener('abort', done, { once: true });
     });
-  }
-
-  /** One send, raced against the request timeout and shutdown's deadline. Never throws. */
-  private async sendOnce(batch: readonly AuditEvent[]): Promise<Attempt> {
-    // A sink that ignores its AbortSignal keeps abandoned sends around: wait rather than pile them up.
-    while (this.outstanding >= MAX_OUTSTANDING && !this.halted) {
-      await new Promise<void>((resolve) => {
-        this.settledWaiters.push(resolve);
-        this.halt.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
-    if (this.halted) return new Error('shutdown deadline passed');
-    const ac = new AbortController();
-    const timer = setTimeout(
-      () => ac.abort(new Error(`request timed out after ${this.settings.request_timeout_ms} ms`)),
-      this.settings.request_timeout_ms,
-    );
-    timer.unref();
-    const onHalt = () => ac.abort(new Error('shutdown deadline passed'));
-    this.halt.signal.addEventListener('abort', onHalt, { once: true });
-    this.outstanding++;
-    let sending: Promise<SendResult>;
-    try {
-      sending = Promise.resolve(this.sink.send(batch, ac.signal));
-    } catch (err) {
-      sending = Promise.reject(err);
-    }
-    const settled: Promise<Attempt> = sending
-      .then(
-        (r) => r,
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-      )
-      .finally(() => {
-        this.outstanding--;
-        for (const w of this.settledWaiters.splice(0)) w();
-      });
-    const aborted = new Promise<Attempt>((resolve) => {
-      ac.signal.addEventListener('abort', () => resolve(ac.signal.reason as Error), { once: true });
-    });
-    try {
-      return await Promise.race([settled, aborted]);
-    } finally {
-      clearTimeout(timer);
-      this.halt.signal.removeEventListener('abort', onHalt);
-    }
   }
 
   /** Sends everything queued now, without waiting for batches to fill; resolves when empty. */
