@@ -46,4 +46,49 @@ describe('server lifecycle', () => {
       rmSync(srv.dir, { recursive: true, force: true });
     }
   });
+
+  it('closes a connection idle for longer than session.idle_timeout', async () => {
+    const srv = await startServer({ config: { session: { idle_timeout: 1 } } });
+    try {
+      const r = await srv.ssh(['sleep 30; echo never'], { timeoutMs: 60_000 });
+      assert.equal(r.code, 255);
+      assert.equal(r.stdout.toString(), '');
+      assert.match(srv.logs(), /idle timeout/);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('refuses sessions past session.max_per_connection', async () => {
+    const srv = await startServer({ config: { session: { max_per_connection: 1 } } });
+    try {
+      const { Client } = (await import('ssh2')).default;
+      const conn = new Client();
+      const outcome = await new Promise<string[]>((resolve, reject) => {
+        conn
+          .on('ready', () => {
+            const open = () =>
+              new Promise<string>((res) =>
+                conn.exec('sleep 2', { env: { SHLVL: '1' } }, (err, ch) => {
+                  if (err) return res('refused');
+                  ch.on('close', () => res('ran')).resume();
+                }),
+              );
+            Promise.all([open(), open()])
+              .then(resolve, reject)
+              .finally(() => conn.end());
+          })
+          .on('error', reject)
+          .connect({
+            host: '127.0.0.1',
+            port: srv.port,
+            username: srv.login,
+            privateKey: readFileSync(srv.keyFile),
+          });
+      });
+      assert.deepEqual(outcome.sort(), ['ran', 'refused']);
+    } finally {
+      await srv.stop();
+    }
+  });
 });
