@@ -13,8 +13,8 @@
  * the default ring size for exec and connect.
  *   node dist/bench/enhanced.js [--rounds N] [--full] [--execs N] [--opens N] [--connects N] [--only NAME]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EnhancedRecording, startEnhancedRecording } from '../bpf/index.js';
@@ -110,6 +110,34 @@ async function sinkIdle(p: Pipeline): Promise<void> {
   }
 }
 
+/** run_time_ns/run_cnt of every loaded BPF program (needs kernel.bpf_stats_enabled=1). */
+function progStats(): Map<number, { name: string; ns: number; runs: number }> {
+  const out = new Map<number, { name: string; ns: number; runs: number }>();
+  try {
+    const list = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as {
+      id: number;
+      name?: string;
+      run_time_ns?: number;
+      run_cnt?: number;
+    }[];
+    for (const p of list) out.set(p.id, { name: p.name ?? '', ns: p.run_time_ns ?? 0, runs: p.run_cnt ?? 0 });
+  } catch {
+    // no bpftool: the kernel-side figure is left out
+  }
+  return out;
+}
+
+/** Nanoseconds our programs (ids in `ours`) ran between two snapshots. */
+function kernelNs(
+  ours: Set<number>,
+  a: ReturnType<typeof progStats>,
+  b: ReturnType<typeof progStats>,
+): number {
+  let ns = 0;
+  for (const id of ours) ns += (b.get(id)?.ns ?? 0) - (a.get(id)?.ns ?? 0);
+  return ns;
+}
+
 /** Forwards to whichever emitter the current measurement uses. */
 class SwitchEmitter implements AuditEmitter {
   counted = 0;
@@ -126,6 +154,12 @@ interface Series {
   pipeline: number[];
   outside: number[];
   rates: number[];
+  /** BPF run time per iteration of the loop (ns), from the kernel's own accounting. */
+  kernelNsPerIter: number[];
+  /** The same, for the loop run outside any session while another is monitored. */
+  kernelNsPerIterOutside: number[];
+  /** This process's CPU (decode, and the pipeline when on) per event (us). */
+  consumerUsPerEvent: number[];
   ringLoss: number;
   pipelineDrops: number;
 }
@@ -137,9 +171,13 @@ async function measure(w: Workload, plain: CgroupManager, pipeline: Pipeline, di
     pipeline: [],
     outside: [],
     rates: [],
+    kernelNsPerIter: [],
+    kernelNsPerIterOutside: [],
+    consumerUsPerEvent: [],
     ringLoss: 0,
     pipelineDrops: 0,
   };
+  const iterations = Number(w.args[1]);
   const inPlain = async () => {
     const cg = await plain.create(`w-${seq++}`);
     try {
@@ -152,6 +190,7 @@ async function measure(w: Workload, plain: CgroupManager, pipeline: Pipeline, di
     // off: nothing loaded; the workload in a plain cgroup all the same.
     s.off.push(await inPlain());
     const emitter = new SwitchEmitter();
+    const before = progStats();
     const rec: EnhancedRecording = await startEnhancedRecording({
       config: { enabled: true, events: w.events, cgroup_root: `sshtrail-bench-${process.pid}/rec` },
       emitter,
@@ -166,8 +205,15 @@ async function measure(w: Workload, plain: CgroupManager, pipeline: Pipeline, di
         await rec.hooks.finish(c);
         return ms;
       };
+      const ours = new Set([...progStats().keys()].filter((id) => !before.has(id)));
       // capture: in a monitored session; events decoded and counted, no pipeline.
+      const k0 = progStats();
+      const cpu0 = process.cpuUsage();
+      const counted0 = emitter.counted;
       s.capture.push(await inSession());
+      const cpu = process.cpuUsage(cpu0);
+      s.consumerUsPerEvent.push((cpu.user + cpu.system) / Math.max(1, emitter.counted - counted0));
+      s.kernelNsPerIter.push(kernelNs(ours, k0, progStats()) / iterations);
       // pipeline: the same, events through the pipeline into the file sink (default buffer).
       emitter.target = pipeline;
       const sink0 = pipeline.stats().sinks[0];
@@ -182,7 +228,9 @@ async function measure(w: Workload, plain: CgroupManager, pipeline: Pipeline, di
       // outside: another session monitored (idle), the workload in a plain cgroup.
       const other = ctx();
       await rec.hooks.prepare(other);
+      const o0 = progStats();
       s.outside.push(await inPlain());
+      s.kernelNsPerIterOutside.push(kernelNs(ours, o0, progStats()) / iterations);
       await rec.hooks.finish(other);
     } finally {
       await rec.close();
@@ -203,8 +251,12 @@ function report(w: Workload, s: Series): string {
   };
   const loss =
     w.name === 'open' ? `${s.ringLoss}` : `${s.ringLoss}${s.ringLoss === 0 ? ' (ok)' : ' (target 0)'}`;
+  const kns = median(s.kernelNsPerIter);
+  const knsOut = median(s.kernelNsPerIterOutside);
+  const perIter = (base * 1e6) / Number(w.args[1]);
   return [
-    `${w.name}: off ${base.toFixed(0)} ms`,
+    `${w.name}: off ${base.toFixed(0)} ms (${(perIter / 1000).toFixed(1)} us per iteration)`,
+    `  in-kernel cost (BPF run time, kernel accounting): ${kns.toFixed(0)} ns per iteration = ${((perIter + kns) / perIter).toFixed(3)}x of the loop; consumer CPU ${median(s.consumerUsPerEvent).toFixed(1)} us per event; outside a session ${knsOut.toFixed(0)} ns per iteration = ${((perIter + knsOut) / perIter).toFixed(3)}x`,
     `  capture on, events decoded: ${ratio(s.capture, w.target)}`,
     `  capture on, into the file sink: ${ratio(s.pipeline, w.target)}; ${median(s.rates).toFixed(0)} events/s end to end`,
     `  outside any session, another monitored: ${ratio(s.outside, 1.02)}`,
@@ -214,6 +266,11 @@ function report(w: Workload, s: Series): string {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('needs root');
+  // The kernel's per-program run-time accounting, on for this run only.
+  const statsFile = '/proc/sys/kernel/bpf_stats_enabled';
+  const statsWere = readFileSync(statsFile, 'utf8').trim();
+  writeFileSync(statsFile, '1');
+  process.on('exit', () => writeFileSync(statsFile, statsWere));
   const dir = mkdtempSync(join(tmpdir(), 'sshtrail-bench-enh-'));
   const plain = await CgroupManager.open({ root: `sshtrail-bench-${process.pid}/plain` });
   const pipeline = await startPipeline({
