@@ -247,7 +247,7 @@ function report(w: Workload, s: Series): string {
   const base = median(s.off);
   const ratio = (xs: number[], target: number) => {
     const r = median(xs) / base;
-    return `${median(xs).toFixed(0)} ms = ${r.toFixed(2)}x${r <= target ? '' : ' (over ' + target + ')'}`;
+    return `${median(xs).toFixed(0)} ms = ${r.toFixed(2)}x${r <= target ? '' : ` (over ${target})`}`;
   };
   const loss =
     w.name === 'open' ? `${s.ringLoss}` : `${s.ringLoss}${s.ringLoss === 0 ? ' (ok)' : ' (target 0)'}`;
