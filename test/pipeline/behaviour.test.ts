@@ -303,3 +303,29 @@ test('config errors name the key: unknown sink type, duplicate names, bad values
   );
   await assert.rejects(start({ metrics: { listen: 'everywhere' } }), /metrics\.listen: must match pattern/);
 });
+
+test('pipeline.validation: full validates whole stamped events and still passes every valid one', async () => {
+  const sink = okSink();
+  const p = await startPipeline({
+    config: { sinks: [{ type: 'ok' }], pipeline: { validation: 'full' } },
+    sinkTypes: [sink],
+    dataDir: '/nonexistent',
+    logger: silentLogger,
+  });
+  for (const type of [
+    'auth.success',
+    'auth.failure',
+    'session.start',
+    'session.command',
+    'session.disk',
+    'session.network',
+    'session.end',
+  ]) {
+    const e = asEmit(type);
+    p.emit(type, e.fields, e.context);
+  }
+  p.emit('session.command', { ...cmd.fields, argv: [1] }, ctx);
+  await p.close();
+  assert.equal(sink.got.filter((e) => e.type !== 'audit.loss').length, 7);
+  assert.equal(p.stats().invalid, 1);
+});
