@@ -38,4 +38,24 @@ describe('offered algorithms', () => {
     assert.equal(r.code, 0);
     assert.match(r.stderr, /cipher: chacha20-poly1305@openssh\.com/);
   });
+
+  it('uses the host keys named in the config instead of generated ones', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { generateKey } = await import('../helpers/server.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sshtrail-hostkey-'));
+    const hostKey = generateKey(join(dir, 'host_ed25519'));
+    const own = await startServer({ config: { host_keys: [hostKey] } });
+    try {
+      const r = spawnSync('ssh-keyscan', ['-t', 'ed25519', '-p', String(own.port), '127.0.0.1'], {
+        encoding: 'utf8',
+      });
+      const offered = r.stdout.trim().split(/\s+/).slice(1, 3).join(' ');
+      assert.equal(offered, readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' '));
+    } finally {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
