@@ -33,6 +33,8 @@ export interface SessionCgroup {
 
 /** How long kill/remove keep trying before giving up with an error (processes may be exiting). */
 const SETTLE_MS = 5000;
+/** An empty session cgroup younger than this may be one a running server is setting up. */
+const FRESH_MS = 60_000;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 export class CgroupManager {
@@ -79,17 +81,43 @@ export class CgroupManager {
     await removeTree(dir);
   }
 
-  /** Kills and removes every cgroup under the root; returns how many there were. */
+  /**
+   * Kills and removes the cgroups under the root that a crashed server left; returns how many.
+   * Two kinds are spared, in case another server shares the root by mistake: a cgroup whose
+   * processes still have a live parent outside it (a running server's session: a crashed
+   * server's children were re-parented to init), and an empty one created in the last minute (a
+   * session being set up).
+   */
   async cleanupLeftovers(): Promise<number> {
-    const children = await subdirs(this.rootDir);
-    for (const child of children) {
+    let removed = 0;
+    for (const child of await subdirs(this.rootDir)) {
+      const dir = join(this.rootDir, child);
       try {
-        await this.destroy(join(this.rootDir, child));
+        if (await this.inUse(dir)) {
+          this.logger?.warn('a session cgroup under the root belongs to a running process; left alone', {
+            dir,
+          });
+          continue;
+        }
+        await this.destroy(dir);
+        removed++;
       } catch (err) {
-        this.logger?.error('cannot remove a leftover session cgroup', { dir: child, error: String(err) });
+        this.logger?.error('cannot remove a leftover session cgroup', { dir, error: String(err) });
       }
     }
-    return children.length;
+    return removed;
+  }
+
+  private async inUse(dir: string): Promise<boolean> {
+    const members = await allPids(dir);
+    if (members.length === 0) return Date.now() - (await stat(dir)).mtimeMs < FRESH_MS;
+    const inside = new Set(members);
+    for (const pid of members) {
+      const ppid = await parentOf(pid);
+      if (ppid !== undefined && ppid > 1 && !inside.has(ppid) && (await parentOf(ppid)) !== undefined)
+        return true;
+    }
+    return false;
   }
 
   /** Removes the root, and the parents open() created for it, while they are empty. */
@@ -111,6 +139,24 @@ export class CgroupManager {
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+/** Every pid in the cgroup and its descendants. */
+async function allPids(dir: string): Promise<number[]> {
+  const out = await pids(dir);
+  for (const child of await subdirs(dir)) out.push(...(await allPids(join(dir, child))));
+  return out;
+}
+
+/** The parent pid of a live process, or undefined when it is gone. */
+async function parentOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; ppid follows the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 async function populated(dir: string): Promise<boolean> {

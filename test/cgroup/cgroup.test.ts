@@ -104,7 +104,7 @@ describe('session cgroups', { timeout: 60_000 }, () => {
     const r = root();
     const crashed = await CgroupManager.open({ root: r });
     const left = await crashed.create('left-behind');
-    const pid = await sleeperIn(left.dir);
+    const pid = await sleeperIn(left.dir, true); // its parent is init now, as after a crash
     // A new server on the same root: it cleans up before taking sessions.
     const next = await CgroupManager.open({ root: r });
     assert.equal(alive(pid), false);
@@ -113,6 +113,22 @@ describe('session cgroups', { timeout: 60_000 }, () => {
     await next.removeRootIfEmpty(); // keeps a root it did not create
     assert.ok(existsSync(next.rootDir));
     rmdirSync(next.rootDir);
+  });
+
+  test("a running process's session under the root, and a fresh empty one, are spared at start-up", async (t) => {
+    if (!needs(t, usable, reason)) return;
+    const r = root();
+    const other = await CgroupManager.open({ root: r });
+    const live = await other.create('live-session'); // its shell's parent (this process) lives
+    const pid = await sleeperIn(live.dir);
+    const fresh = await other.create('being-set-up');
+    const next = await CgroupManager.open({ root: r });
+    assert.ok(alive(pid));
+    assert.ok(existsSync(live.dir) && existsSync(fresh.dir));
+    await next.destroy(live.dir);
+    await next.destroy(fresh.dir);
+    assert.equal(alive(pid), false);
+    await other.removeRootIfEmpty();
   });
 
   test('an invalid root or a mount that is not cgroup v2 is refused', async (t) => {
