@@ -5,8 +5,9 @@
  * the cgroup ends everything the session left behind. No controllers are enabled: the cgroup is
  * used for membership only.
  *
- * One server per cgroup root: at start-up, whatever is under the root was left by a crashed
- * server and is killed and removed.
+ * One server per cgroup root is the intended set-up: at start-up, what a crashed server left
+ * under the root is killed and removed (sessions of a running process are spared, see
+ * cleanupLeftovers).
  */
 import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -63,7 +63,7 @@ export const enhancedConfigProperties: Record<string, unknown> = {
         pattern: '^(?!.*(^|/)\\.\\.?(/|$))[A-Za-z0-9._/-]+$',
         default: enhancedDefaults.cgroup_root,
         description:
-          'Directory under the cgroup v2 mount holding one cgroup per session; may be nested (e.g. "system.slice/sshtrail"). One server per root: leftovers under it are killed at start-up.',
+          'Directory under the cgroup v2 mount holding one cgroup per session; may be nested (e.g. "system.slice/sshtrail"). One server per root: at start-up, session cgroups a crashed server left under it are killed and removed.',
       },
       cgroup_mount: {
         type: 'string',
