@@ -3,7 +3,7 @@
  * it. `startEnhancedRecording` checks what the host allows, loads the programs and returns the
  * session hooks the server calls around every session's process:
  *   prepare: create the cgroup, watch its id           -> {cgroupDir, cgroupId}
- *   finish:  kill what is left, drain the rings, report losses, unwatch, remove the cgroup
+ *   finish:  kill what is left and remove the cgroup, drain the rings, report losses, unwatch
  * Ring data is read when the kernel wakes us (the rings' epoll fd on the event loop) and on a
  * short timer while sessions exist, because the programs only wake user space once a chunk has
  * piled up (waking per record dominates the cost of a busy ring).
