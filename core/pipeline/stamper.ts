@@ -58,6 +58,9 @@ export class InvalidEvent {
 
 export type StampResult = AuditEvent | InvalidEvent;
 
+/** Ended sessions whose counters are kept for late events. */
+const ENDED_SESSIONS_KEPT = 1024;
+
 const CONTEXT_KEYS = ['session_id', 'login', 'user', 'client_addr', 'client_port'] as const;
 
 interface Compiled {
@@ -126,6 +129,7 @@ export class Stamper {
   readonly types = new Map<string, TypeInfo>();
   private readonly contexts = new WeakMap<object, ContextInfo>();
   private readonly sessions = new Map<string, SessionCounter>();
+  private readonly ended = new Map<string, SessionCounter>();
   private readonly validateContext: ValidateFunction;
   private serverSeq = 0;
 
@@ -174,7 +178,7 @@ export class Stamper {
     if (!this.validateContext(fields)) {
       info.error = `context: ${formatErrors(this.validateContext.errors).join('; ')}`;
     } else if (typeof ctx.session_id === 'string') {
-      let counter = this.sessions.get(ctx.session_id);
+      let counter = this.sessions.get(ctx.session_id) ?? this.ended.get(ctx.session_id);
       if (!counter) {
         counter = { seq: 0 };
         this.sessions.set(ctx.session_id, counter);
@@ -185,9 +189,17 @@ export class Stamper {
     return info;
   }
 
-  /** Forgets a session's counter (after its last event); late events on the same context object keep counting. */
+  /**
+   * A session's last event has been emitted. Its counter moves to a bounded list of ended
+   * sessions, so that late events (kernel events still draining) keep numbering on from it
+   * instead of starting again at 1; the oldest ended sessions are forgotten.
+   */
   endSession(sessionId: string): void {
+    const counter = this.sessions.get(sessionId);
+    if (!counter) return;
     this.sessions.delete(sessionId);
+    this.ended.set(sessionId, counter);
+    if (this.ended.size > ENDED_SESSIONS_KEPT) this.ended.delete(this.ended.keys().next().value as string);
   }
 
   get activeSessionCounters(): number {

@@ -61,6 +61,9 @@ test('stamps per-session seq from 1 and a per-server seq outside sessions', asyn
     p.emit('session.command', cmd.fields, ctxB);
     p.emit('auth.success', auth.fields, auth.context);
     p.emit('session.command', cmd.fields, ctxA);
+    p.endSession('A');
+    // A late event for the ended session, on a new context object, numbers on.
+    p.emit('session.command', cmd.fields, { ...(cmd.context as object), session_id: 'A' } as never);
     await p.close();
     const evs = readFileSync(join(dataDir, 'events', 'audit.ndjson'), 'utf8')
       .trim()
@@ -70,7 +73,7 @@ test('stamps per-session seq from 1 and a per-server seq outside sessions', asyn
       );
     assert.deepEqual(
       evs.map((e) => `${e.session_id ?? '-'}:${e.seq}`),
-      ['-:1', 'A:1', 'A:2', 'B:1', '-:2', 'A:3'],
+      ['-:1', 'A:1', 'A:2', 'B:1', '-:2', 'A:3', 'A:4'],
     );
     const ids = evs.map((e) => e.id);
     assert.deepEqual([...ids].sort(), ids, 'ids sort in emit order');
