@@ -10,6 +10,7 @@ import { isAscii } from 'node:buffer';
 import { chmodSync, close, mkdirSync, openSync, writev } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { jsonStringAscii } from './json-escape.js';
 
 export const END_MARKER = 'sshtrail:end';
 
@@ -126,7 +127,7 @@ export class AsciicastWriter {
     if (data.length && isAscii(data) && (decoder as unknown as { lastNeed: number }).lastNeed === 0) {
       if (this.closed) return;
       this.push(Buffer.from(`[${this.now()}, "o", `, 'latin1'));
-      this.push(Buffer.from(JSON.stringify(data.toString('latin1')), 'latin1'));
+      this.push(jsonStringAscii(data));
       this.push(LINE_END);
       return;
     }

@@ -61,3 +61,21 @@ describe('asciicast writer', () => {
     assert.deepEqual((got.last as unknown[]).slice(1), ['m', 'sshtrail:end signal=TERM']);
   });
 });
+
+describe('JSON escaping of ASCII output', () => {
+  it('matches JSON.stringify byte for byte, for text and for control-heavy chunks', async () => {
+    const { jsonStringAscii } = await import('../../core/recording/json-escape.js');
+    const all = Buffer.from(Array.from({ length: 128 }, (_, i) => i));
+    const samples = [
+      Buffer.alloc(1000),
+      all,
+      Buffer.concat([Buffer.alloc(300), all, Buffer.from('text "q" \\ \n')]),
+      Buffer.from('y\n'.repeat(500)),
+      Buffer.from('ordinary output with "quotes" and \\ backslashes\r\n'),
+      Buffer.alloc(0),
+    ];
+    for (const b of samples) {
+      assert.equal(jsonStringAscii(b).toString('latin1'), JSON.stringify(b.toString('latin1')));
+    }
+  });
+});
