@@ -54,9 +54,13 @@ const signals = new Set([
 
 /** Resolves once a stream holds no unwritten data (or is gone). */
 async function flushed(s: Writable): Promise<void> {
-  while (s.writableLength > 0 && !s.destroyed) {
-    await Promise.race([once(s, 'drain'), once(s, 'close')]);
-  }
+  if (s.writableLength === 0 || s.destroyed || s.writableEnded) return;
+  // 'drain' fires only after a write() returned false; an empty write's callback runs once
+  // everything queued before it was handed to ssh2 (which waits for the client's window).
+  await Promise.race([
+    new Promise<void>((resolve) => s.write(Buffer.alloc(0), () => resolve())),
+    once(s, 'close'),
+  ]);
 }
 
 export class ChannelSession implements SessionHandlers {
