@@ -74,6 +74,14 @@ export const sinkCommonProperties: Record<string, Record<string, unknown>> = {
     default: 10000,
     description: 'A send that takes longer is aborted (AbortSignal) and retried.',
   },
+  max_in_flight: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 64,
+    default: 2,
+    description:
+      'Batches sent at once, each awaiting its own acknowledgement and retries: the next batch is on its way while one is acknowledged. With more than 1, batches may arrive out of order (each event keeps its per-session seq, and every gap is still a counted drop). Requests outstanding at once, timed-out ones still running included, are capped at the larger of 2 and this. 1 sends strictly one batch after another.',
+  },
   filter: {
     type: 'object',
     description:

@@ -20,6 +20,8 @@ export interface SinkSettings {
   batch: { max_events: number; max_bytes: number; timeout_ms: number };
   retry: { initial_ms: number; max_ms: number; max_attempts: number };
   request_timeout_ms: number;
+  /** Batches delivered at once (each with its own retries). */
+  max_in_flight: number;
   /** undefined: every type. */
   types?: ReadonlySet<string>;
 }
@@ -41,6 +43,7 @@ export interface PipelineConfig {
 }
 
 const commonKeys = new Set(Object.keys(sinkCommonProperties));
+const DEFAULT_MAX_IN_FLIGHT = sinkCommonProperties.max_in_flight?.default as number;
 
 function badConfig(
   path: string,
@@ -114,6 +117,7 @@ export function resolveSettings(config: PipelineConfig, sinkTypes: readonly Sink
       batch: entry.batch as SinkSettings['batch'],
       retry: entry.retry as SinkSettings['retry'],
       request_timeout_ms: (entry.request_timeout_ms as number | undefined) ?? 10000,
+      max_in_flight: (entry.max_in_flight as number | undefined) ?? DEFAULT_MAX_IN_FLIGHT,
       ...(types ? { types: new Set(types) } : {}),
     };
   });

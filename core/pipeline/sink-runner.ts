@@ -1,8 +1,11 @@
 /**
  * One sink's share of the pipeline: its bounded queue, batching, sending with a timeout, retries
  * with jittered backoff, and the accounting of every event it accepted. Invariant, true between
- * any two turns of the event loop: accepted = sent + dropped + queued (queued includes the batch
- * being sent). Nothing here ever blocks a producer: `enqueue` is synchronous and O(1).
+ * any two turns of the event loop: accepted = sent + dropped + queued (queued includes the
+ * batches being sent). Nothing here ever blocks a producer: `enqueue` is synchronous and O(1).
+ * Up to `max_in_flight` batches are delivered at once, each with its own retries: while one waits
+ * for its acknowledgement, the next is already on its way (batches may then arrive out of order;
+ * `seq` still tells every gap, since each event is either delivered or counted as dropped).
  */
 
 import { seal } from '../events/json.js';
@@ -26,6 +29,11 @@ export interface SinkStats {
   retries: number;
 }
 
+/** One batch being delivered: the events of it not yet sent or dropped. */
+interface Delivery {
+  pending: readonly AuditEvent[];
+}
+
 export class SinkRunner {
   readonly name: string;
   readonly source: string;
@@ -35,8 +43,10 @@ export class SinkRunner {
   droppedTotal = 0;
   readonly dropped: Partial<Record<LossReason, number>> = {};
   private readonly ring: Ring<AuditEvent>;
-  private inflight: readonly AuditEvent[] = [];
-  private busy = false;
+  /** Deliveries under way, oldest first, and how many events they hold in all. */
+  private readonly deliveries = new Set<Delivery>();
+  private inflight = 0;
+  private readonly maxInFlight: number;
   private closing = false;
   private halted = false;
   private lingerExpired = false;
@@ -55,11 +65,24 @@ export class SinkRunner {
     this.name = settings.name;
     this.source = `sink:${settings.name}`;
     this.ring = new Ring(settings.buffer.max_events);
-    this.gate = new SendGate(sink, settings.request_timeout_ms, this.halt.signal);
+    this.maxInFlight = settings.max_in_flight;
+    // Requests still running after their timeout count against the same cap (at least two, so
+    // that one abandoned request does not stop a single-batch sink), so they cannot pile up.
+    this.gate = new SendGate(
+      sink,
+      settings.request_timeout_ms,
+      this.halt.signal,
+      Math.max(2, settings.max_in_flight),
+    );
   }
 
   get queued(): number {
-    return this.ring.size + this.inflight.length;
+    return this.ring.size + this.inflight;
+  }
+
+  /** Whether another batch may start now. */
+  private get hasSlot(): boolean {
+    return this.deliveries.size < this.maxInFlight;
   }
 
   accepts(type: string): boolean {
@@ -71,7 +94,7 @@ export class SinkRunner {
     return (
       this.halted ||
       (this.settings.buffer.when_full === 'drop_newest' &&
-        this.ring.size + this.inflight.length >= this.settings.buffer.max_events)
+        this.ring.size + this.inflight >= this.settings.buffer.max_events)
     );
   }
 
@@ -86,7 +109,7 @@ export class SinkRunner {
       this.drop([event], 'shutdown');
       return;
     }
-    if (this.ring.size + this.inflight.length >= this.settings.buffer.max_events) {
+    if (this.ring.size + this.inflight >= this.settings.buffer.max_events) {
       if ((this.settings.buffer.when_full === 'drop_newest' && !isLoss) || this.ring.size === 0) {
         this.drop([event], 'queue_full');
         return;
@@ -94,7 +117,7 @@ export class SinkRunner {
       this.drop([this.ring.shift() as AuditEvent], 'queue_full');
     }
     this.ring.push(event);
-    if (this.busy) return;
+    if (!this.hasSlot) return; // the next delivery to finish takes it
     if (this.ring.size >= this.settings.batch.max_events || this.closing) {
       this.immediate ??= setImmediate(this.kick);
     } else if (this.timer === undefined) {
@@ -104,14 +127,14 @@ export class SinkRunner {
 
   private readonly kick = (): void => {
     this.immediate = undefined;
-    void this.pump();
+    this.pump();
   };
 
   private armTimer(): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.lingerExpired = true;
-      void this.pump();
+      this.pump();
     }, this.settings.batch.timeout_ms);
     this.timer.unref();
   }
@@ -138,33 +161,50 @@ export class SinkRunner {
     return batch;
   }
 
-  private async pump(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      while (!this.halted && this.ring.size) {
-        if (this.ring.size < this.settings.batch.max_events && !this.closing && !this.lingerExpired) {
-          if (this.timer === undefined) this.armTimer();
-          break;
-        }
-        this.lingerExpired = false;
-        const batch = this.take();
-        this.inflight = batch;
-        await this.deliver(batch);
+  /** Starts deliveries while slots are free and batches are ready; never waits. */
+  private pump(): void {
+    while (!this.halted && this.ring.size && this.hasSlot) {
+      if (this.ring.size < this.settings.batch.max_events && !this.closing && !this.lingerExpired) {
+        if (this.timer === undefined) this.armTimer();
+        return;
       }
+      this.lingerExpired = false;
+      const d: Delivery = { pending: this.take() };
+      this.deliveries.add(d);
+      this.inflight += d.pending.length;
+      void this.run(d);
+    }
+    this.notifyIdle();
+  }
+
+  private async run(d: Delivery): Promise<void> {
+    try {
+      await this.deliver(d);
     } catch (err) {
-      this.logger.error('pipeline: sink delivery loop failed (a bug)', {
+      this.logger.error('pipeline: sink delivery loop failed (a bug); its events are counted as rejected', {
         sink: this.name,
         error: String(err),
       });
+      if (this.deliveries.has(d)) {
+        // Counted, not forgotten: the invariant holds even through a bug.
+        this.inflight -= d.pending.length;
+        const lost = d.pending;
+        d.pending = [];
+        this.drop(lost, 'rejected');
+      }
     } finally {
-      this.busy = false;
-      if (this.queued === 0 || this.halted) for (const w of this.idleWaiters.splice(0)) w();
+      if (this.deliveries.delete(d)) this.inflight -= d.pending.length;
+      this.pump();
     }
   }
 
-  private async deliver(batch: readonly AuditEvent[]): Promise<void> {
-    let pending = batch;
+  private notifyIdle(): void {
+    if ((this.queued === 0 && this.deliveries.size === 0) || this.halted)
+      for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async deliver(d: Delivery): Promise<void> {
+    let pending = d.pending;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) this.retries += pending.length;
       const result = await this.gate.send(pending);
@@ -209,13 +249,15 @@ export class SinkRunner {
           apply(pending[i] as AuditEvent, result.outcomes[i] as EventOutcome);
       }
       // Account for the whole attempt at once so the invariant holds between turns.
-      this.inflight = retry;
+      this.inflight += retry.length - pending.length;
+      d.pending = retry;
       this.sent += sent;
       for (const [reason, evs] of rejected) this.drop(evs, reason);
       if (retry.length === 0) return;
       const max = this.settings.retry.max_attempts;
       if (max > 0 && attempt >= max) {
-        this.inflight = [];
+        this.inflight -= retry.length;
+        d.pending = [];
         this.drop(retry, 'retries_exhausted');
         return;
       }
@@ -251,9 +293,9 @@ export class SinkRunner {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.queued === 0 && !this.busy) return Promise.resolve();
+    if (this.queued === 0 && this.deliveries.size === 0) return Promise.resolve();
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    void this.pump();
+    this.pump();
     return idle;
   }
 
@@ -264,8 +306,14 @@ export class SinkRunner {
     this.halt.abort();
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
-    const left = [...this.inflight, ...this.ring.drain()];
-    this.inflight = [];
+    const left: AuditEvent[] = [];
+    for (const d of this.deliveries) {
+      for (const e of d.pending) left.push(e);
+      d.pending = [];
+    }
+    this.deliveries.clear();
+    this.inflight = 0;
+    for (const e of this.ring.drain()) left.push(e);
     this.drop(left, 'shutdown');
     for (const w of this.idleWaiters.splice(0)) w();
   }

@@ -114,6 +114,7 @@ test('a loss report enters a full drop_newest queue by evicting the oldest waiti
           type: 'held',
           buffer: { max_events: 4, when_full: 'drop_newest' },
           batch: { max_events: 1, timeout_ms: 0 },
+          max_in_flight: 1,
         },
       ],
     },

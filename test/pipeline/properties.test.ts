@@ -155,6 +155,8 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
           batch: { max_events: batchMax, timeout_ms: 1 },
           retry: { initial_ms: 1, max_ms: 1, max_attempts: maxAttempts },
           request_timeout_ms: 600_000,
+          // The model here is of one batch at a time; in-flight.test.ts models several.
+          max_in_flight: 1,
         },
         { type: 'observer', buffer: { max_events: 100_000 }, batch: { timeout_ms: 1 } },
       ],
