@@ -8,9 +8,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { preserialised } from '../core/events/json.js';
 import { silentLogger } from '../core/log.js';
 import { startPipeline } from '../core/pipeline/index.js';
-import { type AuditEvent, eventJson, type SinkType } from '../core/sinks/sink.js';
+import type { AuditEvent, SinkType } from '../core/sinks/sink.js';
 import { sinkTypes } from '../sinks/registry.js';
 import { asEmit } from '../test/pipeline/helpers.js';
 import { RSYSLOGD, RsyslogReceiver } from '../test/receivers/rsyslog.js';
@@ -31,6 +32,9 @@ import {
 
 const N = Number(process.env.SINKS_BENCH_EVENTS ?? 100_000);
 const WINDOW = Number(process.env.SINKS_BENCH_WINDOW ?? 10_000);
+/** Comma-separated case names to run (e.g. "alone,fluentd"); all when unset. */
+const ONLY = process.env.SINKS_BENCH_ONLY?.split(',');
+const wanted = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
 const progress = (m: string) => process.stderr.write(`bench sinks: ${m}\n`);
 
 async function viaSshtrail(
@@ -103,7 +107,7 @@ async function benchOne(
   return `${name.padEnd(14)} sshtrail ${Math.round(ours).toLocaleString('en-US').padStart(9)} ev/s   receiver ceiling ${Math.round(ceiling).toLocaleString('en-US').padStart(9)} ev/s   ratio ${ratio.toFixed(2)}x   dropped ${dropped}   ${verdict}`;
 }
 
-/** The pipeline alone with a sink that only serialises (eventJson): the floor every sink sits on. */
+/** The pipeline alone with a sink that only takes each event's JSON (as every sink does): the floor every sink sits on. */
 async function pipelineAlone(n: number, dataDir: string): Promise<number> {
   let got = 0;
   const nullType = {
@@ -113,7 +117,7 @@ async function pipelineAlone(n: number, dataDir: string): Promise<number> {
     create: (_o: unknown, ctx: { name: string }) => ({
       name: ctx.name,
       send: async (b: readonly AuditEvent[]) => {
-        for (const e of b) eventJson(e);
+        for (const e of b) preserialised(e);
         got += b.length;
         return { kind: 'batch' as const, outcome: { status: 'sent' as const } };
       },
@@ -132,11 +136,13 @@ async function main(): Promise<void> {
   ];
   const both = !!process.env.SINKS_BENCH_UNCOMPRESSED;
   try {
-    progress('pipeline alone (null sink)');
-    const alone = Math.max(await pipelineAlone(N, dataDir), await pipelineAlone(N, dataDir));
-    lines.push(
-      `pipeline alone (stamp, validate, queue, serialise; no sink I/O): ${Math.round(alone).toLocaleString('en-US')} ev/s`,
-    );
+    if (wanted('alone')) {
+      progress('pipeline alone (null sink)');
+      const alone = Math.max(await pipelineAlone(N, dataDir), await pipelineAlone(N, dataDir));
+      lines.push(
+        `pipeline alone (stamp, validate, queue, serialise; no sink I/O): ${Math.round(alone).toLocaleString('en-US')} ev/s`,
+      );
+    }
     const cases: [string, string, Raw, (rx: { url?: string; port?: number }) => Record<string, unknown>][] = [
       [
         'elasticsearch',
@@ -162,11 +168,14 @@ async function main(): Promise<void> {
       ]);
     }
     for (const [name, kind, raw, sink] of cases) {
+      if (!wanted(name)) continue;
       const rx = await workerReceiver(kind);
       lines.push(await benchOne(name, rx, raw, sink(rx), dataDir));
       await rx.stop();
     }
-    if (existsSync(RSYSLOGD)) {
+    if (!wanted('syslog')) {
+      // not selected
+    } else if (existsSync(RSYSLOGD)) {
       const rs = new RsyslogReceiver();
       await rs.start();
       const rx = rsyslogCounter(rs);

@@ -7,7 +7,8 @@
  * event, shared with the other sinks). A syscall return code never becomes process.exit_code
  * (ECS reserves that for process end): it is event.outcome plus sshtrail.return_code.
  */
-import { type AuditEvent, eventJson } from '../../core/sinks/sink.js';
+import { preserialised } from '../../core/events/json.js';
+import type { AuditEvent } from '../../core/sinks/sink.js';
 import { ECS_VERSION } from './ecs-fields.js';
 
 type Doc = Record<string, unknown>;
@@ -210,7 +211,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
 /** One ECS document as JSON, with the canonical event spliced in as `sshtrail` (no re-serialising). */
 export function encodeDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): string {
   const ecs = JSON.stringify(ecsDocument(e, namespace, starts));
-  return `${ecs.slice(0, -1)},"sshtrail":${eventJson(e)}}`;
+  return `${ecs.slice(0, -1)},"sshtrail":${preserialised(e)}}`;
 }
 
 /** The `_bulk` body: a `create` with a deterministic _id (the event id) per event, so a retry never duplicates. */

@@ -3,7 +3,8 @@
  * verbatim (no float rounding); `event` is the canonical event JSON, serialised once and shared
  * with the other sinks; `fields` are indexed fields (strings only, as HEC requires).
  */
-import { type AuditEvent, eventJson } from '../../core/sinks/sink.js';
+import { preserialised } from '../../core/events/json.js';
+import type { AuditEvent } from '../../core/sinks/sink.js';
 import type { ResolvedSplunkHecOptions } from './config.js';
 
 let lastWhole = '';
@@ -56,7 +57,7 @@ export class Encoder {
   }
 
   envelope(e: AuditEvent): string {
-    return `${this.head(e)}${eventJson(e)}}`;
+    return `${this.head(e)}${preserialised(e)}}`;
   }
 }
 
@@ -86,7 +87,7 @@ export function encodeChunks(
     const e = batch[i] as AuditEvent;
     const head = encoder.head(e);
     heads[i] = head;
-    const n = Buffer.byteLength(head) + Buffer.byteLength(eventJson(e)) + 1;
+    const n = Buffer.byteLength(head) + Buffer.byteLength(preserialised(e)) + 1;
     sizes[i] = n;
     total += n;
   }
@@ -100,7 +101,7 @@ export function encodeChunks(
     let off = 0;
     for (const i of indexes) {
       off += body.write(heads[i] as string, off);
-      off += body.write(eventJson(batch[i] as AuditEvent), off);
+      off += body.write(preserialised(batch[i] as AuditEvent), off);
       body[off++] = 0x7d; // }
     }
     chunks.push({ indexes, body });

@@ -4,7 +4,8 @@
  * TIMESTAMP keeps at most 6 fraction digits (RFC 5424's TIME-SECFRAC limit); the full-precision
  * time stays in the JSON MSG. sequenceId counts messages per sink from 1 and wraps after 2^31-1.
  */
-import { type AuditEvent, eventJson } from '../../core/sinks/sink.js';
+import { preserialised } from '../../core/events/json.js';
+import type { AuditEvent } from '../../core/sinks/sink.js';
 import { FACILITIES, type ResolvedSyslogOptions } from './config.js';
 
 const SEVERITY_INFO = 6;
@@ -49,7 +50,7 @@ export class Encoder {
     if (e.session_id) sd += ` session_id="${sdValue(e.session_id)}"`;
     if (typeof e.login === 'string') sd += ` login="${sdValue(e.login)}"`;
     sd += ']';
-    return `<${pri}>1 ${syslogTimestamp(e.time)} ${headerField(e.hostname, 255)} ${headerField(this.o.app_name, 48)} ${this.procid} ${headerField(e.type, 32)} ${sd} ${eventJson(e)}`;
+    return `<${pri}>1 ${syslogTimestamp(e.time)} ${headerField(e.hostname, 255)} ${headerField(this.o.app_name, 48)} ${this.procid} ${headerField(e.type, 32)} ${sd} ${preserialised(e)}`;
   }
 
   /** The batch as one buffer of octet-counted frames, each message written into it once. */
