@@ -32,6 +32,8 @@ import {
 
 const N = Number(process.env.SINKS_BENCH_EVENTS ?? 100_000);
 const WINDOW = Number(process.env.SINKS_BENCH_WINDOW ?? 10_000);
+/** The sink's max_in_flight (the pipeline's default when unset). */
+const IN_FLIGHT = process.env.SINKS_BENCH_IN_FLIGHT ? Number(process.env.SINKS_BENCH_IN_FLIGHT) : undefined;
 /** Comma-separated case names to run (e.g. "alone,fluentd"); all when unset. */
 const ONLY = process.env.SINKS_BENCH_ONLY?.split(',');
 const wanted = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
@@ -53,6 +55,7 @@ async function viaSshtrail(
           buffer: { max_events: n + BATCH },
           batch: { max_events: BATCH, max_bytes: 4 << 20, timeout_ms: 5 },
           retry: { initial_ms: 10, max_ms: 100 },
+          ...(IN_FLIGHT ? { max_in_flight: IN_FLIGHT } : {}),
         },
       ],
       pipeline: { loss_report_interval_ms: 3_600_000 },

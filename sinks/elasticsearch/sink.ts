@@ -7,6 +7,8 @@
  *   whole request 429/5xx, timeout, connection failure, malformed response      -> retry the batch
  *   401/403/other 4xx, or a server that is not Elasticsearch                    -> rejected, logged loudly
  */
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
 import { type Client, errors } from '@elastic/elasticsearch';
 import type {
   AuditEvent,
@@ -18,7 +20,7 @@ import type {
   SinkType,
 } from '../../core/sinks/sink.js';
 import { type ElasticsearchOptions, elasticsearchConfigSchema, resolveOptions } from './config.js';
-import { dataStreamOf, encodeBulk, SessionStarts } from './encoder.js';
+import { dataStreamOf, encodeBulkBuffer, SessionStarts } from './encoder.js';
 import { classify, createClient, installTemplates } from './transport.js';
 
 interface BulkItem {
@@ -36,6 +38,10 @@ const CHECK_TIMEOUT_MS = 10_000;
 const IN_FLIGHT = 4;
 const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 const SENT_OUTCOME: EventOutcome = { status: 'sent' };
+// Bulk bodies are gzipped here at the fastest level, on libuv's thread pool: ~3x less CPU than
+// the client's own gzip (default level) for ~15% more bytes on the loopback or LAN to a cluster.
+const gzipAsync = promisify(gzip);
+const GZIP_FAST = { level: constants.Z_BEST_SPEED };
 
 /** Per-event outcomes from a `_bulk` response; null when the response does not fit the batch. */
 export function outcomesOf(res: unknown, n: number): SendResult | null {
@@ -126,12 +132,19 @@ export class ElasticsearchSink implements Sink {
   }
 
   private async sendBulk(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
-    const body = encodeBulk(batch, this.opts.namespace, this.starts);
+    const ndjson = encodeBulkBuffer(batch, this.opts.namespace, this.starts);
     let res: unknown;
     try {
-      // A pre-built NDJSON string goes through the transport as is (no re-serialisation).
+      const gz = this.opts.compression;
+      const body = gz ? await gzipAsync(ndjson, GZIP_FAST) : ndjson;
+      // A pre-built NDJSON buffer goes through the transport as is (no re-serialisation), and
+      // already compressed (the client's own compression is off for it).
       // filter_path keeps the response to what outcomes need: a few bytes per item, not ~200.
-      res = await this.client.bulk({ body, filter_path: BULK_FILTER } as never, { signal, meta: false });
+      res = await this.client.bulk({ body, filter_path: BULK_FILTER } as never, {
+        signal,
+        meta: false,
+        ...(gz ? { compression: false, headers: { 'content-encoding': 'gzip' } } : {}),
+      });
     } catch (err) {
       const c = classify(err);
       if (c.kind === 'rejected') {

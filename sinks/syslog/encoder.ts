@@ -24,33 +24,68 @@ function headerField(v: string | undefined, max: number): string {
   return s.length > 0 ? s : '-';
 }
 
+const SD_SPECIAL = /["\\\]]/;
+
 /** SD-PARAM value escaping: '"', '\' and ']' are backslash-escaped. */
 function sdValue(v: string): string {
-  return v.replace(/["\\\]]/g, (c) => `\\${c}`);
+  return SD_SPECIAL.test(v) ? v.replace(/["\\\]]/g, (c) => `\\${c}`) : v;
 }
 
 export function syslogTimestamp(time: string): string {
+  // Our own times ("…:SS.nnnnnnnnnZ") are cut without a regex; anything else takes the general path.
+  const dot = time.indexOf('.');
+  if (dot > 0 && time.length === dot + 11 && time.charCodeAt(dot + 10) === 90 /* Z */)
+    return `${time.slice(0, dot + 7)}Z`;
   return time.replace(/\.(\d{1,6})\d*/, '.$1');
+}
+
+/** Per-type parts of the header, made once per type (types are few). */
+interface TypeParts {
+  pri: string;
+  /** ` TYPE [meta sequenceId="` is what follows HOSTNAME APP PROCID; then the sequence number. */
+  msgid: string;
+  sdType: string;
 }
 
 export class Encoder {
   private sequence = 0;
   private readonly facility: number;
   private readonly procid = String(process.pid);
+  private readonly app: string;
+  private readonly types = new Map<string, TypeParts>();
+  private lastHost = '';
+  private lastHostField = '-';
 
   constructor(private readonly o: ResolvedSyslogOptions) {
     this.facility = FACILITIES[o.facility];
+    this.app = headerField(o.app_name, 48);
+  }
+
+  private partsOf(type: string): TypeParts {
+    let p = this.types.get(type);
+    if (p === undefined) {
+      p = {
+        pri: `<${this.facility * 8 + severityOf(type)}>1 `,
+        msgid: ` ${this.app} ${this.procid} ${headerField(type, 32)} [meta sequenceId="`,
+        sdType: `"][${this.o.sd_id} type="${sdValue(type)}" seq="`,
+      };
+      if (this.types.size < 1000) this.types.set(type, p);
+    }
+    return p;
   }
 
   /** One message without framing. */
   message(e: AuditEvent): string {
     this.sequence = this.sequence >= 2147483647 ? 1 : this.sequence + 1;
-    const pri = this.facility * 8 + severityOf(e.type);
-    let sd = `[meta sequenceId="${this.sequence}"][${this.o.sd_id} type="${sdValue(e.type)}" seq="${e.seq}"`;
+    const p = this.partsOf(e.type);
+    if (e.hostname !== this.lastHost) {
+      this.lastHost = e.hostname;
+      this.lastHostField = headerField(e.hostname, 255);
+    }
+    let sd = `${p.sdType}${e.seq}"`;
     if (e.session_id) sd += ` session_id="${sdValue(e.session_id)}"`;
     if (typeof e.login === 'string') sd += ` login="${sdValue(e.login)}"`;
-    sd += ']';
-    return `<${pri}>1 ${syslogTimestamp(e.time)} ${headerField(e.hostname, 255)} ${headerField(this.o.app_name, 48)} ${this.procid} ${headerField(e.type, 32)} ${sd} ${preserialised(e)}`;
+    return `${p.pri}${syslogTimestamp(e.time)} ${this.lastHostField}${p.msgid}${this.sequence}${sd}] ${preserialised(e)}`;
   }
 
   /** The batch as one buffer of octet-counted frames, each message written into it once. */
