@@ -4,6 +4,7 @@
  * with the other sinks; `fields` are indexed fields (strings only, as HEC requires).
  */
 import { preserialised } from '../../core/events/json.js';
+import { jsonString } from '../../core/events/serialize.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
 import type { ResolvedSplunkHecOptions } from './config.js';
 
@@ -51,7 +52,7 @@ export class Encoder {
   /** The envelope up to `"event":`; the canonical JSON and a closing brace follow. */
   head(e: AuditEvent): string {
     let fields = `{"type":${q(e.type)}`;
-    if (e.session_id) fields += `,"session_id":${JSON.stringify(e.session_id)}`;
+    if (e.session_id) fields += `,"session_id":${jsonString(e.session_id)}`;
     if (typeof e.login === 'string') fields += `,"login":${q(e.login)}`;
     return `{"time":${epochSeconds(e.time)},"host":${q(this.o.host ?? e.hostname)}${this.constant},"fields":${fields}},"event":`;
   }
