@@ -142,7 +142,15 @@ export class AsciicastWriter {
     this.event('r', `${cols}x${rows}`);
   }
 
+  private wakeDrainWaiters(): void {
+    if (this.backlogged || this.drainWaiters.length === 0) return;
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
+
   private flush(): void {
+    this.wakeDrainWaiters();
     if (this.failed) this.pending = [];
     if (this.writing) return;
     if (this.pending.length === 0) {
@@ -157,11 +165,7 @@ export class AsciicastWriter {
     writev(this.fd, chunks, (err) => {
       this.writing = false;
       this.inflight = 0;
-      if (!this.backlogged) {
-        const w = this.drainWaiters;
-        this.drainWaiters = [];
-        for (const f of w) f();
-      }
+      this.wakeDrainWaiters();
       if (err) {
         this.failed = true;
         this.opts.onError?.(err);
