@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
+import { ChannelOutput } from './channel-output.js';
 import { envAllowed, sessionEnv } from './env.js';
 import type { SessionHooks } from './hooks.js';
 import { launcherArgs, launcherPath } from './launch.js';
@@ -259,6 +260,7 @@ export class ChannelSession implements SessionHandlers {
     let bytesIn = 0;
     let bytesOut = 0;
     const rec = this.rec;
+    const output = new ChannelOutput();
     // Output is paused while the client is not reading or the recording is behind; resumed
     // when neither holds it any more.
     const holds = new Set<string>();
@@ -274,8 +276,7 @@ export class ChannelSession implements SessionHandlers {
     proc.onOutput((data, stream) => {
       bytesOut += data.length;
       conn.activity();
-      const target = stream === 1 ? ch : ch.stderr;
-      if (!target.write(data)) hold(`channel${stream}`, (cb) => target.once('drain', cb));
+      if (!output.write(stream === 1 ? ch : ch.stderr, data)) hold('channel', (cb) => output.onDrain(cb));
       if (rec) {
         rec.output(data, stream);
         if (rec.backlogged) hold('recording', (cb) => rec.onDrain(cb));
@@ -293,6 +294,7 @@ export class ChannelSession implements SessionHandlers {
     ch.on('error', (err: Error) => log.debug('channel error', { err: err.message }));
 
     const exit: ExitInfo = await proc.done;
+    await Promise.race([output.idle(), once(ch, 'close')]);
     await Promise.all([flushed(ch), flushed(ch.stderr)]);
     if (!this.channelClosed) {
       if (exit.signal !== null) ch.exit(exit.signal, false, '');
