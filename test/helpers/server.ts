@@ -157,6 +157,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // A test process that dies must not leave its server behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
