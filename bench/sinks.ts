@@ -3,7 +3,9 @@
  * local receiver, against that receiver's own ceiling measured in the same run with raw requests
  * and no sshtrail (pre-built, pre-compressed bodies; for Fluentd the Forward client alone; for
  * syslog pre-framed bytes on one socket). HTTP/Forward receivers run in a worker thread (the
- * second core); rsyslog is its own process. SINKS_BENCH_EVENTS sets the events per run (100000).
+ * second core); rsyslog is its own process. SINKS_BENCH_EVENTS sets the events per run (100000),
+ * SINKS_BENCH_ONLY which cases run (e.g. "alone,splunk"), SINKS_BENCH_IN_FLIGHT the sinks'
+ * max_in_flight (default: the pipeline's).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,7 +137,7 @@ async function pipelineAlone(n: number, dataDir: string): Promise<number> {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sshtrail-bench-sinks-'));
   const lines: string[] = [
-    `events per run: ${N}, batch ${BATCH}, at most ${WINDOW} unacknowledged; best of 2 rounds each`,
+    `events per run: ${N}, batch ${BATCH}, max_in_flight ${IN_FLIGHT ?? 'default'}, at most ${WINDOW} unacknowledged; best of 2 rounds each`,
   ];
   const both = !!process.env.SINKS_BENCH_UNCOMPRESSED;
   try {
