@@ -10,9 +10,30 @@ import type { Logger } from '../log.js';
 
 type ParsedKey = ssh2.ParsedKey;
 
+/**
+ * ssh2's key generator strips leading zero bytes from an ed25519 public key, so about one key in
+ * 256 comes out in a form its own parser (and OpenSSH) rejects (mscdex/ssh2#1390, #1513). A new
+ * pair is drawn until both halves parse; a handful of tries is plenty (odds 1/256 each).
+ */
+function generateUsable(
+  type: 'ed25519' | 'rsa',
+  opts?: { bits: number },
+): { private: string; public: string } {
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const pair =
+      type === 'rsa'
+        ? ssh2.utils.generateKeyPairSync('rsa', opts ?? { bits: 3072 })
+        : ssh2.utils.generateKeyPairSync('ed25519');
+    const priv = ssh2.utils.parseKey(pair.private);
+    const pub = ssh2.utils.parseKey(pair.public);
+    if (!(priv instanceof Error) && !(pub instanceof Error)) return pair;
+  }
+  throw new SshtrailError('SSHTRAIL_E_HOST_KEY', `could not generate a usable ${type} host key`);
+}
+
 const generated = [
-  { file: 'ssh_host_ed25519_key', make: () => ssh2.utils.generateKeyPairSync('ed25519') },
-  { file: 'ssh_host_rsa_key', make: () => ssh2.utils.generateKeyPairSync('rsa', { bits: 3072 }) },
+  { file: 'ssh_host_ed25519_key', make: () => generateUsable('ed25519') },
+  { file: 'ssh_host_rsa_key', make: () => generateUsable('rsa', { bits: 3072 }) },
 ];
 
 function parse(file: string, text: string): ParsedKey {
