@@ -4,7 +4,9 @@
  * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT ends sessions
  * and flushes recordings and events before returning.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
@@ -14,6 +16,7 @@ import { SshtrailError } from '../../errors.js';
 import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import type { SessionHooks } from '../../session/hooks.js';
+import { fingerprint } from '../../ssh/authorized-keys.js';
 import { SshtrailServer } from '../../ssh/server.js';
 import type { Command } from '../main.js';
 
@@ -71,6 +74,34 @@ function waitForStopSignal(): Promise<string> {
   });
 }
 
+/** Fingerprints of the generated host keys, so the first connection can be checked by eye. */
+function hostKeyFingerprints(dataDir: string): string[] {
+  const dir = join(dataDir, 'host_keys');
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.pub'))
+      .map((f) => {
+        const [type, b64] = readFileSync(join(dir, f), 'utf8').trim().split(/\s+/);
+        return `${type} ${fingerprint(Buffer.from(b64 ?? '', 'base64'))}`;
+      });
+  } catch {
+    return []; // host keys named in the config live elsewhere; nothing to show
+  }
+}
+
+/** How to connect, on stderr (stdout carries only the listening line that scripts wait for). */
+function connectHint(listen: string, port: number, dataDir: string): string {
+  const host = listen.replace(/^\[|\]$/g, '');
+  const login = userInfo().username;
+  const lines = [
+    `connect:     ssh -p ${port} ${login}@${host}   (a key in ~${login}/.ssh/authorized_keys)`,
+    ...hostKeyFingerprints(dataDir).map((f) => `host key:    ${f}`),
+    `recordings:  ${join(dataDir, 'recordings')}   (sshtrail recordings --data-dir ${dataDir})`,
+    `events:      ${join(dataDir, 'events', 'audit.ndjson')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 async function run(argv: string[]): Promise<number> {
   const { file, overrides } = parse(argv);
   const config = loadConfig(file, overrides);
@@ -120,6 +151,7 @@ async function run(argv: string[]): Promise<number> {
   const shown = address.ip.includes(':') ? `[${address.ip}]` : address.ip;
   process.stdout.write(`sshtrail listening on ${shown}:${address.port}\n`);
   log.info('ready', { listen: `${shown}:${address.port}`, data_dir: config.data_dir });
+  if (config.log.format === 'text') process.stderr.write(connectHint(shown, address.port, config.data_dir));
 
   const sig = await stop;
   log.info('shutting down', { signal: sig });
