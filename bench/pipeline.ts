@@ -137,7 +137,14 @@ async function overload(): Promise<void> {
   const capacity = 10_000;
   const p = await startPipeline({
     config: {
-      sinks: [{ type: 'slow', buffer: { max_events: 10_000 }, batch: { max_events: 100, timeout_ms: 5 } }],
+      sinks: [
+        {
+          type: 'slow',
+          buffer: { max_events: 10_000 },
+          batch: { max_events: 100, timeout_ms: 5 },
+          max_in_flight: 1, // one 10 ms batch at a time: the sink's capacity is what the overload is measured against
+        },
+      ],
     },
     sinkTypes: [slow],
     dataDir: tmpdir(),

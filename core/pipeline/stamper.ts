@@ -8,7 +8,7 @@
 import { EventClock } from '../events/clock.js';
 import type { ConnectionContext, SessionContext } from '../events/emitter.js';
 import { fieldsExportName } from '../events/generated-names.js';
-import { type EventSerializer, kContextJson, kSerializer } from '../events/json.js';
+import { type EventSerializer, kContextJson, kJson, kSerializer } from '../events/json.js';
 import { currentEntry, resolveRef, type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import { compileFieldsSerializer } from '../events/serialize.js';
 import * as generated from '../events/validators.generated.js';
@@ -241,6 +241,11 @@ export class Stamper {
     }
     const { time, id } = this.clock.stamp();
     const event = {
+      // The symbols seal() sets are declared here, with the object: added later by keyed stores,
+      // they push an object of this many properties into dictionary mode (~10 µs per event).
+      [kSerializer]: t,
+      [kContextJson]: ctx ? ctx.json : '',
+      [kJson]: undefined,
       type,
       schema: t.schema,
       id,
@@ -252,8 +257,6 @@ export class Stamper {
       ...fields,
     } as Record<string | symbol, unknown>;
     // Serialised later, only if a sink takes it (core/events/json.ts: seal).
-    event[kSerializer] = t;
-    event[kContextJson] = ctx ? ctx.json : '';
     if (t.validateFull && !t.validateFull(event)) {
       return new InvalidEvent(type, formatErrors(t.validateFull.errors).join('; '));
     }
