@@ -32,6 +32,8 @@ export class RotatingFile {
   private size = 0;
   private openedAt = 0;
   private dirty = false;
+  /** The last append in the chain; appends wait for it (see append). */
+  private tail: Promise<void> = Promise.resolve();
   private readonly dir: string;
   private readonly stem: string;
   private readonly ext: string;
@@ -63,8 +65,24 @@ export class RotatingFile {
     this.openedAt = st.size > 0 && st.birthtimeMs > 0 ? st.birthtimeMs : this.now();
   }
 
-  /** Appends data; rotates first when this write would pass max_bytes or the file is too old. */
-  async append(data: string | Buffer): Promise<void> {
+  /**
+   * Appends data; rotates first when this write would pass max_bytes or the file is too old.
+   * Appends run one after another, in call order: the pipeline may hand over several batches at
+   * once (max_in_flight), and a rotation must never close the descriptor under a pending write
+   * (a lost or misplaced batch) nor reorder the local record.
+   */
+  append(data: string | Buffer): Promise<void> {
+    return this.serial(() => this.appendNow(data));
+  }
+
+  /** Runs `task` after every append and sync queued before it (see append). */
+  private serial(task: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(task);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  private async appendNow(data: string | Buffer): Promise<void> {
     // Encode once: the length for rotation and the bytes to write come from the same buffer.
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const bytes = buf.length;
@@ -86,8 +104,12 @@ export class RotatingFile {
     this.dirty = true;
   }
 
-  /** Forces written data to disk if anything was written since the last sync. */
-  async sync(): Promise<void> {
+  /** Forces written data to disk; in the append chain, so a rotation never closes it mid-sync. */
+  sync(): Promise<void> {
+    return this.serial(() => this.syncNow());
+  }
+
+  private async syncNow(): Promise<void> {
     if (!this.dirty || this.fd < 0) return;
     this.dirty = false;
     const fd = this.fd;
