@@ -10,7 +10,7 @@ import { isAscii } from 'node:buffer';
 import { chmodSync, close, mkdirSync, openSync, writev } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { jsonStringAscii } from './json-escape.js';
+import { LineEncoder } from './json-escape.js';
 
 export const END_MARKER = 'sshtrail:end';
 
@@ -28,7 +28,6 @@ export interface RecordingHeader {
 }
 
 const FLUSH_BYTES = 64 * 1024;
-const LINE_END = Buffer.from(']\n');
 /** Unwritten recording text past which the session stops reading output until the disk catches up. */
 const BACKLOG_LIMIT = 4 * 1024 * 1024;
 
@@ -60,6 +59,7 @@ export class AsciicastWriter {
   private readonly inp = new StringDecoder('utf8');
   private idle: (() => void) | undefined;
   private failed = false;
+  private readonly encoder = new LineEncoder();
 
   constructor(
     dir: string,
@@ -123,12 +123,10 @@ export class AsciicastWriter {
     const decoder = stream === 1 ? this.out : this.err;
     // Fast path for ASCII with no partial character pending (most terminal output): latin1
     // decoding and encoding are exact for ASCII and much cheaper than UTF-8 ones, and the line is
-    // written as three buffers instead of one concatenated string (measured: ~40% less CPU).
+    // encoded straight into a reused slab (json-escape.ts: no Buffer allocation per chunk).
     if (data.length && isAscii(data) && (decoder as unknown as { lastNeed: number }).lastNeed === 0) {
       if (this.closed) return;
-      this.push(Buffer.from(`[${this.now()}, "o", `, 'latin1'));
-      this.push(jsonStringAscii(data));
-      this.push(LINE_END);
+      this.push(this.encoder.line(`[${this.now()}, "o", `, data, ']\n'));
       return;
     }
     this.event('o', decoder.write(data));
@@ -151,7 +149,10 @@ export class AsciicastWriter {
 
   private flush(): void {
     this.wakeDrainWaiters();
-    if (this.failed) this.pending = [];
+    if (this.failed) {
+      this.pending = [];
+      this.encoder.takeRetired(); // nothing will be written: let the full slabs go
+    }
     if (this.writing) return;
     if (this.pending.length === 0) {
       this.idle?.();
@@ -162,8 +163,12 @@ export class AsciicastWriter {
     this.inflight = this.pendingBytes;
     this.pendingBytes = 0;
     this.writing = true;
+    // Every line encoded so far is in `chunks` or was written before: the slabs retired until now
+    // are free once this write is done.
+    const done = this.encoder.takeRetired();
     writev(this.fd, chunks, (err) => {
       this.writing = false;
+      this.encoder.recycle(done);
       this.inflight = 0;
       this.wakeDrainWaiters();
       if (err) {

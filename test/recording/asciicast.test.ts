@@ -63,7 +63,7 @@ describe('asciicast writer', () => {
 });
 
 describe('JSON escaping of ASCII output', () => {
-  it('matches JSON.stringify byte for byte, for text and for control-heavy chunks', async () => {
+  it('matches JSON.stringify byte for byte, for text, control-heavy and repeating chunks', async () => {
     const { jsonStringAscii } = await import('../../core/recording/json-escape.js');
     const all = Buffer.from(Array.from({ length: 128 }, (_, i) => i));
     const samples = [
@@ -73,9 +73,26 @@ describe('JSON escaping of ASCII output', () => {
       Buffer.from('y\n'.repeat(500)),
       Buffer.from('ordinary output with "quotes" and \\ backslashes\r\n'),
       Buffer.alloc(0),
+      // Periodic runs (escaped once per period and replicated), with a tail shorter than a period
+      // and with a break in the pattern near the end.
+      Buffer.from(`${'ab\x01'.repeat(1000)}a`),
+      Buffer.from('\t\x1b[K'.repeat(700)),
+      Buffer.concat([Buffer.alloc(5000), Buffer.from('x')]),
+      Buffer.from(' '.repeat(255)),
+      Buffer.from(`${'12345678'.repeat(100)}1234567`),
+      Buffer.from('123456789'.repeat(100)),
     ];
     for (const b of samples) {
       assert.equal(jsonStringAscii(b).toString('latin1'), JSON.stringify(b.toString('latin1')));
     }
+    // Lines encoded one after another into the shared slab stay intact (no slice is overwritten).
+    const { LineEncoder } = await import('../../core/recording/json-escape.js');
+    const enc = new LineEncoder();
+    const lines = samples.map((b) => enc.line('[1, "o", ', b, ']\n'));
+    for (let i = 0; i < 200; i++) lines.push(enc.line('[2, "o", ', Buffer.alloc(65536), ']\n'));
+    lines.forEach((l, i) => {
+      const b = i < samples.length ? (samples[i] as Buffer) : Buffer.alloc(65536);
+      assert.deepEqual(JSON.parse(l.toString('latin1')).at(2), b.toString('latin1'));
+    });
   });
 });
