@@ -1,8 +1,11 @@
 /**
- * Property tests of the pipeline's accounting over random schedules of emits and sink answers
- * (sent, retry, rejected, per-event mixes, thrown errors, and answers that come late). A model of
- * the queue predicts exactly which events each `when_full` policy keeps and drops; it is checked
- * against what the sink is handed, batch by batch, and against the pipeline's own counters.
+ * Property tests of the pipeline's accounting, for one batch in flight (the strict case: a retry
+ * resends exactly its events, in order) and for several at once (max_in_flight > 1, answers to
+ * any outstanding send in any order). Over random schedules of emits and answers (sent, retry,
+ * rejected, thrown, mixed), checked against a model of the queue: accepted = sent + dropped +
+ * queued holds at every step, drop_newest and drop_oldest drop exactly the events they should,
+ * the gaps in each session's seq are exactly the drops, and audit.loss adds up; plus the cap
+ * itself and shutdown with several batches outstanding.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,12 +15,12 @@ import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import type { AuditEvent, EventOutcome, LossReason, SendResult, SinkType } from '../../core/sinks/sink.js';
 import { SENT } from '../../core/sinks/sink.js';
-import { asEmit } from './helpers.js';
+import { asEmit, waitFor } from './helpers.js';
 
 type Answer = 'sent' | 'retry' | 'rejected' | 'throw' | 'mixed';
 type Action =
   | { kind: 'emit'; session: number }
-  | { kind: 'answer'; answer: Answer; mask: number[] }
+  | { kind: 'answer'; answer: Answer; mask: number[]; pick: number }
   | { kind: 'tick' };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -31,6 +34,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constant('answer' as const),
       answer: fc.constantFrom<Answer>('sent', 'retry', 'rejected', 'throw', 'mixed'),
       mask: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 8, maxLength: 8 }),
+      pick: fc.nat({ max: 7 }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
@@ -40,12 +44,16 @@ const key = (ev: AuditEvent) => `${ev.session_id ?? '-'}:${ev.seq}`;
 const settle = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The queue as the spec describes it: what must be kept, sent and dropped. */
+interface Flight {
+  keys: string[];
+  attempts: number;
+  retryPending: boolean;
+}
+
+/** The queue as the spec describes it, with up to `maxInFlight` batches out at once. */
 class Model {
   ring: string[] = [];
-  inflight: string[] = [];
-  attempts = 0;
-  retryPending = false;
+  flights: Flight[] = [];
   received = new Set<string>();
   dropped = new Map<string, LossReason>();
   constructor(
@@ -53,9 +61,14 @@ class Model {
     readonly whenFull: 'drop_newest' | 'drop_oldest',
     readonly batchMax: number,
     readonly maxAttempts: number,
+    readonly maxInFlight: number,
   ) {}
+  get inflight(): number {
+    return this.flights.reduce((n, f) => n + f.keys.length, 0);
+  }
   emit(k: string) {
-    if (this.ring.length + this.inflight.length >= this.cap) {
+    if (this.ring.length + this.inflight >= this.cap) {
+      // drop_oldest evicts the oldest *waiting* event; events being sent are not taken back.
       if (this.whenFull === 'drop_newest' || this.ring.length === 0) {
         this.dropped.set(k, 'queue_full');
         return;
@@ -64,13 +77,14 @@ class Model {
     }
     this.ring.push(k);
   }
-  send(batch: string[]) {
-    if (this.retryPending) {
-      assert.deepEqual(batch, this.inflight, 'a retry resends exactly the events to retry, in order');
-      this.retryPending = false;
-      return;
+  send(batch: string[]): Flight {
+    const again = this.flights.find((f) => f.retryPending && f.keys[0] === batch[0]);
+    if (again) {
+      assert.deepEqual(batch, again.keys, 'a retry resends exactly the events to retry, in order');
+      again.retryPending = false;
+      return again;
     }
-    assert.equal(this.inflight.length, 0, 'one batch in flight at a time');
+    assert.ok(this.flights.length < this.maxInFlight, `at most ${this.maxInFlight} batches in flight`);
     assert.equal(
       batch.length,
       Math.min(this.batchMax, this.ring.length),
@@ -78,36 +92,43 @@ class Model {
     );
     assert.deepEqual(batch, this.ring.slice(0, batch.length), 'batches leave the queue in order');
     this.ring.splice(0, batch.length);
-    this.inflight = batch;
-    this.attempts = 0;
+    const f = { keys: batch, attempts: 0, retryPending: false };
+    this.flights.push(f);
+    return f;
   }
-  answer(outcomes: EventOutcome[]) {
+  answer(f: Flight, outcomes: EventOutcome[]) {
     const retry: string[] = [];
-    this.inflight.forEach((k, i) => {
+    f.keys.forEach((k, i) => {
       const o = outcomes[i]!;
       if (o.status === 'sent') this.received.add(k);
       else if (o.status === 'rejected') this.dropped.set(k, 'rejected');
       else retry.push(k);
     });
-    this.attempts++;
-    if (retry.length && this.attempts >= this.maxAttempts) {
+    f.attempts++;
+    if (retry.length && f.attempts >= this.maxAttempts) {
       for (const k of retry) this.dropped.set(k, 'retries_exhausted');
-      this.inflight = [];
+      f.keys = [];
     } else {
-      this.inflight = retry;
-      this.retryPending = retry.length > 0;
+      f.keys = retry;
+      f.retryPending = retry.length > 0;
     }
+    if (f.keys.length === 0) this.flights.splice(this.flights.indexOf(f), 1);
   }
 }
 
-async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): Promise<void> {
-  const cap = 5;
-  const batchMax = 3;
+interface Outstanding {
+  batch: readonly AuditEvent[];
+  flight: Flight | undefined;
+  resolve: (r: SendResult) => void;
+  reject: (e: Error) => void;
+}
+
+async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest', maxInFlight: number) {
+  const cap = 7;
+  const batchMax = 2;
   const maxAttempts = 3;
-  const model = new Model(cap, whenFull, batchMax, maxAttempts);
-  let pending:
-    | { batch: readonly AuditEvent[]; resolve: (r: SendResult) => void; reject: (e: Error) => void }
-    | undefined;
+  const model = new Model(cap, whenFull, batchMax, maxAttempts, maxInFlight);
+  const outstanding: Outstanding[] = [];
   let autopilot = false;
   let modelOn = true;
   const received: AuditEvent[] = [];
@@ -118,14 +139,14 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
     create: (_o, ctx) => ({
       name: ctx.name,
       send: (batch) => {
-        if (modelOn) model.send(batch.map(key));
+        const flight = modelOn ? model.send(batch.map(key)) : undefined;
         if (autopilot) {
           received.push(...batch);
           return Promise.resolve(SENT);
         }
-        assert.equal(pending, undefined, 'never two sends at once');
+        assert.ok(outstanding.length < maxInFlight, `never more than ${maxInFlight} sends at once`);
         return new Promise<SendResult>((resolve, reject) => {
-          pending = { batch, resolve, reject };
+          outstanding.push({ batch, flight, resolve, reject });
         });
       },
       close: async () => {},
@@ -155,8 +176,7 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
           batch: { max_events: batchMax, timeout_ms: 1 },
           retry: { initial_ms: 1, max_ms: 1, max_attempts: maxAttempts },
           request_timeout_ms: 600_000,
-          // The model here is of one batch at a time; in-flight.test.ts models several.
-          max_in_flight: 1,
+          max_in_flight: maxInFlight,
         },
         { type: 'observer', buffer: { max_events: 100_000 }, batch: { timeout_ms: 1 } },
       ],
@@ -181,7 +201,7 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
   const matchesModel = () => {
     const s = stats();
     assert.equal(s.sent, model.received.size, 'sent as the model says');
-    assert.equal(s.queued, model.ring.length + model.inflight.length, 'queued as the model says');
+    assert.equal(s.queued, model.ring.length + model.inflight, 'queued as the model says');
     const byReason: Partial<Record<LossReason, number>> = {};
     for (const r of model.dropped.values()) byReason[r] = (byReason[r] ?? 0) + 1;
     assert.deepEqual(s.dropped, byReason, 'dropped by reason as the model says');
@@ -205,9 +225,10 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
         p.emit('session.command', cmd.fields, contexts[a.session]);
         model.emit(`s${a.session}:${++emitted[a.session]!}`);
       }
-    } else if (a.kind === 'answer' && pending) {
-      const { batch, resolve, reject } = pending;
-      pending = undefined;
+    } else if (a.kind === 'answer' && outstanding.length > 0) {
+      // Any outstanding send may be answered first: acknowledgements come back in any order.
+      const [o] = outstanding.splice(a.pick % outstanding.length, 1);
+      const { batch, flight, resolve, reject } = o!;
       const kinds: EventOutcome[] = batch.map((_, i) => {
         const pick =
           a.answer === 'mixed' ? (['sent', 'retry', 'rejected'] as const)[a.mask[i % 8]!]! : a.answer;
@@ -215,7 +236,7 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
         if (pick === 'rejected') return { status: 'rejected', error: 'mapping conflict' };
         return { status: 'retry', error: 'busy' };
       });
-      model.answer(kinds);
+      model.answer(flight!, kinds);
       for (const [i, ev] of batch.entries()) if (kinds[i]!.status === 'sent') received.push(ev);
       if (a.answer === 'throw') reject(new Error('connection reset'));
       else if (a.answer === 'mixed') resolve({ kind: 'each', outcomes: kinds });
@@ -226,7 +247,7 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
       await sleep(3);
     }
     invariant();
-    if (!pending) await settle();
+    await settle();
     invariant();
     matchesModel();
   }
@@ -234,9 +255,7 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
   // Wind down: the sink recovers and answers everything; close reports the losses and drains.
   modelOn = false;
   autopilot = true;
-  if (pending) {
-    const { batch, resolve } = pending;
-    pending = undefined;
+  for (const { batch, resolve } of outstanding.splice(0)) {
     received.push(...batch);
     resolve(SENT);
   }
@@ -245,7 +264,6 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
   const s = stats();
   assert.equal(s.queued, 0, 'close drained the queue');
 
-  // The gaps in each session's sequence are exactly the events counted as dropped.
   const droppedKeys = new Set<string>();
   for (const l of lost) if (l.source === 'sink:scripted') for (const e of l.events) droppedKeys.add(key(e));
   const receivedKeys = new Set(received.filter((e) => e.type !== 'audit.loss').map(key));
@@ -258,7 +276,6 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
       );
     }
   }
-  // The audit.loss events add up to the drops, per reason.
   const reported: Partial<Record<LossReason, number>> = {};
   for (const e of observed) {
     if (e.type === 'audit.loss' && e.source === 'sink:scripted') {
@@ -269,12 +286,70 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest'): 
 }
 
 for (const whenFull of ['drop_newest', 'drop_oldest'] as const) {
-  test(`${whenFull}: accounting holds at every step, the right events are kept, gaps match drops, audit.loss adds up`, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 80 }), (actions) =>
-        run(actions, whenFull),
-      ),
-      { numRuns: 40 },
-    );
-  });
+  for (const maxInFlight of [1, 2, 3]) {
+    test(`max_in_flight ${maxInFlight}, ${whenFull}: accounting holds at every step, the right events are kept, gaps match drops, audit.loss adds up`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 80 }), (actions) =>
+          run(actions, whenFull, maxInFlight),
+        ),
+        { numRuns: maxInFlight === 1 ? 40 : 30 },
+      );
+    });
+  }
 }
+
+test('max_in_flight caps the batches out at once; shutdown counts every outstanding batch as lost', async () => {
+  const held: { batch: readonly AuditEvent[]; resolve: (r: SendResult) => void }[] = [];
+  let most = 0;
+  const slow: SinkType = {
+    type: 'slow',
+    description: 'answers only when told',
+    configSchema: { type: 'object' },
+    create: (_o, ctx) => ({
+      name: ctx.name,
+      send: (batch) =>
+        new Promise<SendResult>((resolve) => {
+          held.push({ batch, resolve });
+          most = Math.max(most, held.length);
+        }),
+      close: async () => {},
+    }),
+  };
+  const lost: { events: readonly AuditEvent[]; reason: LossReason }[] = [];
+  const p = await startPipeline({
+    config: {
+      sinks: [
+        {
+          type: 'slow',
+          buffer: { max_events: 1000 },
+          batch: { max_events: 10, timeout_ms: 1 },
+          max_in_flight: 3,
+        },
+      ],
+    },
+    sinkTypes: [slow],
+    dataDir: '/nonexistent',
+    logger: silentLogger,
+    onLoss: (_s, events, reason) => lost.push({ events, reason }),
+  });
+  const cmd = asEmit('session.command');
+  for (let i = 0; i < 100; i++) p.emit('session.command', cmd.fields, cmd.context);
+  await waitFor(() => held.length === 3, 'three batches out');
+  await sleep(20);
+  assert.equal(held.length, 3, 'no fourth batch while three are unanswered');
+  // Answering one lets exactly one more go.
+  held.shift()!.resolve(SENT);
+  await waitFor(() => held.length === 3, 'the next batch after an answer');
+  assert.equal(most, 3);
+  let s = p.stats().sinks[0]!;
+  assert.equal(s.sent, 10);
+  assert.equal(s.queued, 90, '30 in flight and 60 waiting');
+  await p.close(30);
+  s = p.stats().sinks[0]!;
+  assert.equal(s.queued, 0);
+  assert.equal(s.dropped.shutdown, 90, 'the three outstanding batches and the waiting events');
+  assert.equal(s.accepted, s.sent + s.dropped_total);
+  const shutdownKeys = lost.filter((l) => l.reason === 'shutdown').flatMap((l) => l.events.map(key));
+  assert.equal(new Set(shutdownKeys).size, 90, 'each lost event counted once');
+  for (const h of held) h.resolve(SENT);
+});
