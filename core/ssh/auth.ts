@@ -61,9 +61,16 @@ export class ConnectionAuth {
 
     const account = await this.account_(req.login);
     if (!account) return this.failure(req, 'unknown_login', identity);
-    const keys = await readAuthorizedKeys(expandKeysPath(this.config.authorized_keys_file, account));
+    const listed = await readAuthorizedKeys(expandKeysPath(this.config.authorized_keys_file, account));
     const data = req.key.data;
-    if (!keys.some((k) => k.equals(data))) return this.failure(req, 'key_not_authorized', identity);
+    if (listed.restricted.some((k) => k.equals(data))) {
+      this.log.warn('key refused: its authorized_keys line has options, which sshtrail does not enforce', {
+        login: req.login,
+        fingerprint: identity.fingerprint,
+      });
+      return this.failure(req, 'key_not_authorized', identity);
+    }
+    if (!listed.keys.some((k) => k.equals(data))) return this.failure(req, 'key_not_authorized', identity);
     // The client only asks whether this key would do: yes (PK_OK), not yet a success.
     if (!req.signature || !req.blob) return 'accept';
 

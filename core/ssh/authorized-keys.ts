@@ -1,7 +1,8 @@
 /**
  * authorized_keys files: which public keys may log in as a login. Lines may carry options
- * before the key (`from=...,no-pty ssh-ed25519 AAAA... comment`); options are not enforced yet,
- * so a line with options still authorizes its key (documented limitation).
+ * before the key (`from=...,no-pty ssh-ed25519 AAAA... comment`). sshtrail does not enforce
+ * options yet, so such a key is listed apart and refused: a key an operator restricted (to a
+ * source address, to one forced command) must never log in unrestricted.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -18,15 +19,22 @@ export function expandKeysPath(pattern: string, account: Account): string {
   return path.startsWith('/') ? path : `${account.home}/${path}`;
 }
 
+export interface AuthorizedKeys {
+  /** Keys on lines without options: these may log in. */
+  keys: Buffer[];
+  /** Keys on lines with options, which are not enforced: these are refused. */
+  restricted: Buffer[];
+}
+
 /** Key blobs listed in a file; a missing or unreadable file lists none. */
-export async function readAuthorizedKeys(path: string): Promise<Buffer[]> {
+export async function readAuthorizedKeys(path: string): Promise<AuthorizedKeys> {
+  const out: AuthorizedKeys = { keys: [], restricted: [] };
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    return [];
+    return out;
   }
-  const out: Buffer[] = [];
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (!t || t.startsWith('#')) continue;
@@ -34,7 +42,7 @@ export async function readAuthorizedKeys(path: string): Promise<Buffer[]> {
     const tokens = t.split(/\s+/);
     const at = tokens.findIndex((tok) => keyTypes.test(tok));
     const b64 = at >= 0 ? tokens[at + 1] : undefined;
-    if (b64) out.push(Buffer.from(b64, 'base64'));
+    if (b64) (at === 0 ? out.keys : out.restricted).push(Buffer.from(b64, 'base64'));
   }
   return out;
 }

@@ -65,6 +65,18 @@ describe('public-key authentication', () => {
     await failure(srv, (e) => e.reason === 'key_not_authorized' && e.login === srv.login);
   });
 
+  it('refuses a key whose authorized_keys line carries options it cannot enforce (from=, command=)', async () => {
+    const key = srv.newKey('id_restricted');
+    // Restricted to this very client address: honouring the key while ignoring its options would
+    // also let it in from anywhere else, so it is refused and the log says why.
+    srv.authorize(srv.login, `from="127.0.0.1",no-pty ${readFileSync(`${key}.pub`, 'utf8')}`);
+    const r = await srv.ssh(['true'], { identity: key });
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /Permission denied \(publickey\)/);
+    await failure(srv, (e) => e.reason === 'key_not_authorized' && e.login === srv.login);
+    assert.match(srv.logs(), /key refused: its authorized_keys line has options/);
+  });
+
   it('refuses an unknown login with the same answer as a wrong key', async () => {
     const wrong = await srv.ssh(['true'], { identity: srv.newKey('id_wrong2') });
     const unknown = await srv.ssh(['true'], { login: 'no-such-user-here' });
