@@ -208,6 +208,21 @@ export class ElasticsearchReceiver {
     );
   }
 
+  /** A bulk item as Elasticsearch answers a document it stored (kept or not, the reply is the same). */
+  private created(op: string, base: { _index: string; _id: string }): Record<string, unknown> {
+    return {
+      [op]: {
+        ...base,
+        _version: 1,
+        result: 'created',
+        _shards: { total: 2, successful: 1, failed: 0 },
+        _seq_no: this.seqNo++,
+        _primary_term: 1,
+        status: 201,
+      },
+    };
+  }
+
   private defaultPipelineFor(index: string): Record<string, unknown> | undefined {
     for (const t of this.indexTemplates.values()) {
       const patterns = (t.index_patterns as string[] | undefined) ?? [];
@@ -276,17 +291,7 @@ export class ElasticsearchReceiver {
       }
       if (!this.keep) {
         this.received++;
-        items.push({
-          [op]: {
-            ...base,
-            _version: 1,
-            result: 'created',
-            _shards: { total: 2, successful: 1, failed: 0 },
-            _seq_no: this.seqNo++,
-            _primary_term: 1,
-            status: 201,
-          },
-        });
+        items.push(this.created(op, base));
         continue;
       }
       if (op === 'create' && stream.has(id)) {
@@ -306,17 +311,7 @@ export class ElasticsearchReceiver {
       }
       stream.set(id, source);
       this.received++;
-      items.push({
-        [op]: {
-          ...base,
-          _version: 1,
-          result: 'created',
-          _shards: { total: 2, successful: 1, failed: 0 },
-          _seq_no: this.seqNo++,
-          _primary_term: 1,
-          status: 201,
-        },
-      });
+      items.push(this.created(op, base));
     }
     return { errors, took: 2, items };
   }
