@@ -1,8 +1,8 @@
 /*
  * command: every exec in a monitored cgroup. Success is seen in the new image
  * (sched_process_exec), where argv is the contiguous block mm->arg_start..arg_end; a failed
- * execve/execveat never reaches that point, so the sys_exit dispatcher (sshtrail.bpf.c) hands it
- * here, and argv is read pointer by pointer from the caller's memory.
+ * execve/execveat never reaches that point, so the syscalls' exit tracepoints (sshtrail.bpf.c) hand
+ * it here, and argv is read pointer by pointer from the caller's memory.
  */
 #pragma once
 #include "common.bpf.h"
@@ -71,12 +71,14 @@ int BPF_PROG(command_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
   return 0;
 }
 
-/* From the sys_exit dispatcher, for execve/execveat. */
-static __always_inline int command_exec_fail(struct pt_regs *regs, long nr, long ret) {
+/* From the exit tracepoints of execve/execveat: a failed exec (a successful one returns to the new
+ * image, reported by command_exec). */
+static __always_inline int command_exec_fail(long ret, long nr) {
   if (ret >= 0) return 0;
   __u64 cgid;
   struct cgroup_info *info = monitored(&cgid);
   if (!info) return 0;
+  struct pt_regs *regs = user_regs();
   struct command_event *e = start_event(cgid);
   if (!e) return 0;
   e->ret = ret;

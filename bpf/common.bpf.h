@@ -49,14 +49,15 @@ struct {
   __uint(max_entries, 4 * 1024 * 1024);
 } network_events SEC(".maps");
 
-/* Which programs are on, set before load: the verifier prunes the branches of the others. */
-const volatile bool want_command = true;
-const volatile bool want_disk = true;
-const volatile bool want_network = true;
-
 static __always_inline struct cgroup_info *monitored(__u64 *cgid) {
   *cgid = bpf_get_current_cgroup_id();
   return bpf_map_lookup_elem(&monitored_cgroups, cgid);
+}
+
+/* The caller's saved user registers (a BTF pointer the verifier lets us read directly): at a
+ * syscall's exit they still hold its arguments, so one exit probe sees arguments and result. */
+static __always_inline struct pt_regs *user_regs(void) {
+  return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 /* Waking the reader per record dominates a busy ring's cost (MEASURED.md), and a forced wake-up
@@ -92,9 +93,8 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u32 kind, __u64 cgid
   bpf_get_current_comm(h->comm, sizeof h->comm);
 }
 
-/* x86-64 syscall numbers for the raw sys_exit tracepoint (regs->orig_ax). */
+/* x86-64 syscall numbers (which argument registers a handler reads). */
 #define NR_open 2
-#define NR_connect 42
 #define NR_execve 59
 #define NR_creat 85
 #define NR_openat 257

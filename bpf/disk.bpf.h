@@ -1,8 +1,8 @@
 /*
  * disk: every open, openat, openat2 and creat in a monitored cgroup, seen once, at syscall exit.
- * The raw sys_exit tracepoint hands over the caller's saved registers, which still hold the
- * syscall's arguments: one probe per open instead of an enter/exit pair and a per-thread map.
- * Called by the sys_exit dispatcher (sshtrail.bpf.c).
+ * The caller's saved registers still hold the syscall's arguments there: one probe per open
+ * instead of an enter/exit pair and a per-thread map. Called from the syscalls' exit tracepoints
+ * (sshtrail.bpf.c).
  */
 #pragma once
 #include "common.bpf.h"
@@ -21,11 +21,12 @@ struct {
   __type(value, struct disk_scratch_buf);
 } disk_scratch SEC(".maps");
 
-/* From the sys_exit dispatcher, for open/openat/openat2/creat. */
-static __always_inline int disk_open(struct pt_regs *regs, long nr, long ret) {
+/* From the exit tracepoints of open/openat/openat2/creat (nr is a constant in each). */
+static __always_inline int disk_open(long ret, long nr) {
   __u64 cgid;
   struct cgroup_info *info = monitored(&cgid);
   if (!info) return 0;
+  struct pt_regs *regs = user_regs();
   __u32 zero = 0;
   struct disk_event *e = bpf_map_lookup_elem(&disk_scratch, &zero);
   if (!e) return 0;

@@ -43,7 +43,7 @@ struct state {
   napi_ref callback;
   napi_async_context async;
   struct sshtrail_bpf *skel;
-  struct bpf_link *links[8];
+  struct bpf_link *links[16];
   int nlinks;
   struct slot slots[PROG_COUNT];
   int monitored_fd;
@@ -165,22 +165,29 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
   int want[PROG_COUNT];
   for (int i = 0; i < PROG_COUNT; i++) want[i] = (mask >> i) & 1;
   sk->rodata->wakeup_bytes = wakeup;
-  sk->rodata->want_command = want[PROG_COMMAND];
-  sk->rodata->want_disk = want[PROG_DISK];
-  sk->rodata->want_network = want[PROG_NETWORK];
   /* A ring that is off still exists (one object), at its smallest size: one page. */
   struct bpf_map *rings[PROG_COUNT] = {sk->maps.command_events, sk->maps.disk_events, sk->maps.network_events};
   int err = 0;
   for (int i = 0; i < PROG_COUNT && !err; i++)
     err = bpf_map__set_max_entries(rings[i], want[i] ? ring_bytes : 4096);
-  if (!err) err = bpf_program__set_autoload(sk->progs.command_exec, want[PROG_COMMAND]);
-  if (!err) err = bpf_program__set_autoload(sk->progs.network_state, want[PROG_NETWORK]);
+  /* Only the programs of the enabled kinds are loaded and attached: a syscall tracepoint that
+   * is attached at all puts every task of the host on the kernel's syscall slow path. */
+  struct {
+    struct bpf_program *prog;
+    int kind;
+  } progs[] = {
+      {sk->progs.command_exec, PROG_COMMAND},     {sk->progs.command_execve_exit, PROG_COMMAND},
+      {sk->progs.command_execveat_exit, PROG_COMMAND}, {sk->progs.disk_open_exit, PROG_DISK},
+      {sk->progs.disk_openat_exit, PROG_DISK},    {sk->progs.disk_openat2_exit, PROG_DISK},
+      {sk->progs.disk_creat_exit, PROG_DISK},     {sk->progs.network_state, PROG_NETWORK},
+  };
+  const size_t nprogs = sizeof progs / sizeof progs[0];
+  for (size_t i = 0; i < nprogs && !err; i++) err = bpf_program__set_autoload(progs[i].prog, want[progs[i].kind]);
   if (!err) err = sshtrail_bpf__load(sk);
   if (err) return err < 0 ? err : -err;
-  struct bpf_program *progs[] = {sk->progs.command_exec, sk->progs.network_state, sk->progs.sys_exit_dispatch};
-  for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
-    if (!bpf_program__autoload(progs[i])) continue;
-    struct bpf_link *link = bpf_program__attach(progs[i]);
+  for (size_t i = 0; i < nprogs; i++) {
+    if (!want[progs[i].kind]) continue;
+    struct bpf_link *link = bpf_program__attach(progs[i].prog);
     if (!link) return -errno;
     st->links[st->nlinks++] = link;
   }
