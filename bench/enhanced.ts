@@ -11,11 +11,15 @@
  * consumer shares the machine with the workload, so its CPU shows up in the ratios.
  * Targets: on/off <= 1.10 (exec, connect), <= 1.25 (open); outside/off <= 1.02; no ring loss at
  * the default ring size for exec and connect.
+ * The kernel's per-program run-time accounting (kernel.bpf_stats_enabled) reads the clock twice per
+ * program run, which itself slows the loops: it is on only with --kernel-stats (then the wall-time
+ * ratios include it).
  *   node dist/bench/enhanced.js [--rounds N] [--full] [--execs N] [--opens N] [--connects N] [--only NAME]
+ *                               [--kernel-stats]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EnhancedRecording, startEnhancedRecording } from '../bpf/index.js';
 import { CgroupManager } from '../core/cgroup/index.js';
@@ -38,6 +42,7 @@ const FULL = process.argv.includes('--full');
 const EXECS = arg('--execs', FULL ? 20_000 : 1_000);
 const OPENS = arg('--opens', 1_000_000);
 const CONNECTS = arg('--connects', 20_000);
+const KERNEL_STATS = process.argv.includes('--kernel-stats');
 const log = (s: string) => process.stderr.write(`bench enhanced: ${s}\n`);
 const launcher = join(buildDir(), 'sshtrail-launch');
 const workloadBin = join(buildDir(), 'sshtrail-bench-workload');
@@ -113,6 +118,7 @@ async function sinkIdle(p: Pipeline): Promise<void> {
 /** run_time_ns/run_cnt of every loaded BPF program (needs kernel.bpf_stats_enabled=1). */
 function progStats(): Map<number, { name: string; ns: number; runs: number }> {
   const out = new Map<number, { name: string; ns: number; runs: number }>();
+  if (!KERNEL_STATS) return out;
   try {
     const list = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as {
       id: number;
@@ -158,8 +164,10 @@ interface Series {
   kernelNsPerIter: number[];
   /** The same, for the loop run outside any session while another is monitored. */
   kernelNsPerIterOutside: number[];
-  /** This process's CPU (decode, and the pipeline when on) per event (us). */
+  /** This process's CPU per event (us): decoding only (capture). */
   consumerUsPerEvent: number[];
+  /** The same with the pipeline and the file sink (their CPU included). */
+  pipelineUsPerEvent: number[];
   ringLoss: number;
   pipelineDrops: number;
 }
@@ -174,6 +182,7 @@ async function measure(w: Workload, plain: CgroupManager, pipeline: Pipeline, di
     kernelNsPerIter: [],
     kernelNsPerIterOutside: [],
     consumerUsPerEvent: [],
+    pipelineUsPerEvent: [],
     ringLoss: 0,
     pipelineDrops: 0,
   };
@@ -218,8 +227,12 @@ async function measure(w: Workload, plain: CgroupManager, pipeline: Pipeline, di
       emitter.target = pipeline;
       const sink0 = pipeline.stats().sinks[0];
       const t0 = performance.now();
+      const pcpu0 = process.cpuUsage();
+      const pcounted0 = emitter.counted;
       s.pipeline.push(await inSession());
       await sinkIdle(pipeline);
+      const pcpu = process.cpuUsage(pcpu0);
+      s.pipelineUsPerEvent.push((pcpu.user + pcpu.system) / Math.max(1, emitter.counted - pcounted0));
       const sink1 = pipeline.stats().sinks[0];
       s.rates.push(((sink1?.sent ?? 0) - (sink0?.sent ?? 0)) / ((performance.now() - t0) / 1000));
       s.pipelineDrops += (sink1?.dropped_total ?? 0) - (sink0?.dropped_total ?? 0);
@@ -254,9 +267,13 @@ function report(w: Workload, s: Series): string {
   const kns = median(s.kernelNsPerIter);
   const knsOut = median(s.kernelNsPerIterOutside);
   const perIter = (base * 1e6) / Number(w.args[1]);
+  const kernel = KERNEL_STATS
+    ? `in-kernel cost (BPF run time, kernel accounting): ${kns.toFixed(0)} ns per iteration = ${((perIter + kns) / perIter).toFixed(3)}x of the loop; outside a session ${knsOut.toFixed(0)} ns per iteration = ${((perIter + knsOut) / perIter).toFixed(3)}x`
+    : 'in-kernel cost: not measured (--kernel-stats)';
   return [
     `${w.name}: off ${base.toFixed(0)} ms (${(perIter / 1000).toFixed(1)} us per iteration)`,
-    `  in-kernel cost (BPF run time, kernel accounting): ${kns.toFixed(0)} ns per iteration = ${((perIter + kns) / perIter).toFixed(3)}x of the loop; consumer CPU ${median(s.consumerUsPerEvent).toFixed(1)} us per event; outside a session ${knsOut.toFixed(0)} ns per iteration = ${((perIter + knsOut) / perIter).toFixed(3)}x`,
+    `  ${kernel}`,
+    `  consumer CPU per event: decoding ${median(s.consumerUsPerEvent).toFixed(2)} us; decoding + pipeline + file sink ${median(s.pipelineUsPerEvent).toFixed(2)} us`,
     `  capture on, events decoded: ${ratio(s.capture, w.target)}`,
     `  capture on, into the file sink: ${ratio(s.pipeline, w.target)}; ${median(s.rates).toFixed(0)} events/s end to end`,
     `  outside any session, another monitored: ${ratio(s.outside, 1.02)}`,
@@ -268,9 +285,11 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('needs root');
   // The kernel's per-program run-time accounting, on for this run only.
   const statsFile = '/proc/sys/kernel/bpf_stats_enabled';
-  const statsWere = readFileSync(statsFile, 'utf8').trim();
-  writeFileSync(statsFile, '1');
-  process.on('exit', () => writeFileSync(statsFile, statsWere));
+  if (KERNEL_STATS) {
+    const statsWere = readFileSync(statsFile, 'utf8').trim();
+    writeFileSync(statsFile, '1');
+    process.on('exit', () => writeFileSync(statsFile, statsWere));
+  }
   const dir = mkdtempSync(join(tmpdir(), 'sshtrail-bench-enh-'));
   const plain = await CgroupManager.open({ root: `sshtrail-bench-${process.pid}/plain` });
   const pipeline = await startPipeline({
@@ -295,7 +314,11 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write(
-    `enhanced recording, wall time of each loop, median of ${ROUNDS} rounds (${EXECS} execs, ${OPENS} opens, ${CONNECTS} connects); targets: exec/connect <= 1.10x, open <= 1.25x, outside <= 1.02x\n`,
+    `enhanced recording, wall time of each loop, median of ${ROUNDS} rounds, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(
+        ' ',
+      )} at the end (${EXECS} execs, ${OPENS} opens, ${CONNECTS} connects); targets: exec/connect <= 1.10x, open <= 1.25x, outside <= 1.02x\n`,
   );
   for (const r of results) process.stdout.write(`  ${r}\n`);
 }

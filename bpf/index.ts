@@ -120,8 +120,12 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
   let handle: NativeHandle;
   try {
     const ring = config.ring_buffer_bytes;
-    const onBatch = (batch: Buffer) => decoder.handleBatch(batch);
+    // Batches land in one area the addon owns; the view is made once the handle exists (no
+    // batch can arrive before this turn of the event loop ends).
+    let area = Buffer.alloc(0);
+    const onBatch = (length: number) => decoder.handleBatch(area.subarray(0, length));
     handle = addon.open(programMask(events), ring, Math.min(ring / 4, 256 * 1024), onBatch);
+    area = Buffer.from(addon.batchBuffer(handle));
   } catch (err) {
     await cgroups.removeRootIfEmpty();
     return unavailable((err as Error).message, err);
@@ -146,6 +150,7 @@ interface Placed {
 class Engine {
   private readonly placed = new Map<string, Placed>();
   private readonly loss: LossReporter;
+  private readonly area: Buffer;
   private drainTimer: NodeJS.Timeout | undefined;
   private lossTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -159,6 +164,7 @@ class Engine {
     private readonly logger: Logger,
   ) {
     this.loss = new LossReporter(emitter, (id) => addon.sessionLost(handle, id));
+    this.area = Buffer.from(addon.batchBuffer(handle));
   }
 
   async prepare(session: SessionContext): Promise<SessionPlacement> {
@@ -243,19 +249,19 @@ class Engine {
   /** Reads the rings until they are empty (bounded, in case a flood outpaces us). */
   private drainAll(): void {
     for (let i = 0; i < 64; i++) {
-      const batch = this.addon.consume(this.handle, BATCH_BYTES);
-      if (!batch) return;
-      this.decoder.handleBatch(batch);
+      const length = this.addon.consume(this.handle, BATCH_BYTES);
+      if (length === 0) return;
+      this.decoder.handleBatch(this.area.subarray(0, length));
     }
   }
 
   private drainTick = (): void => {
     if (this.closed) return;
-    const batch = this.addon.consume(this.handle, BATCH_BYTES);
-    if (!batch) return;
-    this.decoder.handleBatch(batch);
+    const length = this.addon.consume(this.handle, BATCH_BYTES);
+    if (length === 0) return;
+    this.decoder.handleBatch(this.area.subarray(0, length));
     // A full batch means more is waiting: continue after other I/O had its turn.
-    if (batch.length >= BATCH_BYTES) setImmediate(this.drainTick);
+    if (length >= BATCH_BYTES) setImmediate(this.drainTick);
   };
 
   private startTimers(): void {

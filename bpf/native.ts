@@ -16,10 +16,15 @@ declare const handleBrand: unique symbol;
 export type NativeHandle = { readonly [handleBrand]: true };
 
 export interface NativeAddon {
-  /** Loads and attaches the programs in `mask` (bit i = programs[i]); onBatch gets ring data. */
-  open(mask: number, ringBytes: number, wakeupBytes: number, onBatch: (batch: Buffer) => void): NativeHandle;
-  /** Synchronously reads what the rings hold, up to about `limitBytes`; null when empty. */
-  consume(h: NativeHandle, limitBytes?: number): Buffer | null;
+  /**
+   * Loads and attaches the programs in `mask` (bit i = programs[i]). When a ring is readable, a
+   * batch of its records is written into batchBuffer() and onBatch gets the batch's length.
+   */
+  open(mask: number, ringBytes: number, wakeupBytes: number, onBatch: (length: number) => void): NativeHandle;
+  /** Where every batch is written: one area for the handle's life, valid until the next batch. */
+  batchBuffer(h: NativeHandle): ArrayBuffer;
+  /** Synchronously reads what the rings hold, up to about `limitBytes`, into batchBuffer(); 0 when empty. */
+  consume(h: NativeHandle, limitBytes?: number): number;
   watch(h: NativeHandle, cgroupId: bigint): void;
   unwatch(h: NativeHandle, cgroupId: bigint): void;
   /** Records lost (ring full) for one cgroup, per program; null when not watched. */

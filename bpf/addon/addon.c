@@ -2,9 +2,11 @@
  * sshtrail_bpf.node: the small N-API addon between libbpf and bpf/native.ts.
  *
  * It loads the BPF object (sshtrail.bpf.c, embedded as a skeleton) with only the enabled programs,
- * attaches them, and watches each program's ring buffer through libbpf's epoll fd with a uv_poll on Node's own event
- * loop: no threads, no polling loop. Records are copied out of the ring (libbpf maps its data
- * pages read-only) into one Buffer per batch: [u32 size][record][pad to 8]... and handed to JS.
+ * attaches them, and watches each program's ring buffer through libbpf's epoll fd with a uv_poll
+ * on Node's own event loop: no threads, no polling loop. Records are copied out of the ring
+ * (libbpf maps its data pages read-only) into one batch area, [u32 size][record][pad to 8]...,
+ * that JS sees as one ArrayBuffer for the handle's lifetime (batchBuffer()): one copy per record,
+ * no allocation per batch; JS gets the batch's length and decodes it before the next is read.
  * A batch stops at a byte limit so that a flooded ring cannot starve the event loop; the rest is
  * read on the next turn (the epoll fd stays readable) or by the JS drain timer.
  */
@@ -27,6 +29,10 @@
 #include "sshtrail.skel.h"
 
 #define DEFAULT_BATCH_LIMIT (1u << 20)
+/* The largest record a program writes, framed: a batch that stops below the limit always has room
+ * for one more (libbpf consumes a record before handing it over: it must fit). */
+#define MAX_FRAMED_RECORD (4 + sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * ARGV_CAP + 8)
+#define BATCH_CAP (DEFAULT_BATCH_LIMIT + 2 * MAX_FRAMED_RECORD)
 
 struct state;
 
@@ -41,6 +47,7 @@ struct slot {
 struct state {
   napi_env env;
   napi_ref callback;
+  napi_ref batch_ref; /* the ArrayBuffer holding `batch` (owned by V8) */
   napi_async_context async;
   struct sshtrail_bpf *skel;
   struct bpf_link *links[16];
@@ -54,7 +61,8 @@ struct state {
   int consuming;
   unsigned rotate;
   char *batch;
-  size_t len, cap, limit;
+  size_t len, limit;
+  unsigned long long overflow; /* records that did not fit a batch: never, by BATCH_CAP */
 };
 
 /* ---- errors ---------------------------------------------------------------------------- */
@@ -93,13 +101,9 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
 static int on_sample(void *ctx, void *data, size_t size) {
   struct state *st = ctx;
   size_t need = (4 + size + 7) & ~(size_t)7;
-  if (st->len + need > st->cap) {
-    size_t cap = st->cap ? st->cap : 65536;
-    while (cap < st->len + need) cap *= 2;
-    char *grown = realloc(st->batch, cap);
-    if (!grown) return -ENOMEM;
-    st->batch = grown;
-    st->cap = cap;
+  if (st->len + need > BATCH_CAP) {
+    st->overflow++;
+    return -E2BIG;
   }
   __u32 n = (__u32)size;
   memcpy(st->batch + st->len, &n, 4);
@@ -123,14 +127,9 @@ static void consume_into_batch(struct state *st, size_t limit) {
   st->consuming = 0;
 }
 
-static napi_value batch_buffer(napi_env env, struct state *st) {
+static napi_value batch_length(napi_env env, struct state *st) {
   napi_value out;
-  if (st->len == 0) {
-    NAPI_OK(napi_get_null(env, &out));
-    return out;
-  }
-  void *copy;
-  NAPI_OK(napi_create_buffer_copy(env, st->len, st->batch, &copy, &out));
+  NAPI_OK(napi_create_uint32(env, (uint32_t)st->len, &out));
   return out;
 }
 
@@ -147,8 +146,12 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, recv, buf, result;
   if (napi_get_reference_value(env, st->callback, &cb) == napi_ok && cb &&
-      napi_get_global(env, &recv) == napi_ok && (buf = batch_buffer(env, st)) != NULL) {
-    if (napi_make_callback(env, st->async, recv, cb, 1, &buf, &result) != napi_ok) {
+      napi_get_global(env, &recv) == napi_ok && (buf = batch_length(env, st)) != NULL) {
+    /* JS decodes the batch in place: a consume() from inside the callback must not overwrite it. */
+    st->consuming = 1;
+    napi_status called = napi_make_callback(env, st->async, recv, cb, 1, &buf, &result);
+    st->consuming = 0;
+    if (called != napi_ok) {
       napi_value err;
       if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
     }
@@ -202,10 +205,7 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
 }
 
 static void maybe_free(struct state *st) {
-  if (st->finalized && st->open_polls == 0) {
-    free(st->batch);
-    free(st);
-  }
+  if (st->finalized && st->open_polls == 0) free(st);
 }
 
 static void on_poll_closed(uv_handle_t *h) {
@@ -253,6 +253,9 @@ static void close_state(napi_env env, struct state *st) {
   st->closed = 1;
   teardown(st);
   napi_delete_reference(env, st->callback);
+  if (st->batch_ref) napi_delete_reference(env, st->batch_ref);
+  st->batch_ref = NULL;
+  st->batch = NULL;
   napi_async_destroy(env, st->async);
 }
 
@@ -303,6 +306,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value name;
   NAPI_OK(napi_get_uv_event_loop(env, &loop));
   NAPI_OK(napi_create_reference(env, argv[3], 1, &st->callback));
+  napi_value ab;
+  NAPI_OK(napi_create_arraybuffer(env, BATCH_CAP, (void **)&st->batch, &ab));
+  NAPI_OK(napi_create_reference(env, ab, 1, &st->batch_ref));
   NAPI_OK(napi_create_string_utf8(env, "sshtrail_bpf", NAPI_AUTO_LENGTH, &name));
   NAPI_OK(napi_async_init(env, NULL, name, &st->async));
   for (int i = 0; i < PROG_COUNT; i++) {
@@ -320,7 +326,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-/* consume(handle[, limitBytes]) -> Buffer | null: synchronous drain (finish(), timer). */
+/* consume(handle[, limitBytes]) -> bytes now in the batch buffer (0: empty): synchronous drain
+ * (finish(), timer). */
 static napi_value js_consume(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   size_t argc = 2;
@@ -330,12 +337,22 @@ static napi_value js_consume(napi_env env, napi_callback_info info) {
   double limit = DEFAULT_BATCH_LIMIT;
   if (argc > 1) napi_get_value_double(env, argv[1], &limit);
   if (st->consuming) { /* re-entered from inside a batch callback: nothing to add */
-    napi_value nul;
-    NAPI_OK(napi_get_null(env, &nul));
-    return nul;
+    napi_value zero;
+    NAPI_OK(napi_create_uint32(env, 0, &zero));
+    return zero;
   }
-  consume_into_batch(st, limit > 0 ? (size_t)limit : DEFAULT_BATCH_LIMIT);
-  return batch_buffer(env, st);
+  consume_into_batch(st, limit > 0 && limit < DEFAULT_BATCH_LIMIT ? (size_t)limit : DEFAULT_BATCH_LIMIT);
+  return batch_length(env, st);
+}
+
+/* batchBuffer(handle) -> ArrayBuffer: where every batch is written (valid until the next one). */
+static napi_value js_batch_buffer(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  struct state *st = get_state(env, info, 1, argv);
+  if (!st) return NULL;
+  napi_value ab;
+  NAPI_OK(napi_get_reference_value(env, st->batch_ref, &ab));
+  return ab;
 }
 
 static int cgroup_arg(napi_env env, napi_value v, __u64 *id) {
@@ -427,6 +444,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"consume", NULL, js_consume, NULL, NULL, NULL, napi_default, NULL},
+      {"batchBuffer", NULL, js_batch_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_default, NULL},
       {"sessionLost", NULL, js_session_lost, NULL, NULL, NULL, napi_default, NULL},
