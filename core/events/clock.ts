@@ -8,6 +8,8 @@
 import { randomFillSync } from 'node:crypto';
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The 12-bit counter as three hex digits. */
+const COUNTER: string[] = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, '0'));
 
 export interface Stamp {
   /** RFC 3339 UTC with nanoseconds. */
@@ -23,7 +25,8 @@ export class EventClock {
   private lastSec = -1;
   private secPrefix = '';
   private lastMs = -1;
-  private msHex = '';
+  /** `tttttttt-tttt-7` for the current millisecond: built once per millisecond. */
+  private msPrefix = '';
   private counter = 0;
   private readonly pool = Buffer.alloc(8 * 512);
   private poolPos = this.pool.length;
@@ -60,21 +63,19 @@ export class EventClock {
   private uuid(ms: number): string {
     if (ms > this.lastMs) {
       this.lastMs = ms;
-      this.msHex = ms.toString(16).padStart(12, '0');
+      this.msPrefix = uuidPrefix(ms);
       // A random start in the lower half leaves at least 2048 ids per millisecond in order.
       this.counter = this.randomByte() << 3;
     } else if (++this.counter > 0xfff) {
       // Counter exhausted within one millisecond: borrow the next millisecond (RFC 9562 6.2).
       this.lastMs++;
-      this.msHex = this.lastMs.toString(16).padStart(12, '0');
+      this.msPrefix = uuidPrefix(this.lastMs);
       this.counter = 0;
     }
     const p = this.take8();
     const pool = this.pool;
-    const c = this.counter;
     return (
-      `${this.msHex.slice(0, 8)}-${this.msHex.slice(8)}-7${HEX[c >> 8]!.charAt(1)}${HEX[c & 0xff]}-` +
-      `${HEX[(pool[p]! & 0x3f) | 0x80]}${HEX[pool[p + 1]!]}-` +
+      `${this.msPrefix}${COUNTER[this.counter]}-${HEX[(pool[p]! & 0x3f) | 0x80]}${HEX[pool[p + 1]!]}-` +
       `${HEX[pool[p + 2]!]}${HEX[pool[p + 3]!]}${HEX[pool[p + 4]!]}${HEX[pool[p + 5]!]}${HEX[pool[p + 6]!]}${HEX[pool[p + 7]!]}`
     );
   }
@@ -92,4 +93,9 @@ export class EventClock {
     this.poolPos += 8;
     return p;
   }
+}
+
+function uuidPrefix(ms: number): string {
+  const hex = ms.toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-7`;
 }

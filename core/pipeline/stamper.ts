@@ -8,7 +8,7 @@
 import { EventClock } from '../events/clock.js';
 import type { ConnectionContext, SessionContext } from '../events/emitter.js';
 import { fieldsExportName } from '../events/generated-names.js';
-import { type EventSerializer, kContextJson, kJson, kSerializer } from '../events/json.js';
+import type { EventSerializer } from '../events/json.js';
 import { currentEntry, resolveRef, type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import { compileFieldsSerializer } from '../events/serialize.js';
 import * as generated from '../events/validators.generated.js';
@@ -22,6 +22,7 @@ import {
   type ValidateFunction,
 } from '../events/validators.js';
 import type { AuditEvent } from '../sinks/sink.js';
+import { compileEventBuilder, type EventBuilder } from './event-builder.js';
 
 export interface TypeInfo extends EventSerializer {
   type: string;
@@ -33,6 +34,8 @@ export interface TypeInfo extends EventSerializer {
   prefix: string;
   /** The fields as JSON members (`,"a":1…`), compiled from the schema. */
   serialize: (fields: Record<string, unknown>) => string;
+  /** Builds the event object from the envelope, the context and the fields (compiled). */
+  build: EventBuilder;
   emitted: number;
   invalid: number;
 }
@@ -62,13 +65,19 @@ export type StampResult = AuditEvent | InvalidEvent;
 const ENDED_SESSIONS_KEPT = 1024;
 
 const CONTEXT_KEYS = ['session_id', 'login', 'user', 'client_addr', 'client_port'] as const;
+const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
+
+interface CompiledType {
+  fields: ValidateFunction;
+  /** The type's own field names, in schema order. */
+  fieldKeys: string[];
+  serialize: (f: Record<string, unknown>) => string;
+  full?: ValidateFunction;
+}
 
 interface Compiled {
   context: ValidateFunction;
-  types: Map<
-    string,
-    { fields: ValidateFunction; serialize: (f: Record<string, unknown>) => string; full?: ValidateFunction }
-  >;
+  types: Map<string, CompiledType>;
 }
 
 // Compiling is the slow part of start-up: done once per schema set and mode, in this process.
@@ -94,11 +103,11 @@ function compiledFor(set: SchemaSet, mode: 'fast' | 'full'): Compiled {
       const fields = gen[fieldsExportName(type)];
       if (!fields)
         throw new Error(`validators.generated.ts has no validator for ${type}: regenerate it (codegen)`);
+      const properties = fieldsSchema(set, entry).properties ?? {};
       c.types.set(type, {
         fields,
-        serialize: compileFieldsSerializer(fieldsSchema(set, entry).properties ?? {}, (ref) =>
-          resolveRef(set, ref),
-        ),
+        fieldKeys: Object.keys(properties),
+        serialize: compileFieldsSerializer(properties, (ref) => resolveRef(set, ref)),
         ...(fullFn ? { full: fullFn } : {}),
       });
     }
@@ -116,6 +125,7 @@ function compiledFor(set: SchemaSet, mode: 'fast' | 'full'): Compiled {
     const fullFn = full?.get(entry.id);
     c.types.set(type, {
       fields: ajv.compile(fschema),
+      fieldKeys: Object.keys(fschema.properties ?? {}),
       serialize: compileFieldsSerializer(fschema.properties ?? {}, (ref) => resolveRef(set, ref)),
       ...(fullFn ? { full: fullFn } : {}),
     });
@@ -133,19 +143,14 @@ export class Stamper {
   private readonly validateContext: ValidateFunction;
   private serverSeq = 0;
 
-  constructor(
-    set: SchemaSet,
-    private readonly serverId: string,
-    private readonly hostname: string,
-    mode: 'fast' | 'full',
-  ) {
+  constructor(set: SchemaSet, serverId: string, hostname: string, mode: 'fast' | 'full') {
     const compiled = compiledFor(set, mode);
     this.validateContext = compiled.context;
     const serverJson = `,"server_id":${JSON.stringify(serverId)},"hostname":${JSON.stringify(hostname)}`;
     for (const [type] of set.types) {
       const entry = currentEntry(set, type)!;
       const c = compiled.types.get(type)!;
-      this.types.set(type, {
+      const info: Omit<TypeInfo, 'build'> = {
         type,
         schema: entry.id,
         validateFields: c.fields,
@@ -159,7 +164,14 @@ export class Stamper {
         },
         emitted: 0,
         invalid: 0,
-      });
+      };
+      // The builder stamps each event with `info` as its serialiser, so it is compiled after it.
+      const build = compileEventBuilder(
+        { type, schema: entry.id, server_id: serverId, hostname, serializer: info },
+        CONTEXT_KEYS,
+        c.fieldKeys,
+      );
+      this.types.set(type, Object.assign(info, { build }));
     }
   }
 
@@ -240,22 +252,7 @@ export class Stamper {
       return { type, seq, session_id: ctx?.fields.session_id } as unknown as AuditEvent;
     }
     const { time, id } = this.clock.stamp();
-    const event = {
-      // The symbols seal() sets are declared here, with the object: added later by keyed stores,
-      // they push an object of this many properties into dictionary mode (~10 µs per event).
-      [kSerializer]: t,
-      [kContextJson]: ctx ? ctx.json : '',
-      [kJson]: undefined,
-      type,
-      schema: t.schema,
-      id,
-      time,
-      seq,
-      server_id: this.serverId,
-      hostname: this.hostname,
-      ...ctx?.fields,
-      ...fields,
-    } as Record<string | symbol, unknown>;
+    const event = t.build(ctx ? ctx.json : '', id, time, seq, ctx ? ctx.fields : NO_CONTEXT, fields);
     // Serialised later, only if a sink takes it (core/events/json.ts: seal).
     if (t.validateFull && !t.validateFull(event)) {
       return new InvalidEvent(type, formatErrors(t.validateFull.errors).join('; '));
