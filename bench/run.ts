@@ -5,7 +5,7 @@
  *   npm run bench -- ssh sinks    only those named
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,12 @@ if (unknown.length) {
   process.exit(2);
 }
 
+// The benchmarks measure the server's code in their own processes: run them with the node flags
+// the server runs with (its launcher's #! line), or the figures would be for another runtime.
+const shebang = readFileSync(join(here, '..', '..', 'bin', 'sshtrail'), 'utf8').split('\n', 1)[0] ?? '';
+const nodeFlags = shebang.split(/\s+/).filter((a) => a.startsWith('--'));
+process.stdout.write(`node ${process.version}, flags as bin/sshtrail: ${nodeFlags.join(' ') || '(none)'}\n`);
+
 let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   const file = join(here, `${name}.js`);
@@ -27,7 +33,7 @@ for (const name of wanted.length ? wanted : all) {
     continue;
   }
   process.stdout.write(`\n=== bench ${name} ===\n`);
-  const r = spawnSync(process.execPath, [file], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...nodeFlags, file], { stdio: 'inherit' });
   if (r.status !== 0) {
     process.stderr.write(`bench: ${name} exited with ${r.status ?? r.signal}\n`);
     failed++;
