@@ -10,8 +10,10 @@ import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/em
 import type { Logger } from '../log.js';
 import { type Account, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
+import { addressAllowed } from './address-match.js';
 import { userKeyAlgorithms } from './algorithms.js';
 import { expandKeysPath, fingerprint, readAuthorizedKeys } from './authorized-keys.js';
+import type { KeyOptions } from './key-options.js';
 
 export type FailureReason =
   | 'unknown_login'
@@ -29,6 +31,8 @@ export class ConnectionAuth {
   /** Set once authenticated. */
   account: Account | undefined;
   user: UserIdentity | undefined;
+  /** The options of the authorized_keys line the key was accepted by (forced command, no-pty). */
+  keyOptions: KeyOptions | undefined;
 
   constructor(
     private readonly peer: Peer,
@@ -61,16 +65,40 @@ export class ConnectionAuth {
 
     const account = await this.account_(req.login);
     if (!account) return this.failure(req, 'unknown_login', identity);
-    const listed = await readAuthorizedKeys(expandKeysPath(this.config.authorized_keys_file, account));
     const data = req.key.data;
-    if (listed.restricted.some((k) => k.equals(data))) {
-      this.log.warn('key refused: its authorized_keys line has options, which sshtrail does not enforce', {
+    const lines = (
+      await readAuthorizedKeys(expandKeysPath(this.config.authorized_keys_file, account))
+    ).filter((k) => k.blob.equals(data));
+    if (lines.length === 0) return this.failure(req, 'key_not_authorized', identity);
+    // As sshd: the first line listing the key whose options allow this login is the one that
+    // applies; a line whose options cannot be honoured is never used.
+    const refusals: string[] = [];
+    let options: KeyOptions | undefined;
+    for (const k of lines) {
+      const why =
+        k.unusable ??
+        (k.options.command !== undefined || k.options.noPty
+          ? 'command= and no-pty/restrict are not enforced by sessions yet'
+          : undefined) ??
+        (k.options.expiresAt && k.options.expiresAt.getTime() <= Date.now()
+          ? `expired at ${k.options.expiresAt.toISOString()} (expiry-time)`
+          : k.options.from && !addressAllowed(k.options.from, this.peer.ip)
+            ? `client address ${this.peer.ip} is not allowed by from="${k.options.from.join(',')}"`
+            : undefined);
+      if (why === undefined) {
+        options = k.options;
+        break;
+      }
+      refusals.push(`line ${k.line}: ${why}`);
+    }
+    if (!options) {
+      this.log.warn('key refused by its authorized_keys options', {
         login: req.login,
         fingerprint: identity.fingerprint,
+        reasons: refusals,
       });
       return this.failure(req, 'key_not_authorized', identity);
     }
-    if (!listed.keys.some((k) => k.equals(data))) return this.failure(req, 'key_not_authorized', identity);
     // The client only asks whether this key would do: yes (PK_OK), not yet a success.
     if (!req.signature || !req.blob) return 'accept';
 
@@ -81,6 +109,7 @@ export class ConnectionAuth {
 
     this.account = account;
     this.user = identity;
+    this.keyOptions = options;
     this.emitter.emit(
       'auth.success',
       { method: 'publickey', key_type: identity.key_type, fingerprint: identity.fingerprint },

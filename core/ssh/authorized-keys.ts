@@ -1,12 +1,11 @@
 /**
- * authorized_keys files: which public keys may log in as a login. Lines may carry options
- * before the key (`from=...,no-pty ssh-ed25519 AAAA... comment`). sshtrail does not enforce
- * options yet, so such a key is listed apart and refused: a key an operator restricted (to a
- * source address, to one forced command) must never log in unrestricted.
+ * authorized_keys files: which public keys may log in as a login, and with which options
+ * (`from="10.0.0.0/8",command="backup" ssh-ed25519 AAAA... comment`, see key-options.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Account } from './accounts.js';
+import { type KeyOptions, parseKeyOptions } from './key-options.js';
 
 const keyTypes =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
@@ -19,31 +18,59 @@ export function expandKeysPath(pattern: string, account: Account): string {
   return path.startsWith('/') ? path : `${account.home}/${path}`;
 }
 
-export interface AuthorizedKeys {
-  /** Keys on lines without options: these may log in. */
-  keys: Buffer[];
-  /** Keys on lines with options, which are not enforced: these are refused. */
-  restricted: Buffer[];
+export interface AuthorizedKey {
+  blob: Buffer;
+  /** 1-based, for log messages. */
+  line: number;
+  options: KeyOptions;
+  /** Why the line cannot be used (an option sshtrail cannot enforce, bad syntax). */
+  unusable?: string;
 }
 
-/** Key blobs listed in a file; a missing or unreadable file lists none. */
-export async function readAuthorizedKeys(path: string): Promise<AuthorizedKeys> {
-  const out: AuthorizedKeys = { keys: [], restricted: [] };
+const NO_OPTIONS: KeyOptions = Object.freeze({ noPty: false });
+
+/** Splits a line into its options text (may be empty) and the rest, honouring quotes. */
+function splitLine(line: string): { options: string; rest: string } {
+  const first = line.split(/\s/, 1)[0] as string;
+  if (keyTypes.test(first)) return { options: '', rest: line };
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '\\' && quoted && line[i + 1] === '"') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ' ' || c === '\t'))
+      return { options: line.slice(0, i), rest: line.slice(i).trim() };
+  }
+  return { options: line, rest: '' };
+}
+
+/** The keys listed in a file, in file order; a missing or unreadable file lists none. */
+export async function readAuthorizedKeys(path: string): Promise<AuthorizedKey[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    return out;
+    return [];
   }
-  for (const line of text.split('\n')) {
-    const t = line.trim();
-    if (!t || t.startsWith('#')) continue;
-    // The key type is the first token that names one; options (possibly quoted) come before it.
-    const tokens = t.split(/\s+/);
-    const at = tokens.findIndex((tok) => keyTypes.test(tok));
-    const b64 = at >= 0 ? tokens[at + 1] : undefined;
-    if (b64) (at === 0 ? out.keys : out.restricted).push(Buffer.from(b64, 'base64'));
-  }
+  return parseAuthorizedKeys(text);
+}
+
+export function parseAuthorizedKeys(text: string): AuthorizedKey[] {
+  const out: AuthorizedKey[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const t = raw.trim();
+    if (!t || t.startsWith('#')) return;
+    const { options, rest } = splitLine(t);
+    const [type, b64] = rest.split(/\s+/);
+    if (!type || !keyTypes.test(type) || !b64) return;
+    const key: AuthorizedKey = { blob: Buffer.from(b64, 'base64'), line: i + 1, options: NO_OPTIONS };
+    if (options) {
+      const parsed = parseKeyOptions(options);
+      if (parsed.ok) key.options = parsed.options;
+      else key.unusable = parsed.error;
+    }
+    out.push(key);
+  });
   return out;
 }
 

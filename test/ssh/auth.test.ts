@@ -65,16 +65,34 @@ describe('public-key authentication', () => {
     await failure(srv, (e) => e.reason === 'key_not_authorized' && e.login === srv.login);
   });
 
-  it('refuses a key whose authorized_keys line carries options it cannot enforce (from=, command=)', async () => {
-    const key = srv.newKey('id_restricted');
-    // Restricted to this very client address: honouring the key while ignoring its options would
-    // also let it in from anywhere else, so it is refused and the log says why.
-    srv.authorize(srv.login, `from="127.0.0.1",no-pty ${readFileSync(`${key}.pub`, 'utf8')}`);
+  it('honours from= in authorized_keys: a key limited to other addresses is refused, saying why', async () => {
+    const key = srv.newKey('id_from_elsewhere');
+    srv.authorize(srv.login, `from="10.0.0.0/8,192.0.2.*" ${readFileSync(`${key}.pub`, 'utf8')}`);
     const r = await srv.ssh(['true'], { identity: key });
     assert.equal(r.code, 255);
     assert.match(r.stderr, /Permission denied \(publickey\)/);
     await failure(srv, (e) => e.reason === 'key_not_authorized' && e.login === srv.login);
-    assert.match(srv.logs(), /key refused: its authorized_keys line has options/);
+    assert.match(srv.logs(), /client address 127\.0\.0\.1 is not allowed by from=/);
+  });
+
+  it('lets a key in from an address its from= allows', async () => {
+    const key = srv.newKey('id_from_here');
+    srv.authorize(srv.login, `from="!10.1.2.3,127.0.0.0/8" ${readFileSync(`${key}.pub`, 'utf8')}`);
+    const r = await srv.ssh(['echo', 'from-ok'], { identity: key });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(String(r.stdout), 'from-ok\n');
+  });
+
+  it('refuses an expired key and a key whose options sshtrail cannot honour', async () => {
+    const expired = srv.newKey('id_expired');
+    srv.authorize(srv.login, `expiry-time="20200101Z" ${readFileSync(`${expired}.pub`, 'utf8')}`);
+    assert.equal((await srv.ssh(['true'], { identity: expired })).code, 255);
+    const cert = srv.newKey('id_principals');
+    srv.authorize(srv.login, `principals="ops" ${readFileSync(`${cert}.pub`, 'utf8')}`);
+    assert.equal((await srv.ssh(['true'], { identity: cert })).code, 255);
+    await failure(srv, (e) => e.reason === 'key_not_authorized' && e.login === srv.login);
+    assert.match(srv.logs(), /expired at 2020-01-01T00:00:00\.000Z/);
+    assert.match(srv.logs(), /option principals is not supported/);
   });
 
   it('refuses an unknown login with the same answer as a wrong key', async () => {

@@ -1,0 +1,155 @@
+/**
+ * The options of an authorized_keys line (sshd(8) "AUTHORIZED_KEYS FILE FORMAT"), parsed into
+ * what sshtrail enforces. An option sshtrail cannot honour makes the line unusable (refused,
+ * with the reason logged): a key an operator restricted must never log in less restricted.
+ * sshtrail offers no forwarding, agent, X11, tunnels or ~/.ssh/rc, so the options that turn
+ * those off hold by construction, and `restrict` amounts to no-pty unless `pty` follows.
+ */
+
+export interface KeyOptions {
+  /** from="pattern-list": the client address must match (negated patterns deny). */
+  from?: string[];
+  /** command="...": the only command this key may run; the client's is in SSH_ORIGINAL_COMMAND. */
+  command?: string;
+  /** no-pty (or restrict without pty): pty requests are refused. */
+  noPty: boolean;
+  /** expiry-time="YYYYMMDD[HHMM[SS]][Z]": not accepted after this instant. */
+  expiresAt?: Date;
+}
+
+export type ParsedOptions = { ok: true; options: KeyOptions } | { ok: false; error: string };
+
+/** Options whose restriction always holds here, because sshtrail never offers what they deny. */
+const ALWAYS_HOLD = new Set([
+  'no-agent-forwarding',
+  'no-port-forwarding',
+  'no-x11-forwarding',
+  'no-user-rc',
+  'agent-forwarding',
+  'port-forwarding',
+  'x11-forwarding',
+  'user-rc',
+]);
+
+/** Options that need a value, and those sshtrail accepts as a no-op with one. */
+const VALUE_ALWAYS_HOLDS = new Set(['permitopen', 'permitlisten', 'tunnel']);
+
+/**
+ * Splits the options text (everything before the key type) into `name` / `name="value"` items.
+ * Commas inside double quotes belong to the value; `\"` is a literal quote, as in sshd.
+ */
+export function splitOptions(text: string): { name: string; value?: string }[] | string {
+  const out: { name: string; value?: string }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const m = /^[A-Za-z0-9-]+/.exec(text.slice(i));
+    if (!m) return `bad option syntax at "${text.slice(i, i + 20)}"`;
+    const name = m[0].toLowerCase();
+    i += m[0].length;
+    let value: string | undefined;
+    if (text[i] === '=') {
+      if (text[i + 1] !== '"') return `option ${name}: the value must be in double quotes`;
+      i += 2;
+      value = '';
+      for (;;) {
+        if (i >= text.length) return `option ${name}: missing closing quote`;
+        const c = text[i] as string;
+        if (c === '\\' && text[i + 1] === '"') {
+          value += '"';
+          i += 2;
+        } else if (c === '"') {
+          i++;
+          break;
+        } else {
+          value += c;
+          i++;
+        }
+      }
+    }
+    out.push(value === undefined ? { name } : { name, value });
+    if (i < text.length) {
+      if (text[i] !== ',') return `option ${name}: expected "," after it`;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** "YYYYMMDD[HHMM[SS]]" in local time, or UTC with a trailing Z (sshd's format). */
+export function parseExpiry(s: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z?)$/.exec(s);
+  if (!m) return undefined;
+  const n = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, sec] = n;
+  const utc = m[7] === 'Z';
+  const date = utc ? new Date(Date.UTC(y, mo - 1, d, h, mi, sec)) : new Date(y, mo - 1, d, h, mi, sec);
+  // Date rolls 20250231 over into March: a field out of range is an error instead.
+  const back = utc
+    ? [
+        date.getUTCFullYear(),
+        date.getUTCMonth() + 1,
+        date.getUTCDate(),
+        date.getUTCHours(),
+        date.getUTCMinutes(),
+        date.getUTCSeconds(),
+      ]
+    : [
+        date.getFullYear(),
+        date.getMonth() + 1,
+        date.getDate(),
+        date.getHours(),
+        date.getMinutes(),
+        date.getSeconds(),
+      ];
+  return back.every((v, i) => v === n[i]) ? date : undefined;
+}
+
+export function parseKeyOptions(text: string): ParsedOptions {
+  const items = splitOptions(text);
+  if (typeof items === 'string') return { ok: false, error: items };
+  const options: KeyOptions = { noPty: false };
+  for (const { name, value } of items) {
+    const known =
+      ['restrict', 'no-pty', 'pty', 'from', 'command', 'expiry-time', 'environment'].includes(name) ||
+      ALWAYS_HOLD.has(name) ||
+      VALUE_ALWAYS_HOLDS.has(name);
+    // cert-authority, principals, no-touch-required, verify-required and anything unknown: sshd
+    // would treat these differently; refusing is the safe reading.
+    if (!known) return { ok: false, error: `option ${name} is not supported by sshtrail` };
+    const needsValue = ['from', 'command', 'expiry-time', 'environment', ...VALUE_ALWAYS_HOLDS].includes(
+      name,
+    );
+    if (needsValue && value === undefined) return { ok: false, error: `option ${name} needs a value` };
+    if (!needsValue && value !== undefined) return { ok: false, error: `option ${name} takes no value` };
+    switch (name) {
+      case 'restrict':
+      case 'no-pty':
+        options.noPty = true;
+        break;
+      case 'pty':
+        options.noPty = false;
+        break;
+      case 'from':
+        options.from = (value as string).split(',').filter((p) => p !== '');
+        break;
+      case 'command':
+        if (options.command !== undefined) return { ok: false, error: 'option command given twice' };
+        options.command = value as string;
+        break;
+      case 'expiry-time': {
+        const at = parseExpiry(value as string);
+        if (!at) return { ok: false, error: `option expiry-time: bad time "${value}"` };
+        // Several: the earliest holds.
+        if (!options.expiresAt || at < options.expiresAt) options.expiresAt = at;
+        break;
+      }
+      case 'environment':
+        // sshd ignores it unless PermitUserEnvironment is on (off by default); so does sshtrail.
+        break;
+      default:
+        // The forwarding options and their like: what they deny is never offered.
+        break;
+    }
+  }
+  return { ok: true, options };
+}
