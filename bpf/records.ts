@@ -110,6 +110,32 @@ export function splitArgv(buf: Buffer, start: number, len: number): string[] {
   return out;
 }
 
+/**
+ * comm is 16 bytes at a fixed place, and a flood comes from one program: compared as four words
+ * against the last one seen, it is decoded only when it changes.
+ */
+let lastComm = '';
+let comm0 = 0;
+let comm1 = 0;
+let comm2 = 0;
+let comm3 = 0;
+let commKnown = false;
+
+function commAt(buf: Buffer, at: number): string {
+  const w0 = buf.readInt32LE(at);
+  const w1 = buf.readInt32LE(at + 4);
+  const w2 = buf.readInt32LE(at + 8);
+  const w3 = buf.readInt32LE(at + 12);
+  if (commKnown && w0 === comm0 && w1 === comm1 && w2 === comm2 && w3 === comm3) return lastComm;
+  lastComm = cstr(buf, at, 16);
+  comm0 = w0;
+  comm1 = w1;
+  comm2 = w2;
+  comm3 = w3;
+  commKnown = true;
+  return lastComm;
+}
+
 /** Cgroup ids are inode numbers: far below 2^53, so a Number (no BigInt per record). */
 function cgroupIdAt(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000;
@@ -121,7 +147,7 @@ function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined
   const pid = buf.readUInt32LE(at + 4);
   const tid = buf.readUInt32LE(at + 8);
   const cgroupId = cgroupIdAt(buf, at + 16);
-  const comm = cstr(buf, at + 24, 16);
+  const comm = commAt(buf, at + 24);
   if (kind === 1 && size >= DISK_DATA) {
     const pathLen = buf.readUInt16LE(at + 52);
     if (DISK_DATA + pathLen > size) return undefined;
