@@ -3,15 +3,16 @@
  * what they acknowledged, and raw senders that reach each receiver with no sshtrail in the way
  * (pre-built, pre-compressed bodies; the Forward client alone; pre-framed syslog bytes).
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { constants, gzipSync } from 'node:zlib';
 import { FluentClient } from '@fluent-org/logger';
 import { type AuditEvent, eventJson } from '../core/sinks/sink.js';
-import { encodeBulk } from '../sinks/elasticsearch/encoder.js';
+import { BulkWriter } from '../sinks/elasticsearch/bulk-writer.js';
 import { resolveOptions as hecOptions } from '../sinks/splunk_hec/config.js';
 import { Encoder as HecEncoder } from '../sinks/splunk_hec/encoder.js';
 import { resolveOptions as syslogOptions } from '../sinks/syslog/config.js';
@@ -28,6 +29,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface Counter {
   count(): Promise<number>;
   stop(): Promise<void>;
+  /** The receiver thread's event-loop utilisation so far (worker receivers only). */
+  elu?(): EventLoopUtilization;
+  /** The receiver thread's id (worker receivers on Linux), for per-thread CPU accounting. */
+  tid?: number;
+}
+
+/** CPU seconds used so far by each thread of this process (Linux), by thread id. */
+export function threadCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; f[0] is field 3.
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) / 100);
+    }
+  } catch {
+    // Not Linux: no per-thread figures.
+  }
+  return out;
 }
 
 export async function waitFor(c: Counter, target: number, timeoutMs = 120_000): Promise<void> {
@@ -40,7 +61,9 @@ export async function waitFor(c: Counter, target: number, timeoutMs = 120_000): 
 
 export async function workerReceiver(kind: string): Promise<Counter & { url?: string; port?: number }> {
   const w = new Worker(new URL('./sinks-worker.js', import.meta.url), { workerData: { kind, token: TOKEN } });
-  const ready = await new Promise<{ url?: string; port?: number }>((resolve) => w.once('message', resolve));
+  const ready = await new Promise<{ url?: string; port?: number; tid?: number }>((resolve) =>
+    w.once('message', resolve),
+  );
   const ask = <T>(cmd: string) =>
     new Promise<T>((resolve) => {
       w.once('message', resolve);
@@ -49,6 +72,7 @@ export async function workerReceiver(kind: string): Promise<Counter & { url?: st
   return {
     ...ready,
     count: async () => (await ask<{ count: number }>('count')).count,
+    elu: () => w.performance.eventLoopUtilization(),
     stop: async () => {
       await ask('stop');
       await w.terminate();
@@ -106,6 +130,7 @@ async function postAll(
   bodies: Buffer[],
   path: string,
   headers: Record<string, string>,
+  gzip: boolean,
 ): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
   let next = 0;
@@ -118,7 +143,11 @@ async function postAll(
           {
             method: 'POST',
             agent,
-            headers: { ...headers, 'content-encoding': 'gzip', 'content-length': String(body.length) },
+            headers: {
+              ...headers,
+              ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+              'content-length': String(body.length),
+            },
           },
           (res) => {
             res.resume();
@@ -134,55 +163,86 @@ async function postAll(
   agent.destroy();
 }
 
-/** Sends `evs` with no sshtrail in the way; resolves to events/s acknowledged at the receiver. */
-export type Raw = (rx: Counter & { url?: string; port?: number }, evs: AuditEvent[]) => Promise<number>;
+/** Starts measuring where the CPU goes; the returned function describes it per event. */
+export type Meter = () => (events: number) => string;
 
-export const rawEs: Raw = async (rx, evs) => {
-  const bodies: Buffer[] = [];
-  for (let i = 0; i < evs.length; i += BATCH)
-    bodies.push(gzipSync(encodeBulk(evs.slice(i, i + BATCH), 'default'), GZIP));
-  const base = await rx.count();
-  const t0 = performance.now();
-  await postAll(
-    rx.url as string,
-    bodies,
-    '/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason',
-    { 'content-type': 'application/x-ndjson' },
-  );
-  await waitFor(rx, base + evs.length);
-  return (evs.length / (performance.now() - t0)) * 1000;
-};
+/**
+ * Sends `evs` with no sshtrail in the way; resolves to events/s acknowledged at the receiver
+ * (timed, and metered, from the first request on: bodies are prepared before).
+ */
+export type Raw = (
+  rx: Counter & { url?: string; port?: number },
+  evs: AuditEvent[],
+  meter?: Meter,
+) => Promise<{ rate: number; busy: string }>;
 
-export const rawHec: Raw = async (rx, evs) => {
-  const enc = new HecEncoder(hecOptions({ endpoint: 'http://x', token: TOKEN }));
-  const bodies: Buffer[] = [];
-  for (let i = 0; i < evs.length; i += BATCH)
-    bodies.push(
-      gzipSync(
+/**
+ * Raw `_bulk` requests of BATCH documents, gzipped or not as the sink under test sends them (the
+ * receiver's work differs: it inflates gzipped bodies).
+ */
+export const rawEs =
+  (gzip: boolean): Raw =>
+  async (rx, evs, meter) => {
+    const writer = new BulkWriter('default');
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < evs.length; i += BATCH) {
+      const body = writer.encode(evs.slice(i, i + BATCH));
+      bodies.push(gzip ? gzipSync(body, GZIP) : Buffer.from(body));
+    }
+    const base = await rx.count();
+    const m = meter?.();
+    const t0 = performance.now();
+    await postAll(
+      rx.url as string,
+      bodies,
+      '/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason',
+      { 'content-type': 'application/x-ndjson' },
+      gzip,
+    );
+    await waitFor(rx, base + evs.length);
+    return { rate: (evs.length / (performance.now() - t0)) * 1000, busy: m?.(evs.length) ?? '' };
+  };
+
+/** Raw HEC requests of BATCH envelopes, gzipped or not as the sink under test sends them. */
+export const rawHec =
+  (gzip: boolean): Raw =>
+  async (rx, evs, meter) => {
+    const enc = new HecEncoder(hecOptions({ endpoint: 'http://x', token: TOKEN }));
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < evs.length; i += BATCH) {
+      const body = Buffer.from(
         evs
           .slice(i, i + BATCH)
           .map((e) => enc.envelope(e))
           .join(''),
-        GZIP,
-      ),
+      );
+      bodies.push(gzip ? gzipSync(body, GZIP) : body);
+    }
+    const base = await rx.count();
+    const m = meter?.();
+    const t0 = performance.now();
+    await postAll(
+      rx.url as string,
+      bodies,
+      '/services/collector/event',
+      {
+        authorization: `Splunk ${TOKEN}`,
+        'content-type': 'application/json',
+      },
+      gzip,
     );
-  const base = await rx.count();
-  const t0 = performance.now();
-  await postAll(rx.url as string, bodies, '/services/collector/event', {
-    authorization: `Splunk ${TOKEN}`,
-    'content-type': 'application/json',
-  });
-  await waitFor(rx, base + evs.length);
-  return (evs.length / (performance.now() - t0)) * 1000;
-};
+    await waitFor(rx, base + evs.length);
+    return { rate: (evs.length / (performance.now() - t0)) * 1000, busy: m?.(evs.length) ?? '' };
+  };
 
-export const rawFluentd: Raw = async (rx, evs) => {
+export const rawFluentd: Raw = async (rx, evs, meter) => {
   const client = new FluentClient('sshtrail', {
     socket: { host: '127.0.0.1', port: rx.port as number, timeout: -1 },
     ack: { ackTimeout: 30_000 },
   });
   const records = evs.map((e) => JSON.parse(eventJson(e)) as Record<string, unknown>);
   const base = await rx.count();
+  const m = meter?.();
   const t0 = performance.now();
   for (let i = 0; i < records.length; i += BATCH) {
     const ps = new Set<Promise<void>>();
@@ -191,20 +251,22 @@ export const rawFluentd: Raw = async (rx, evs) => {
   }
   await waitFor(rx, base + evs.length);
   const rate = (evs.length / (performance.now() - t0)) * 1000;
+  const busy = m?.(evs.length) ?? '';
   await client.shutdown();
-  return rate;
+  return { rate, busy };
 };
 
 export const rawSyslog =
   (rs: RsyslogReceiver): Raw =>
-  async (rx, evs) => {
+  async (rx, evs, meter) => {
     const enc = new SyslogEncoder(syslogOptions({ host: '127.0.0.1' }));
     const frames = enc.frames(evs);
     const base = await rx.count();
+    const m = meter?.();
     const t0 = performance.now();
     const s = net.connect(rs.port, '127.0.0.1');
     await new Promise((r) => s.once('connect', r));
     await new Promise<void>((r) => s.end(frames, () => r()));
     await waitFor(rx, base + evs.length);
-    return (evs.length / (performance.now() - t0)) * 1000;
+    return { rate: (evs.length / (performance.now() - t0)) * 1000, busy: m?.(evs.length) ?? '' };
   };

@@ -3,6 +3,7 @@
  * parsing does not share the event loop with the sshtrail pipeline being measured. Receivers
  * count events (parsed as the real server would) instead of keeping them.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ElasticsearchReceiver } from '../test/receivers/elasticsearch.js';
 import { FluentdReceiver } from '../test/receivers/fluentd.js';
@@ -41,7 +42,14 @@ async function main(): Promise<void> {
     if (m.cmd === 'count') parentPort?.postMessage({ count: count() });
     else if (m.cmd === 'stop') void stop().then(() => parentPort?.postMessage({ stopped: true }));
   });
-  parentPort?.postMessage({ ready: true, ...address });
+  // This thread's id (for the bench's per-thread CPU accounting on Linux).
+  let tid: number | undefined;
+  try {
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    tid = undefined;
+  }
+  parentPort?.postMessage({ ready: true, tid, ...address });
 }
 
 void main();

@@ -28,6 +28,7 @@ import {
   rawSyslog,
   rsyslogCounter,
   TOKEN,
+  threadCpu,
   waitFor,
   workerReceiver,
 } from './sinks-raw.js';
@@ -41,13 +42,41 @@ const ONLY = process.env.SINKS_BENCH_ONLY?.split(',');
 const wanted = (name: string) => !ONLY || ONLY.some((o) => name.startsWith(o));
 const progress = (m: string) => process.stderr.write(`bench sinks: ${m}\n`);
 
+/**
+ * Where the CPU went since the call, per event: the main thread (sshtrail, or the raw sender),
+ * the receiver thread, and every other thread of the process (libuv's pool: gzip; V8's GC
+ * helpers); plus the main and receiver threads' event-loop utilisation.
+ */
+export function cpuMeter(rx: Counter): (events: number) => string {
+  const cpu0 = threadCpu();
+  const main0 = performance.eventLoopUtilization();
+  const rx0 = rx.elu?.();
+  return (events) => {
+    const cpu1 = threadCpu();
+    let main = 0;
+    let recv = 0;
+    let other = 0;
+    for (const [tid, s] of cpu1) {
+      const d = s - (cpu0.get(tid) ?? 0);
+      if (tid === process.pid) main += d;
+      else if (tid === rx.tid) recv += d;
+      else other += d;
+    }
+    const us = (s: number) => `${((s / events) * 1e6).toFixed(1)}`;
+    const pct = (u: number) => `${(u * 100).toFixed(0)}%`;
+    const elu = performance.eventLoopUtilization(main0).utilization;
+    const relu = rx0 && rx.elu ? performance.eventLoopUtilization(rx.elu(), rx0).utilization : undefined;
+    return `cpu us/event: main ${us(main)}, receiver ${rx.tid ? us(recv) : '?'}, other threads ${us(other)}; loop busy: main ${pct(elu)}${relu !== undefined ? `, receiver ${pct(relu)}` : ''}`;
+  };
+}
+
 async function viaSshtrail(
   sink: Record<string, unknown>,
   rx: Counter,
   n: number,
   dataDir: string,
   types: readonly SinkType[] = sinkTypes,
-): Promise<{ rate: number; dropped: number }> {
+): Promise<{ rate: number; dropped: number; busy: string }> {
   const pipeline = await startPipeline({
     config: {
       sinks: [
@@ -68,6 +97,7 @@ async function viaSshtrail(
   });
   const { fields, context } = asEmit('session.command');
   const base = await rx.count();
+  const busy = cpuMeter(rx);
   const t0 = performance.now();
   // Producers emit in bursts of BATCH, the event loop running between them, and keep at most
   // WINDOW events unacknowledged (a steady state rather than one 100k backlog in memory).
@@ -80,9 +110,10 @@ async function viaSshtrail(
   }
   await waitFor(rx, base + n);
   const ms = performance.now() - t0;
+  const load = busy(n);
   const dropped = pipeline.stats().sinks[0]?.dropped_total ?? 0;
   await pipeline.close(5000);
-  return { rate: (n / ms) * 1000, dropped };
+  return { rate: (n / ms) * 1000, dropped, busy: load };
 }
 
 async function benchOne(
@@ -100,9 +131,12 @@ async function benchOne(
   let dropped = 0;
   for (let round = 1; round <= 2; round++) {
     progress(`${name}: round ${round}: receiver ceiling (raw, no sshtrail)`);
-    ceiling = Math.max(ceiling, await raw(rx, events(N)));
+    const c = await raw(rx, events(N), () => cpuMeter(rx));
+    progress(`${name}: round ${round}: ceiling ${Math.round(c.rate)} ev/s, ${c.busy}`);
+    ceiling = Math.max(ceiling, c.rate);
     progress(`${name}: round ${round}: sshtrail emit -> acknowledged at the receiver`);
     const r = await viaSshtrail(sink, rx, N, dataDir);
+    progress(`${name}: round ${round}: sshtrail ${Math.round(r.rate)} ev/s, ${r.busy}`);
     ours = Math.max(ours, r.rate);
     dropped += r.dropped;
   }
@@ -131,6 +165,7 @@ async function pipelineAlone(n: number, dataDir: string): Promise<number> {
   };
   const counter: Counter = { count: async () => got, stop: async () => {} };
   const r = await viaSshtrail({ type: 'null' }, counter, n, dataDir, [nullType as never]);
+  progress(`pipeline alone: ${Math.round(r.rate)} ev/s, ${r.busy}`);
   return r.rate;
 }
 
@@ -152,23 +187,28 @@ async function main(): Promise<void> {
       [
         'elasticsearch',
         'elasticsearch',
-        rawEs,
+        rawEs(true),
         (rx) => ({ type: 'elasticsearch', nodes: [rx.url], manage_template: false }),
       ],
-      ['splunk_hec', 'splunk_hec', rawHec, (rx) => ({ type: 'splunk_hec', endpoint: rx.url, token: TOKEN })],
+      [
+        'splunk_hec',
+        'splunk_hec',
+        rawHec(true),
+        (rx) => ({ type: 'splunk_hec', endpoint: rx.url, token: TOKEN }),
+      ],
       ['fluentd', 'fluentd', rawFluentd, (rx) => ({ type: 'fluentd', host: '127.0.0.1', port: rx.port })],
     ];
     if (both) {
       cases.splice(1, 0, [
         'es, no gzip',
         'elasticsearch',
-        rawEs,
+        rawEs(false),
         (rx) => ({ type: 'elasticsearch', nodes: [rx.url], manage_template: false, compression: false }),
       ]);
       cases.splice(3, 0, [
         'hec, no gzip',
         'splunk_hec',
-        rawHec,
+        rawHec(false),
         (rx) => ({ type: 'splunk_hec', endpoint: rx.url, token: TOKEN, gzip: false }),
       ]);
     }

@@ -44,25 +44,77 @@ export class SessionStarts {
   }
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-function outcomeOfReturn(rc: unknown): 'success' | 'failure' | 'unknown' {
+export function outcomeOfReturn(rc: unknown): 'success' | 'failure' | 'unknown' {
   if (typeof rc !== 'number') return 'unknown';
   return rc < 0 ? 'failure' : 'success';
 }
 
-function baseName(path: string): string {
+export function baseName(path: string): string {
   const i = path.lastIndexOf('/');
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
-function dirName(path: string): string {
+export function dirName(path: string): string {
   const i = path.lastIndexOf('/');
   return i > 0 ? path.slice(0, i) : '/';
 }
 
-/** The ECS fields of one event, without the canonical `sshtrail` object. */
+/**
+ * The session's part of a document, the same for every event of a session: host, user and
+ * related (when there is a login), source (the SSH client, when known). Keys in document order.
+ */
+export function sessionPart(e: AuditEvent): Doc {
+  const part: Doc = { host: { name: e.hostname, hostname: e.hostname, id: e.server_id } };
+  const login = str(e.login);
+  const clientAddr = str(e.client_addr);
+  if (login) {
+    part.user = { name: login };
+    part.related = { user: [login], ...(clientAddr ? { ip: [clientAddr] } : {}) };
+  }
+  if (clientAddr) {
+    part.source = {
+      ip: clientAddr,
+      address: clientAddr,
+      ...(num(e.client_port) !== undefined ? { port: e.client_port } : {}),
+    };
+  }
+  return part;
+}
+
+/** process.entry_leader: every event of a session carries it, so Kibana's Session View groups them. */
+export function entryLeader(e: AuditEvent, starts?: SessionStarts): Doc | undefined {
+  if (!e.session_id) return undefined;
+  const login = str(e.login);
+  const clientAddr = str(e.client_addr);
+  const leader: Doc = {
+    entity_id: e.session_id,
+    entry_meta: { type: 'sshd', ...(clientAddr ? { source: { ip: clientAddr } } : {}) },
+  };
+  const start = starts?.get(e.session_id) ?? (e.type === 'session.start' ? e.time : undefined);
+  if (start) leader.start = start;
+  if (login) leader.user = { name: login };
+  if (e.type === 'session.start' && typeof e.pty === 'boolean') leader.interactive = e.pty;
+  return leader;
+}
+
+/** event.type of a session.disk event, from its open flags. */
+export function diskEventType(e: AuditEvent): string {
+  const flags = Array.isArray(e.flag_names) ? (e.flag_names as string[]) : [];
+  return flags.includes('O_CREAT')
+    ? 'creation'
+    : flags.some((f) => f === 'O_WRONLY' || f === 'O_RDWR' || f === 'O_TRUNC' || f === 'O_APPEND')
+      ? 'change'
+      : 'access';
+}
+
+/**
+ * The ECS fields of one event, without the canonical `sshtrail` object. This is the reference
+ * mapping: the bulk writer (bulk-writer.ts) writes the same bytes without building it for the
+ * frequent kernel event types, and uses it for every other event.
+ */
 export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): Doc {
   const dataset = datasetOf(e.type);
   const event: Doc = {
@@ -78,34 +130,11 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
     ecs: { version: ECS_VERSION },
     data_stream: { type: 'logs', dataset, namespace },
     event,
-    host: { name: e.hostname, hostname: e.hostname, id: e.server_id },
+    ...sessionPart(e),
   };
-  const login = str(e.login);
-  const clientAddr = str(e.client_addr);
-  if (login) {
-    doc.user = { name: login };
-    doc.related = { user: [login], ...(clientAddr ? { ip: [clientAddr] } : {}) };
-  }
-  if (clientAddr) {
-    doc.source = {
-      ip: clientAddr,
-      address: clientAddr,
-      ...(num(e.client_port) !== undefined ? { port: e.client_port } : {}),
-    };
-  }
-  // Every event of a session carries its entry leader, so Kibana's Session View groups them.
   const process: Doc = {};
-  if (e.session_id) {
-    const leader: Doc = {
-      entity_id: e.session_id,
-      entry_meta: { type: 'sshd', ...(clientAddr ? { source: { ip: clientAddr } } : {}) },
-    };
-    const start = starts?.get(e.session_id) ?? (e.type === 'session.start' ? e.time : undefined);
-    if (start) leader.start = start;
-    if (login) leader.user = { name: login };
-    if (e.type === 'session.start' && typeof e.pty === 'boolean') leader.interactive = e.pty;
-    process.entry_leader = leader;
-  }
+  const leader = entryLeader(e, starts);
+  if (leader) process.entry_leader = leader;
   switch (e.type) {
     case 'auth.success':
     case 'auth.failure': {
@@ -163,12 +192,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
     }
     case 'session.disk': {
       event.category = ['file'];
-      const flags = Array.isArray(e.flag_names) ? (e.flag_names as string[]) : [];
-      event.type = flags.includes('O_CREAT')
-        ? ['creation']
-        : flags.some((f) => f === 'O_WRONLY' || f === 'O_RDWR' || f === 'O_TRUNC' || f === 'O_APPEND')
-          ? ['change']
-          : ['access'];
+      event.type = [diskEventType(e)];
       event.outcome = outcomeOfReturn(e.return_code);
       const path = str(e.path);
       if (path) doc.file = { path, name: baseName(path), directory: dirName(path) };
@@ -219,7 +243,10 @@ function actionLine(e: AuditEvent, namespace: string): string {
   return `{"create":{"_index":"${dataStreamOf(e.type, namespace)}","_id":${JSON.stringify(e.id)}}}\n`;
 }
 
-/** The `_bulk` body: a `create` with a deterministic _id (the event id) per event, so a retry never duplicates. */
+/**
+ * The `_bulk` body as one string: a `create` with a deterministic _id (the event id) per event,
+ * so a retry never duplicates. The reference for BulkWriter (bulk-writer.ts), which the sink uses.
+ */
 export function encodeBulk(batch: readonly AuditEvent[], namespace: string, starts?: SessionStarts): string {
   let body = '';
   for (const e of batch) {
@@ -229,42 +256,4 @@ export function encodeBulk(batch: readonly AuditEvent[], namespace: string, star
     if (e.type === 'session.end' && e.session_id) starts?.forget(e.session_id);
   }
   return body;
-}
-
-/**
- * The same body, written line by line into one buffer: no megabyte-long string is built and
- * then flattened and converted (that conversion cost more than encoding the documents).
- */
-export function encodeBulkBuffer(
-  batch: readonly AuditEvent[],
-  namespace: string,
-  starts?: SessionStarts,
-): Buffer {
-  const lines: string[] = new Array(batch.length * 2);
-  let chars = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const e = batch[i] as AuditEvent;
-    starts?.note(e);
-    const action = actionLine(e, namespace);
-    const doc = encodeDocument(e, namespace, starts);
-    lines[2 * i] = action;
-    lines[2 * i + 1] = doc;
-    chars += action.length + doc.length + 1;
-    if (e.type === 'session.end' && e.session_id) starts?.forget(e.session_id);
-  }
-  // Sized for ASCII (the usual case) and grown if a line turns out to need more bytes.
-  let buf = Buffer.allocUnsafe(chars + 1024);
-  let off = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const room = line.length * 3 + 1;
-    if (off + room > buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, off + room));
-      buf.copy(bigger, 0, 0, off);
-      buf = bigger;
-    }
-    off += buf.write(line, off);
-    if (i % 2 === 1) buf[off++] = 0x0a;
-  }
-  return buf.subarray(0, off);
 }

@@ -19,8 +19,9 @@ import type {
   SinkContext,
   SinkType,
 } from '../../core/sinks/sink.js';
+import { BulkWriter } from './bulk-writer.js';
 import { type ElasticsearchOptions, elasticsearchConfigSchema, resolveOptions } from './config.js';
-import { dataStreamOf, encodeBulkBuffer, SessionStarts } from './encoder.js';
+import { dataStreamOf, SessionStarts } from './encoder.js';
 import { classify, createClient, installTemplates } from './transport.js';
 
 interface BulkItem {
@@ -34,8 +35,14 @@ interface BulkResponse {
 
 /** How long `sinks test` waits for the test event. */
 const CHECK_TIMEOUT_MS = 10_000;
-/** Bulk requests of one batch in flight together (parts of >= 100 events). */
+/** Bulk requests of one batch in flight together, each of at least PART_MIN events. */
 const IN_FLIGHT = 4;
+/**
+ * A batch is split only into requests of at least this many events: smaller requests cost the
+ * cluster (and this process) more per event, and the pipeline already keeps max_in_flight
+ * batches on their way at once.
+ */
+const PART_MIN = Number(process.env.SSHTRAIL_ES_PART_MIN ?? 1000);
 const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 const SENT_OUTCOME: EventOutcome = { status: 'sent' };
 // Bulk bodies are gzipped here at the fastest level, on libuv's thread pool: ~3x less CPU than
@@ -72,7 +79,7 @@ export class ElasticsearchSink implements Sink {
   readonly name: string;
   private readonly client: Client;
   private readonly opts;
-  private readonly starts = new SessionStarts();
+  private readonly writer: BulkWriter;
   private templatesReady = false;
   private nextTemplateTry = 0;
 
@@ -83,6 +90,7 @@ export class ElasticsearchSink implements Sink {
     this.name = ctx.name;
     this.opts = resolveOptions(options);
     this.client = createClient(this.opts);
+    this.writer = new BulkWriter(this.opts.namespace, new SessionStarts());
   }
 
   async start(): Promise<void> {
@@ -115,7 +123,7 @@ export class ElasticsearchSink implements Sink {
 
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     await this.ensureTemplates();
-    const parts = Math.min(IN_FLIGHT, Math.floor(batch.length / 100));
+    const parts = Math.min(IN_FLIGHT, Math.floor(batch.length / PART_MIN));
     if (parts <= 1) return this.sendBulk(batch, signal);
     // Up to IN_FLIGHT bulk requests at once: the cluster indexes one part while the next is
     // encoded and compressed. Each part's outcomes stay in batch order.
@@ -132,7 +140,7 @@ export class ElasticsearchSink implements Sink {
   }
 
   private async sendBulk(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
-    const ndjson = encodeBulkBuffer(batch, this.opts.namespace, this.starts);
+    const ndjson = this.writer.encode(batch);
     let res: unknown;
     try {
       const gz = this.opts.compression;

@@ -30,8 +30,14 @@ import { describeNetworkError, HecTransport, parseReply } from './transport.js';
 const SENT: EventOutcome = { status: 'sent' };
 /** How long health checks and `sinks test` wait. */
 const CHECK_TIMEOUT_MS = 10_000;
-/** Requests of one batch in flight together (a batch of >= 100 events per request is split). */
+/** Requests of one batch in flight together, each of at least PART_MIN events. */
 const IN_FLIGHT = 4;
+/**
+ * A batch is split only into requests of at least this many events: smaller requests cost HEC
+ * (and this process) more per event, and the pipeline already keeps max_in_flight batches on
+ * their way at once.
+ */
+const PART_MIN = Number(process.env.SSHTRAIL_HEC_PART_MIN ?? 1000);
 const DATA_CODES = new Set([5, 6, 7, 12, 13, 14, 15, 16]);
 const TOKEN_CODES = new Set([1, 2, 3, 4]);
 
@@ -88,7 +94,7 @@ export class SplunkHecSink implements Sink {
       batch,
       this.encoder,
       this.options.max_request_bytes,
-      Math.min(IN_FLIGHT, Math.max(1, Math.floor(batch.length / 100))),
+      Math.min(IN_FLIGHT, Math.max(1, Math.floor(batch.length / PART_MIN))),
     );
     for (const i of oversize) {
       outcomes[i] = {
