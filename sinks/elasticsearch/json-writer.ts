@@ -3,7 +3,8 @@
  * value it is given: short plain strings and integers byte by byte, anything else through
  * JSON.stringify. A bulk body written this way allocates almost nothing per event (building
  * each document as a string first cost ~4 KB of garbage per event, and young-generation
- * collections copying the pipeline's queued events were most of the sink's CPU).
+ * collections copying the pipeline's queued events were most of the sink's CPU). Shared with
+ * the splunk_hec sink.
  */
 
 // Characters JSON.stringify escapes (and lone surrogates, which it writes as \u escapes).
@@ -43,6 +44,24 @@ export class JsonWriter {
   raw(s: string): void {
     this.ensure(s.length * 3);
     this.off += this.buf.write(s, this.off);
+  }
+
+  /** Short text known to be ASCII (digits, names), written as is. */
+  ascii(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const start = this.off;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.off = start;
+        this.raw(s);
+        return;
+      }
+      buf[start + i] = c;
+    }
+    this.off = start + n;
   }
 
   /** A string as a JSON string literal, as JSON.stringify writes it. */

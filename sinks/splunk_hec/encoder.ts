@@ -6,6 +6,7 @@
 import { preserialised } from '../../core/events/json.js';
 import { jsonString } from '../../core/events/serialize.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
+import { JsonWriter } from '../elasticsearch/json-writer.js';
 import type { ResolvedSplunkHecOptions } from './config.js';
 
 let lastWhole = '';
@@ -40,8 +41,21 @@ function q(v: string): string {
   return s;
 }
 
+/** The head of an envelope after `time`, for one event type, session and login. */
+interface Heads {
+  login: unknown;
+  hostname: unknown;
+  byType: Map<string, Buffer>;
+}
+
+/** Sessions whose heads are kept; past this the cache starts over (it is only a cache). */
+const MAX_SESSIONS = 10_000;
+const TIME = Buffer.from('{"time":');
+
 export class Encoder {
   private readonly constant: string;
+  private readonly heads = new Map<string, Heads>();
+
   constructor(private readonly o: ResolvedSplunkHecOptions) {
     // source/sourcetype/index are the same for every event: serialised once.
     this.constant = `,"source":${JSON.stringify(o.source)},"sourcetype":${JSON.stringify(o.sourcetype)}${
@@ -49,16 +63,46 @@ export class Encoder {
     }`;
   }
 
-  /** The envelope up to `"event":`; the canonical JSON and a closing brace follow. */
-  head(e: AuditEvent): string {
+  /** The envelope after `time` up to `"event":`: host, source, sourcetype, index, fields. */
+  private rest(e: AuditEvent): string {
     let fields = `{"type":${q(e.type)}`;
     if (e.session_id) fields += `,"session_id":${jsonString(e.session_id)}`;
     if (typeof e.login === 'string') fields += `,"login":${q(e.login)}`;
-    return `{"time":${epochSeconds(e.time)},"host":${q(this.o.host ?? e.hostname)}${this.constant},"fields":${fields}},"event":`;
+    return `,"host":${q(this.o.host ?? e.hostname)}${this.constant},"fields":${fields}},"event":`;
+  }
+
+  /** The envelope up to `"event":`; the canonical JSON and a closing brace follow. */
+  head(e: AuditEvent): string {
+    return `{"time":${epochSeconds(e.time)}${this.rest(e)}`;
   }
 
   envelope(e: AuditEvent): string {
     return `${this.head(e)}${preserialised(e)}}`;
+  }
+
+  /** The same bytes as `envelope`, written into `w` from a cached head (no per-event string). */
+  write(w: JsonWriter, e: AuditEvent): void {
+    if (e.session_id !== undefined && typeof e.session_id !== 'string') {
+      w.raw(this.envelope(e));
+      return;
+    }
+    const key = e.session_id ?? '';
+    let h = this.heads.get(key);
+    if (!h || h.login !== e.login || h.hostname !== e.hostname) {
+      if (this.heads.size >= MAX_SESSIONS) this.heads.clear();
+      h = { login: e.login, hostname: e.hostname, byType: new Map() };
+      this.heads.set(key, h);
+    }
+    let rest = h.byType.get(e.type);
+    if (!rest) {
+      rest = Buffer.from(this.rest(e));
+      h.byType.set(e.type, rest);
+    }
+    w.bytes(TIME);
+    w.ascii(epochSeconds(e.time));
+    w.bytes(rest);
+    w.raw(preserialised(e));
+    w.byte(0x7d); // }
   }
 }
 
@@ -71,9 +115,9 @@ export interface Chunk {
 
 /**
  * Encodes a batch into request bodies of at most `max` bytes (uncompressed), aiming at `parts`
- * roughly equal bodies so that they can be in flight together. Each body is written once into
- * one buffer (no intermediate joined string). Events that alone exceed `max` are returned in
- * `oversize` (to be rejected).
+ * roughly equal bodies so that they can be in flight together. The whole batch is written once
+ * into one buffer and the bodies are views of it, cut at event boundaries. Events that alone
+ * exceed `max` are left out and returned in `oversize` (to be rejected).
  */
 export function encodeChunks(
   batch: readonly AuditEvent[],
@@ -81,44 +125,38 @@ export function encodeChunks(
   max: number,
   parts = 1,
 ): { chunks: Chunk[]; oversize: number[]; sizes: number[] } {
-  const heads: string[] = new Array(batch.length);
+  const w = new JsonWriter(batch.length * 1024 + 4096);
+  const ends: number[] = new Array(batch.length);
   const sizes: number[] = new Array(batch.length);
-  let total = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const e = batch[i] as AuditEvent;
-    const head = encoder.head(e);
-    heads[i] = head;
-    const n = Buffer.byteLength(head) + Buffer.byteLength(preserialised(e)) + 1;
-    sizes[i] = n;
-    total += n;
-  }
-  const target = Math.min(max, Math.max(64 * 1024, Math.ceil(total / parts)));
-  const chunks: Chunk[] = [];
   const oversize: number[] = [];
-  let indexes: number[] = [];
-  let size = 0;
-  const flush = () => {
-    const body = Buffer.allocUnsafe(size);
-    let off = 0;
-    for (const i of indexes) {
-      off += body.write(heads[i] as string, off);
-      off += body.write(preserialised(batch[i] as AuditEvent), off);
-      body[off++] = 0x7d; // }
-    }
-    chunks.push({ indexes, body });
-    indexes = [];
-    size = 0;
-  };
   for (let i = 0; i < batch.length; i++) {
-    const n = sizes[i] as number;
+    const start = w.off;
+    encoder.write(w, batch[i] as AuditEvent);
+    const n = w.off - start;
+    sizes[i] = n;
     if (n > max) {
       oversize.push(i);
-      continue;
+      w.off = start; // left out of the body
     }
-    if (size + n > target && indexes.length > 0) flush();
-    indexes.push(i);
-    size += n;
+    ends[i] = w.off;
   }
-  if (indexes.length > 0) flush();
+  const buf = w.buf;
+  const target = Math.min(max, Math.max(64 * 1024, Math.ceil(w.off / parts)));
+  const chunks: Chunk[] = [];
+  let indexes: number[] = [];
+  let from = 0;
+  let to = 0;
+  for (let i = 0; i < batch.length; i++) {
+    if ((sizes[i] as number) > max) continue;
+    const n = (ends[i] as number) - to;
+    if (to + n - from > target && indexes.length > 0) {
+      chunks.push({ indexes, body: buf.subarray(from, to) });
+      indexes = [];
+      from = to;
+    }
+    indexes.push(i);
+    to += n;
+  }
+  if (indexes.length > 0) chunks.push({ indexes, body: buf.subarray(from, to) });
   return { chunks, oversize, sizes };
 }
