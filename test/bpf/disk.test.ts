@@ -82,6 +82,32 @@ describe('disk capture', { timeout: 120_000 }, () => {
     assert.ok((openat2.return_code as number) >= 0);
   });
 
+  test('thousands of opens span several batches and each arrives once, intact', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const lostBefore = rec.stats()?.lost.disk ?? 0;
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    // ~1.2 MB of records: more than one batch (batches stop at 1 MiB and at every wake-up), all
+    // decoded from the one area the addon reuses; well below the ring's size, so nothing is lost.
+    const n = 12_000;
+    await sh(placed.cgroupDir, `for i in $(seq ${n}); do : < /nonexistent/sshtrail-$i; done 2>/dev/null`);
+    await rec.hooks.finish(s);
+    assert.equal((rec.stats()?.lost.disk ?? 0) - lostBefore, 0);
+    const seen = new Map<string, number>();
+    for (const d of em.of('session.disk', s.session_id)) {
+      const path = String(d.path);
+      if (!path.startsWith('/nonexistent/')) continue;
+      assert.match(path, /^\/nonexistent\/sshtrail-[1-9][0-9]*$/);
+      assert.equal(d.return_code, -2);
+      assert.equal(d.program, 'bash');
+      seen.set(path, (seen.get(path) ?? 0) + 1);
+    }
+    assert.equal(seen.size, n);
+    assert.ok([...seen.values()].every((c) => c === 1));
+    assert.deepEqual(em.invalid, []);
+  });
+
   test('a relative path is resolved against the process cwd while the process lives', async (t) => {
     if (!needs(t, bpfAvailable, bpfReason)) return;
     assert.ok(rec);
