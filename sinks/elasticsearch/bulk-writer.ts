@@ -214,23 +214,43 @@ export class BulkWriter {
     }
     w.bytes(ARGS_COUNT);
     w.num(argv.length);
+    // command_line, entity ids, user and group ids: written in parts, no joined string per event.
     w.bytes(COMMAND_LINE);
-    w.str(argv.join(' '));
+    w.quote();
+    for (let i = 0; i < argv.length; i++) {
+      if (i > 0) w.byte(0x20);
+      w.part(argv[i] as string);
+    }
+    w.quote();
     w.bytes(ENTITY_ID);
-    w.str(`${sid}:${String(e.pid)}:${e.time}`);
+    w.quote();
+    w.part(sid);
+    w.byte(0x3a);
+    w.partNum(e.pid as number);
+    w.byte(0x3a);
+    w.part(e.time);
+    w.quote();
     w.bytes(PARENT);
     w.num(e.ppid as number);
     w.bytes(ENTITY_ID);
-    w.str(`${sid}:${String(e.ppid)}`);
+    w.quote();
+    w.part(sid);
+    w.byte(0x3a);
+    w.partNum(e.ppid as number);
+    w.quote();
     w.byte(0x7d);
     if (typeof e.uid === 'number') {
       w.bytes(USER_ID);
-      w.str(String(e.uid));
+      w.quote();
+      w.partNum(e.uid);
+      w.quote();
       w.byte(0x7d);
     }
     if (typeof e.gid === 'number') {
       w.bytes(GROUP_ID);
-      w.str(String(e.gid));
+      w.quote();
+      w.partNum(e.gid);
+      w.quote();
       w.byte(0x7d);
     }
   }

@@ -96,6 +96,39 @@ export class JsonWriter {
     this.buf[this.off++] = 0x22;
   }
 
+  /**
+   * Part of a JSON string literal (between `quote()`s): `s` escaped as JSON.stringify would
+   * escape it within the whole string. Parts must be separated by a character that is not a
+   * surrogate (":" or " "), so that no surrogate pair is split between two parts.
+   */
+  part(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const start = this.off;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        this.off = start;
+        const json = JSON.stringify(s);
+        this.raw(json.slice(1, -1));
+        return;
+      }
+      buf[start + i] = c;
+    }
+    this.off = start + n;
+  }
+
+  /** `String(v)` as part of a string literal. */
+  partNum(v: number): void {
+    if (v >= 0 && v <= 0xffffffffffff && Number.isInteger(v)) this.num(v);
+    else this.part(String(v));
+  }
+
+  quote(): void {
+    this.byte(0x22);
+  }
+
   /** A number as JSON.stringify writes it (non-negative safe integers digit by digit). */
   num(v: number): void {
     if (v >= 0 && v <= 0xffffffffffff && Number.isInteger(v)) {

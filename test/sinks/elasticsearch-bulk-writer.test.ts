@@ -55,7 +55,19 @@ const number = fc.oneof(
   fc.integer(),
   fc.integer({ min: 0, max: 70_000 }),
   fc.double(),
-  fc.constantFrom(0, -0, 9, 10, 2 ** 53 + 2, 0xffffffffffff, 0xffffffffffff + 1, 1e21),
+  fc.constantFrom(
+    0,
+    -0,
+    9,
+    10,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    -1.5,
+    2 ** 53 + 2,
+    0xffffffffffff,
+    0xffffffffffff + 1,
+    1e21,
+  ),
 );
 /** A field's value: usually of the schema's type, sometimes missing or of another type. */
 const maybe = <T>(a: fc.Arbitrary<T>) =>
