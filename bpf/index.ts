@@ -181,8 +181,12 @@ class Engine {
       this.decoder.register(cg.id, session);
       this.loss.track(cg.id, session);
       this.addon.watch(this.handle, cg.id);
+      // A syscall tracepoint slows every syscall of the host (bpf/README.md): attached only while
+      // sessions exist, before this one's first process can run.
+      this.addon.syscalls(this.handle, true);
     } catch (err) {
       this.forget(cg.id);
+      if (this.placed.size === 0) this.detachSyscalls();
       await this.cgroups.destroy(cg.dir);
       throw err;
     }
@@ -208,7 +212,10 @@ class Engine {
       this.drainAll();
       this.loss.check(p.id);
       this.forget(p.id);
-      if (this.placed.size === 0) this.stopTimers();
+      if (this.placed.size === 0) {
+        this.detachSyscalls();
+        this.stopTimers();
+      }
     }
   }
 
@@ -234,6 +241,14 @@ class Engine {
     this.closed = true;
     this.addon.close(this.handle);
     await this.cgroups.removeRootIfEmpty();
+  }
+
+  private detachSyscalls(): void {
+    try {
+      this.addon.syscalls(this.handle, false);
+    } catch {
+      // closed
+    }
   }
 
   private forget(id: bigint): void {

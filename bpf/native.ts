@@ -27,6 +27,8 @@ export interface NativeAddon {
   consume(h: NativeHandle, limitBytes?: number): number;
   watch(h: NativeHandle, cgroupId: bigint): void;
   unwatch(h: NativeHandle, cgroupId: bigint): void;
+  /** Attaches (on) or detaches the syscall exit programs (failed execs, opens): on while sessions exist. */
+  syscalls(h: NativeHandle, on: boolean): void;
   /** Records lost (ring full) for one cgroup, per program; null when not watched. */
   sessionLost(h: NativeHandle, cgroupId: bigint): [number, number, number] | null;
   /** Records lost (ring full) in total, per program: the per-CPU kernel counters summed. */

@@ -52,6 +52,11 @@ struct state {
   struct sshtrail_bpf *skel;
   struct bpf_link *links[16];
   int nlinks;
+  /* The syscall exit programs: attached only while sessions exist (syscalls(handle, on)). */
+  struct bpf_program *sys_progs[8];
+  struct bpf_link *sys_links[8];
+  int nsys;
+  int sys_attached;
   struct slot slots[PROG_COUNT];
   int monitored_fd;
   int lost_fd;
@@ -161,6 +166,28 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 
 /* ---- open -------------------------------------------------------------------------------- */
 
+static void detach_syscalls(struct state *st) {
+  for (int i = 0; i < st->nsys; i++) {
+    if (st->sys_links[i]) bpf_link__destroy(st->sys_links[i]);
+    st->sys_links[i] = NULL;
+  }
+  st->sys_attached = 0;
+}
+
+static int attach_syscalls(struct state *st) {
+  if (st->sys_attached) return 0;
+  for (int i = 0; i < st->nsys; i++) {
+    st->sys_links[i] = bpf_program__attach(st->sys_progs[i]);
+    if (!st->sys_links[i]) {
+      int err = -errno;
+      detach_syscalls(st);
+      return err;
+    }
+  }
+  st->sys_attached = 1;
+  return 0;
+}
+
 static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned long long wakeup) {
   struct sshtrail_bpf *sk = sshtrail_bpf__open();
   if (!sk) return -errno;
@@ -173,16 +200,18 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
   int err = 0;
   for (int i = 0; i < PROG_COUNT && !err; i++)
     err = bpf_map__set_max_entries(rings[i], want[i] ? ring_bytes : 4096);
-  /* Only the programs of the enabled kinds are loaded and attached: a syscall tracepoint that
-   * is attached at all puts every task of the host on the kernel's syscall slow path. */
+  /* Only the programs of the enabled kinds are loaded: a syscall tracepoint that is attached at
+   * all puts every task of the host on the kernel's syscall slow path. For the same reason the
+   * syscall exit programs are attached only while sessions exist (js_syscalls). */
   struct {
     struct bpf_program *prog;
     int kind;
+    int syscall;
   } progs[] = {
-      {sk->progs.command_exec, PROG_COMMAND},     {sk->progs.command_execve_exit, PROG_COMMAND},
-      {sk->progs.command_execveat_exit, PROG_COMMAND}, {sk->progs.disk_open_exit, PROG_DISK},
-      {sk->progs.disk_openat_exit, PROG_DISK},    {sk->progs.disk_openat2_exit, PROG_DISK},
-      {sk->progs.disk_creat_exit, PROG_DISK},     {sk->progs.network_state, PROG_NETWORK},
+      {sk->progs.command_exec, PROG_COMMAND, 0},         {sk->progs.command_execve_exit, PROG_COMMAND, 1},
+      {sk->progs.command_execveat_exit, PROG_COMMAND, 1}, {sk->progs.disk_open_exit, PROG_DISK, 1},
+      {sk->progs.disk_openat_exit, PROG_DISK, 1},        {sk->progs.disk_openat2_exit, PROG_DISK, 1},
+      {sk->progs.disk_creat_exit, PROG_DISK, 1},         {sk->progs.network_state, PROG_NETWORK, 0},
   };
   const size_t nprogs = sizeof progs / sizeof progs[0];
   for (size_t i = 0; i < nprogs && !err; i++) err = bpf_program__set_autoload(progs[i].prog, want[progs[i].kind]);
@@ -190,10 +219,18 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
   if (err) return err < 0 ? err : -err;
   for (size_t i = 0; i < nprogs; i++) {
     if (!want[progs[i].kind]) continue;
+    if (progs[i].syscall) {
+      st->sys_progs[st->nsys++] = progs[i].prog;
+      continue;
+    }
     struct bpf_link *link = bpf_program__attach(progs[i].prog);
     if (!link) return -errno;
     st->links[st->nlinks++] = link;
   }
+  /* Attached once here so that a host that cannot attach them fails at start-up, not later. */
+  err = attach_syscalls(st);
+  if (err) return err;
+  detach_syscalls(st);
   st->monitored_fd = bpf_map__fd(sk->maps.monitored_cgroups);
   st->lost_fd = bpf_map__fd(sk->maps.lost_events);
   for (int i = 0; i < PROG_COUNT; i++) {
@@ -228,6 +265,7 @@ static void teardown(struct state *st) {
   }
   for (int i = 0; i < st->nlinks; i++) bpf_link__destroy(st->links[i]);
   st->nlinks = 0;
+  detach_syscalls(st);
   if (st->skel) sshtrail_bpf__destroy(st->skel);
   st->skel = NULL;
   st->monitored_fd = -1;
@@ -378,6 +416,23 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* syscalls(handle, on): attach (on) or detach the syscall exit programs. Attached while sessions
+ * exist, so that a server without sessions leaves the host's syscalls alone. */
+static napi_value js_syscalls(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct state *st = get_state(env, info, 2, argv);
+  bool on;
+  if (!st || napi_get_value_bool(env, argv[1], &on) != napi_ok) return NULL;
+  if (!on) {
+    detach_syscalls(st);
+    return NULL;
+  }
+  libbpf_msg[0] = '\0';
+  int err = attach_syscalls(st);
+  if (err) return throw_errno(env, "cannot attach the syscall tracepoints", err);
+  return NULL;
+}
+
 /* unwatch(handle, cgroupId) */
 static napi_value js_unwatch(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -447,6 +502,7 @@ NAPI_MODULE_INIT() {
       {"batchBuffer", NULL, js_batch_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"syscalls", NULL, js_syscalls, NULL, NULL, NULL, napi_default, NULL},
       {"sessionLost", NULL, js_session_lost, NULL, NULL, NULL, napi_default, NULL},
       {"lost", NULL, js_lost, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
