@@ -42,7 +42,7 @@ const IN_FLIGHT = 4;
  * cluster (and this process) more per event, and the pipeline already keeps max_in_flight
  * batches on their way at once.
  */
-const PART_MIN = Number(process.env.SSHTRAIL_ES_PART_MIN ?? 1000);
+const PART_MIN = 1000;
 const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 const SENT_OUTCOME: EventOutcome = { status: 'sent' };
 // Bulk bodies are gzipped here at the fastest level, on libuv's thread pool: ~3x less CPU than

@@ -37,7 +37,7 @@ const IN_FLIGHT = 4;
  * (and this process) more per event, and the pipeline already keeps max_in_flight batches on
  * their way at once.
  */
-const PART_MIN = Number(process.env.SSHTRAIL_HEC_PART_MIN ?? 1000);
+const PART_MIN = 1000;
 const DATA_CODES = new Set([5, 6, 7, 12, 13, 14, 15, 16]);
 const TOKEN_CODES = new Set([1, 2, 3, 4]);
 

@@ -34,7 +34,7 @@ describe('elasticsearch sink', () => {
   let sink: Sink;
   before(async () => {
     await es.start();
-    sink = await makeSink(es.url);
+    sink = await makeSink(es.url, { compression: true });
     await sink.start?.();
   });
   after(async () => {
@@ -164,6 +164,18 @@ describe('elasticsearch sink', () => {
     es.faults.delayMs = 0;
     assert.equal(r[0]?.status, 'retry');
     assert.match((r[0] as { error: string }).error, /aborted/);
+  });
+
+  test('bodies go uncompressed unless compression is on (the default is off)', async () => {
+    const s = await makeSink(es.url);
+    const events = commandEvents(5);
+    const gz = es.gzipRequests;
+    const bulks = es.bulkRequests;
+    assert.deepEqual(statuses(await s.send(events, signal()), 5), Array(5).fill('sent'));
+    await s.close();
+    assert.ok(es.bulkRequests > bulks);
+    assert.equal(es.gzipRequests, gz, 'no gzip body');
+    for (const e of events) assert.ok(es.streams.get('logs-sshtrail.session_command-default')?.has(e.id));
   });
 
   test('a server without the x-elastic-product header is refused with a clear error', async () => {

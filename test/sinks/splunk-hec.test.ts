@@ -40,7 +40,7 @@ describe('splunk_hec sink', () => {
   let sink: SplunkHecSink;
   before(async () => {
     await hec.start();
-    sink = makeSink(hec.url);
+    sink = makeSink(hec.url, { gzip: true });
     await sink.start();
   });
   after(async () => {
@@ -87,6 +87,18 @@ describe('splunk_hec sink', () => {
     assert.equal(out[20]?.status, 'rejected');
     assert.match((out[20] as { error: string }).error, /exceeds max_request_bytes/);
     assert.ok(hec.eventRequests - before > 1, 'split into several requests');
+  });
+
+  test('bodies go uncompressed unless gzip is on (the default is off)', async () => {
+    const s = makeSink(hec.url);
+    const gz = hec.gzipRequests;
+    const before = hec.eventRequests;
+    const n = hec.events.length;
+    assert.deepEqual(statuses(await s.send(commandEvents(5), signal()), 5), Array(5).fill('sent'));
+    await s.close();
+    assert.ok(hec.eventRequests > before);
+    assert.equal(hec.gzipRequests, gz, 'no gzip body');
+    assert.equal(hec.events.length, n + 5);
   });
 
   test('a refused token (codes 1-4) rejects the events and logs an error', async () => {
