@@ -13,7 +13,8 @@
 #define ECONNABORTED_VALUE 103
 
 /* Socket -> its connect in flight (the event, completed when the socket leaves SYN_SENT). LRU: a
- * socket that never concludes cannot fill the map. */
+ * socket whose conclusion was missed (a nested run skipped by the kernel's recursion guard) cannot
+ * fill the map for good. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 16384);
@@ -21,18 +22,21 @@ struct {
   __type(value, struct network_event);
 } pending SEC(".maps");
 
+/* The tracepoint's sk is a BTF pointer: its fields are read with plain loads (the JIT handles a
+ * fault) instead of a bpf_probe_read_kernel call per field. inet_sport lives in the enclosing
+ * inet_sock, outside what the verifier knows of struct sock: that one is a probe read. */
 static __always_inline void read_endpoints(struct network_event *ev, const struct sock *sk) {
-  ev->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  ev->family = sk->__sk_common.skc_family;
   /* inet_sport survives the CLOSE transition of a refused connect (skc_num is reset before the
    * tracepoint fires); before the port is chosen both are 0. */
   ev->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-  ev->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+  ev->dport = bpf_ntohs(sk->__sk_common.skc_dport);
   if (ev->family == AF_INET6_VALUE) {
-    BPF_CORE_READ_INTO(&ev->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-    BPF_CORE_READ_INTO(&ev->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+    __builtin_memcpy(ev->saddr, sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+    __builtin_memcpy(ev->daddr, sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8, 16);
   } else {
-    BPF_CORE_READ_INTO((__u32 *)ev->saddr, sk, __sk_common.skc_rcv_saddr);
-    BPF_CORE_READ_INTO((__u32 *)ev->daddr, sk, __sk_common.skc_daddr);
+    *(__u32 *)ev->saddr = sk->__sk_common.skc_rcv_saddr;
+    *(__u32 *)ev->daddr = sk->__sk_common.skc_daddr;
   }
 }
 
@@ -43,7 +47,7 @@ int BPF_PROG(network_state, const struct sock *sk, const int oldstate, const int
     __u64 cgid;
     struct cgroup_info *info = monitored(&cgid);
     if (!info) return 0;
-    if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP) return 0;
+    if (sk->sk_protocol != IPPROTO_TCP) return 0;
     struct network_event ev = {};
     fill_hdr(&ev.hdr, PROG_NETWORK, cgid);
     read_endpoints(&ev, sk);
@@ -56,7 +60,7 @@ int BPF_PROG(network_state, const struct sock *sk, const int oldstate, const int
   struct network_event *ev = bpf_map_lookup_elem(&pending, &key);
   if (!ev) return 0;
   read_endpoints(ev, sk); /* the source port is chosen after SYN_SENT: read it now */
-  int err = BPF_CORE_READ(sk, sk_err);
+  int err = sk->sk_err;
   ev->ret = newstate == TCP_ESTABLISHED ? 0 : -(err ? err : ECONNABORTED_VALUE);
   struct cgroup_info *info = bpf_map_lookup_elem(&monitored_cgroups, &ev->hdr.cgroup_id);
   emit(&network_events, ev, sizeof *ev, info, PROG_NETWORK);
