@@ -5,7 +5,8 @@
  * the Forward client alone; for syslog pre-framed bytes on one socket). HTTP/Forward receivers
  * run in a worker thread (the second core); rsyslog is its own process. Progress lines on stderr
  * give, per run, the CPU time per event of the main thread (sshtrail, or the raw sender), of the
- * receiver thread and of all other threads (libuv's pool: gzip; V8's GC helpers).
+ * receiver thread and of all other threads (libuv's pool: gzip; V8's GC helpers, for both
+ * isolates: the raw runs show the receiver's share).
  * SINKS_BENCH_EVENTS sets the events per run (100000), SINKS_BENCH_ONLY which cases run (e.g.
  * "alone,splunk"), SINKS_BENCH_IN_FLIGHT the sinks' max_in_flight (default: the pipeline's),
  * SINKS_BENCH_GZIP=1 adds the ES and HEC sinks with gzip on (their default is off).
@@ -48,7 +49,8 @@ const progress = (m: string) => process.stderr.write(`bench sinks: ${m}\n`);
 /**
  * Where the CPU went since the call, per event: the main thread (sshtrail, or the raw sender),
  * the receiver thread, and every other thread of the process (libuv's pool: gzip; V8's GC
- * helpers); plus the main and receiver threads' event-loop utilisation.
+ * helpers of both isolates); plus the main and receiver threads' event-loop utilisation (which
+ * also counts time a busy thread waited for a core).
  */
 export function cpuMeter(rx: Counter): (events: number) => string {
   const cpu0 = threadCpu();
