@@ -55,6 +55,8 @@ const TIME = Buffer.from('{"time":');
 export class Encoder {
   private readonly constant: string;
   private readonly heads = new Map<string, Heads>();
+  /** Bytes per envelope in the last batch, to size the next batch's buffer in one go. */
+  bytesPerEvent = 1024;
 
   constructor(private readonly o: ResolvedSplunkHecOptions) {
     // source/sourcetype/index are the same for every event: serialised once.
@@ -125,7 +127,7 @@ export function encodeChunks(
   max: number,
   parts = 1,
 ): { chunks: Chunk[]; oversize: number[]; sizes: number[] } {
-  const w = new JsonWriter(batch.length * 1024 + 4096);
+  const w = new JsonWriter(Math.ceil(batch.length * encoder.bytesPerEvent * 1.1) + 4096);
   const ends: number[] = new Array(batch.length);
   const sizes: number[] = new Array(batch.length);
   const oversize: number[] = [];
@@ -140,6 +142,7 @@ export function encodeChunks(
     }
     ends[i] = w.off;
   }
+  if (batch.length > 0) encoder.bytesPerEvent = Math.max(256, Math.ceil(w.off / batch.length));
   const buf = w.buf;
   const target = Math.min(max, Math.max(64 * 1024, Math.ceil(w.off / parts)));
   const chunks: Chunk[] = [];
