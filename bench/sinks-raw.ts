@@ -3,6 +3,7 @@
  * what they acknowledged, and raw senders that reach each receiver with no sshtrail in the way
  * (pre-built, pre-compressed bodies; the Forward client alone; pre-framed syslog bytes).
  */
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -111,7 +112,7 @@ export function events(n: number): AuditEvent[] {
       Object.freeze({
         type: 'session.command',
         schema: 'https://sshtrail.dev/schemas/session.command/v1.json',
-        id: `raw-${Date.now()}-${i}`,
+        id: randomUUID(), // the pipeline's ids are UUIDs too: same document sizes
         time: new Date().toISOString().replace('Z', '000000Z'),
         seq: i,
         server_id: 'bench',
