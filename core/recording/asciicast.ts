@@ -7,9 +7,10 @@
  */
 
 import { isAscii } from 'node:buffer';
-import { chmodSync, close, mkdirSync, openSync, writev } from 'node:fs';
+import { chmodSync, close, constants, mkdirSync, openSync, writev } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { DirectAppender } from './direct-file.js';
 import { LineEncoder } from './json-escape.js';
 
 export const END_MARKER = 'sshtrail:end';
@@ -60,6 +61,9 @@ export class AsciicastWriter {
   private idle: (() => void) | undefined;
   private failed = false;
   private readonly encoder = new LineEncoder();
+  /** O_DIRECT writer when the filesystem takes it (direct-file.ts); else buffered writev below. */
+  private readonly direct: DirectAppender | undefined;
+  private dfd: number | undefined;
 
   constructor(
     dir: string,
@@ -68,6 +72,22 @@ export class AsciicastWriter {
   ) {
     this.path = join(dir, `${h.sessionId}.cast`);
     this.fd = openSync(this.path, 'wx', 0o600);
+    if (process.env.SSHTRAIL_RECORDING_BUFFERED !== '1') {
+      try {
+        this.dfd = openSync(this.path, constants.O_WRONLY | constants.O_DIRECT);
+      } catch {
+        // No O_DIRECT here (some filesystems): buffered writes.
+      }
+    }
+    if (this.dfd !== undefined) {
+      this.direct = new DirectAppender(
+        this.path,
+        this.dfd,
+        this.fd,
+        () => this.wakeDrainWaiters(),
+        (err) => this.fail(err),
+      );
+    }
     const header = {
       version: 2,
       width: h.width,
@@ -96,6 +116,12 @@ export class AsciicastWriter {
   private push(line: string | Buffer): void {
     if (this.closed) return;
     const b = typeof line === 'string' ? Buffer.from(line, 'utf8') : line;
+    if (this.direct) {
+      // Copied into the aligned slab: the encoder's slabs are free again at once.
+      this.direct.append(b);
+      this.encoder.recycle(this.encoder.takeRetired());
+      return;
+    }
     this.pending.push(b);
     this.pendingBytes += b.length;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
@@ -110,7 +136,9 @@ export class AsciicastWriter {
    * the session's output until `onDrain` (recording never drops, and never buffers without bound).
    */
   get backlogged(): boolean {
-    return !this.failed && this.pendingBytes + this.inflight > BACKLOG_LIMIT;
+    if (this.failed) return false;
+    if (this.direct) return this.direct.unwritten > BACKLOG_LIMIT;
+    return this.pendingBytes + this.inflight > BACKLOG_LIMIT;
   }
 
   onDrain(cb: () => void): void {
@@ -147,8 +175,17 @@ export class AsciicastWriter {
     for (const f of w) f();
   }
 
+  private fail(err: Error): void {
+    this.failed = true;
+    this.opts.onError?.(err);
+  }
+
   private flush(): void {
     this.wakeDrainWaiters();
+    if (this.direct) {
+      this.direct.flush();
+      return;
+    }
     if (this.failed) {
       this.pending = [];
       this.encoder.takeRetired(); // nothing will be written: let the full slabs go
@@ -171,10 +208,7 @@ export class AsciicastWriter {
       this.encoder.recycle(done);
       this.inflight = 0;
       this.wakeDrainWaiters();
-      if (err) {
-        this.failed = true;
-        this.opts.onError?.(err);
-      }
+      if (err) this.fail(err);
       this.flush();
     });
   }
@@ -189,10 +223,17 @@ export class AsciicastWriter {
     }
     this.closed = true;
     clearInterval(this.timer);
-    await new Promise<void>((resolve) => {
-      this.idle = resolve;
-      this.flush();
-    });
+    if (this.direct) {
+      this.direct.flush();
+      await this.direct.idle();
+      this.direct.dispose();
+      const dfd = this.dfd as number;
+      await new Promise<void>((resolve) => close(dfd, () => resolve()));
+    } else
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+        this.flush();
+      });
     await new Promise<void>((resolve) => close(this.fd, () => resolve()));
   }
 }
