@@ -18,9 +18,16 @@ const ALIGN = 4096;
 const SLAB = 2 * 1024 * 1024;
 /** Aligned bytes gathered before a direct write is started (1 MiB writes reach the disk's speed). */
 const WRITE_AT = 1024 * 1024;
-/** Free slabs kept for reuse by any session (fresh memory is slow to touch on this VM). */
-const POOL = 4;
-const pool: Buffer[] = [];
+/**
+ * Aligned slabs come from one WebAssembly memory shared by every session (page-aligned; one
+ * memory per slab would not do: V8 reserves ~10 GiB of address space per memory and caps the
+ * total). Untouched slabs cost address space only; used ones are reused last-in first-out (fresh
+ * memory is slow to touch on this VM). When all are taken, a session gets an ordinary Buffer and
+ * writes it buffered.
+ */
+const ARENA_SLABS = 64;
+const free: Buffer[] = [];
+let arena: 'untried' | 'ok' | 'unavailable' = 'untried';
 
 /** WebAssembly memory is page-aligned; tsconfig's libs do not declare it. */
 const Wasm = (
@@ -29,9 +36,19 @@ const Wasm = (
   }
 ).WebAssembly;
 
-function slab(): Buffer {
-  const pages = SLAB / 65536;
-  return pool.pop() ?? Buffer.from(new Wasm.Memory({ initial: pages, maximum: pages }).buffer);
+/** An aligned slab, or undefined when none is left. */
+function takeAligned(): Buffer | undefined {
+  if (arena === 'untried') {
+    try {
+      const pages = (ARENA_SLABS * SLAB) / 65536;
+      const mem = Buffer.from(new Wasm.Memory({ initial: pages, maximum: pages }).buffer);
+      for (let i = ARENA_SLABS - 1; i >= 0; i--) free.push(mem.subarray(i * SLAB, (i + 1) * SLAB));
+      arena = 'ok';
+    } catch {
+      arena = 'unavailable';
+    }
+  }
+  return free.pop();
 }
 
 interface Job {
@@ -54,10 +71,29 @@ interface Slab {
   queued: number;
   jobs: number;
   retired: boolean;
+  /** From the arena (O_DIRECT possible); otherwise an ordinary Buffer, written buffered. */
+  aligned: boolean;
+}
+
+function newSlab(base: number): Slab {
+  const a = takeAligned();
+  return {
+    mem: a ?? Buffer.allocUnsafe(SLAB),
+    base,
+    fill: 0,
+    queued: 0,
+    jobs: 0,
+    retired: false,
+    aligned: !!a,
+  };
 }
 
 export class DirectAppender {
-  private cur: Slab;
+  /** Undefined while the session is quiet (its slab went back to the arena). */
+  private cur: Slab | undefined;
+  /** The partial last block, kept while there is no slab, with its file offset. */
+  private kept: { bytes: Buffer; base: number } = { bytes: Buffer.alloc(0), base: 0 };
+  private appendedSinceFlush = false;
   private readonly jobs: Job[] = [];
   private busy = false;
   private unwrittenBytes = 0;
@@ -72,8 +108,16 @@ export class DirectAppender {
     private readonly bfd: number,
     private readonly onWritten: () => void,
     private readonly onError: (err: Error) => void,
-  ) {
-    this.cur = { mem: slab(), base: 0, fill: 0, queued: 0, jobs: 0, retired: false };
+  ) {}
+
+  /** The current slab, taken on first use (an idle session holds none). */
+  private slab(): Slab {
+    if (this.cur) return this.cur;
+    const c = newSlab(this.kept.base);
+    c.fill = this.kept.bytes.copy(c.mem, 0);
+    this.kept = { bytes: Buffer.alloc(0), base: 0 };
+    this.cur = c;
+    return c;
   }
 
   /** Bytes given to `append` that are not on file yet. */
@@ -85,22 +129,36 @@ export class DirectAppender {
   append(b: Buffer): void {
     if (this.failed) return;
     this.unwrittenBytes += b.length;
+    this.appendedSinceFlush = true;
+    let c = this.slab();
     let i = 0;
     while (i < b.length) {
-      if (this.cur.fill === SLAB) this.rollover();
-      const n = Math.min(SLAB - this.cur.fill, b.length - i);
-      b.copy(this.cur.mem, this.cur.fill, i, i + n);
-      this.cur.fill += n;
+      if (c.fill === SLAB) c = this.rollover(c);
+      const n = Math.min(SLAB - c.fill, b.length - i);
+      b.copy(c.mem, c.fill, i, i + n);
+      c.fill += n;
       i += n;
     }
-    if (this.cur.fill - this.cur.queued >= WRITE_AT + ALIGN) this.queueBlocks();
+    if (c.fill - c.queued >= WRITE_AT + ALIGN) this.queueBlocks(c);
   }
 
   /** Puts everything appended so far on file, the partial last block included. */
   flush(): void {
     if (this.failed) return;
-    this.queueBlocks();
     const c = this.cur;
+    if (!c) return;
+    const quiet = !this.appendedSinceFlush;
+    this.appendedSinceFlush = false;
+    this.queueBlocks(c);
+    if (quiet) {
+      // Nothing new since the last flush (all of it is on file or on its way): the slab goes back
+      // to the arena once its writes are done; the partial last block is kept aside.
+      this.kept = { bytes: Buffer.from(c.mem.subarray(c.queued, c.fill)), base: c.base + c.queued };
+      this.cur = undefined;
+      c.retired = true;
+      this.release(c);
+      return;
+    }
     if (c.fill > c.queued)
       this.enqueue({
         data: c.mem.subarray(c.queued, c.fill),
@@ -118,14 +176,13 @@ export class DirectAppender {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  private queueBlocks(): void {
-    const c = this.cur;
+  private queueBlocks(c: Slab): void {
     const end = c.fill - (c.fill % ALIGN);
     if (end > c.queued) {
       this.enqueue({
         data: c.mem.subarray(c.queued, end),
         pos: c.base + c.queued,
-        direct: true,
+        direct: c.aligned,
         counts: true,
         from: c,
       });
@@ -135,25 +192,21 @@ export class DirectAppender {
   }
 
   /** The slab is full: its whole blocks go out, its partial last block moves to a fresh slab. */
-  private rollover(): void {
-    this.queueBlocks();
-    const old = this.cur;
-    const next: Slab = {
-      mem: slab(),
-      base: old.base + old.queued,
-      fill: 0,
-      queued: 0,
-      jobs: 0,
-      retired: false,
-    };
+  private rollover(old: Slab): Slab {
+    this.queueBlocks(old);
+    const next = newSlab(old.base + old.queued);
     next.fill = old.mem.copy(next.mem, 0, old.queued, old.fill);
     old.retired = true;
     this.release(old);
     this.cur = next;
+    return next;
   }
 
   private release(s: Slab): void {
-    if (s.retired && s.jobs === 0 && pool.length < POOL) pool.push(s.mem);
+    if (s.retired && s.jobs === 0 && s.aligned) {
+      free.push(s.mem);
+      s.aligned = false; // given back once
+    }
   }
 
   private enqueue(job: Job): void {
@@ -181,7 +234,11 @@ export class DirectAppender {
       job.from.jobs--;
       if (err) {
         this.failed = true;
-        this.jobs.length = 0;
+        // Nothing more will be written: the slabs go back to the arena.
+        for (const j of this.jobs.splice(0)) {
+          j.from.jobs--;
+          this.release(j.from);
+        }
         this.onError(err);
       } else {
         // Only whole blocks count as written: a tail is written again with the blocks after it.
@@ -201,7 +258,10 @@ export class DirectAppender {
   /** Once idle after the final flush: every byte is on file; the slab goes back to the pool. */
   dispose(): void {
     this.unwrittenBytes = 0;
-    this.cur.retired = true;
-    this.release(this.cur);
+    if (this.cur) {
+      this.cur.retired = true;
+      this.release(this.cur);
+      this.cur = undefined;
+    }
   }
 }

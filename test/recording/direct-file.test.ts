@@ -67,6 +67,12 @@ async function exercise(name: string, direct: boolean): Promise<'no-direct' | un
       a.flush();
       await a.idle();
       check(`after flush ${i}`);
+      if (r % 3 === 0) {
+        // A second flush with nothing new: the session is quiet and gives its slab back.
+        a.flush();
+        await a.idle();
+        check(`after a quiet flush ${i}`);
+      }
     }
   }
   a.flush();
@@ -90,5 +96,35 @@ describe('direct recording file', () => {
 
   it('does the same with ordinary descriptors (the block and tail logic alone)', async () => {
     assert.equal(await exercise('buffered.bin', false), undefined);
+  });
+
+  it('writes every session completely when more sessions write at once than there are slabs', async (t) => {
+    const files = [];
+    for (let i = 0; i < 80; i++) {
+      const f = open(`many-${i}.bin`, true);
+      if (!f) return t.skip(`no O_DIRECT on ${tmpdir()}`);
+      const a = new DirectAppender(
+        f.path,
+        f.dfd,
+        f.bfd,
+        () => {},
+        (e) => assert.fail(e),
+      );
+      const want = randomBytes(5000 + i);
+      a.append(want); // each holds a slab from now on: the last ones get ordinary buffers
+      files.push({ f, a, want });
+    }
+    for (const { f, a, want } of files) {
+      a.flush();
+      await a.idle();
+      a.dispose();
+      closeSync(f.dfd);
+      closeSync(f.bfd);
+      const fd = openSync(f.path, 'r');
+      const got = Buffer.alloc(want.length + 1);
+      assert.equal(readSync(fd, got, 0, got.length, 0), want.length);
+      closeSync(fd);
+      assert.ok(got.subarray(0, want.length).equals(want));
+    }
   });
 });
