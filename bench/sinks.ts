@@ -12,7 +12,7 @@
  * SINKS_BENCH_GZIP=1 adds the ES and HEC sinks with gzip on (their default is off).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preserialised } from '../core/events/json.js';
 import { silentLogger } from '../core/log.js';
@@ -174,7 +174,13 @@ async function pipelineAlone(n: number, dataDir: string): Promise<number> {
   return r.rate;
 }
 
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
 async function main(): Promise<void> {
+  const load0 = loadNow();
   const dataDir = mkdtempSync(join(tmpdir(), 'sshtrail-bench-sinks-'));
   const lines: string[] = [
     `events per run: ${N}, batch ${BATCH}, max_in_flight ${IN_FLIGHT ?? 'default'}, at most ${WINDOW} unacknowledged; best of 2 rounds each`,
@@ -243,6 +249,9 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+  lines.push(
+    `load average: ${load0} at the start, ${loadNow()} at the end (2 cores; other processes skew every figure)`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
