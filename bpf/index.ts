@@ -36,6 +36,8 @@ export interface EnhancedRecordingOptions {
   emitter: AuditEmitter;
   logger: Logger;
   dataDir: string;
+  /** How long the syscall exit programs stay attached once no session is left (tests shorten it). */
+  syscallsIdleMs?: number;
 }
 
 export interface EnhancedStats extends DecoderStats {
@@ -58,6 +60,12 @@ export interface EnhancedRecording {
 
 /** Timer drain while sessions exist: bounds how late a quiet session's events arrive. */
 const DRAIN_MS = 25;
+/**
+ * How long the syscall exit programs stay attached once no session is left. Detaching takes an
+ * RCU grace period (~300 ms here, on a worker thread), and a session starting meanwhile waits for
+ * it: back-to-back sessions keep them attached.
+ */
+const SYSCALLS_IDLE_MS_DEFAULT = 5000;
 /** How often the per-session loss counters are turned into audit.loss events. */
 const LOSS_CHECK_MS = 1000;
 const BATCH_BYTES = 1 << 20;
@@ -131,6 +139,7 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
     return unavailable((err as Error).message, err);
   }
   const engine = new Engine(addon, handle, cgroups, decoder, opts.emitter, opts.logger);
+  engine.syscallsIdleMs = opts.syscallsIdleMs ?? SYSCALLS_IDLE_MS_DEFAULT;
   opts.logger.info('enhanced recording on', { events: events.join(','), cgroup_root: cgroups.rootDir });
   return {
     enabled: true,
@@ -153,7 +162,9 @@ class Engine {
   private readonly area: Buffer;
   private drainTimer: NodeJS.Timeout | undefined;
   private lossTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  syscallsIdleMs = SYSCALLS_IDLE_MS_DEFAULT;
 
   constructor(
     private readonly addon: NativeAddon,
@@ -183,10 +194,12 @@ class Engine {
       this.addon.watch(this.handle, cg.id);
       // A syscall tracepoint slows every syscall of the host (bpf/README.md): attached only while
       // sessions exist, before this one's first process can run.
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
       this.addon.syscalls(this.handle, true);
     } catch (err) {
       this.forget(cg.id);
-      if (this.placed.size === 0) this.detachSyscalls();
+      if (this.placed.size === 0) this.detachSyscallsSoon();
       await this.cgroups.destroy(cg.dir);
       throw err;
     }
@@ -213,7 +226,7 @@ class Engine {
       this.loss.check(p.id);
       this.forget(p.id);
       if (this.placed.size === 0) {
-        this.detachSyscalls();
+        this.detachSyscallsSoon();
         this.stopTimers();
       }
     }
@@ -238,17 +251,23 @@ class Engine {
       else this.placed.delete(sessionId);
     }
     this.stopTimers();
+    clearTimeout(this.idleTimer);
     this.closed = true;
     this.addon.close(this.handle);
     await this.cgroups.removeRootIfEmpty();
   }
 
-  private detachSyscalls(): void {
-    try {
-      this.addon.syscalls(this.handle, false);
-    } catch {
-      // closed
-    }
+  private detachSyscallsSoon(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed || this.placed.size > 0) return;
+      try {
+        this.addon.syscalls(this.handle, false);
+      } catch {
+        // closed
+      }
+    }, this.syscallsIdleMs).unref();
   }
 
   private forget(id: bigint): void {

@@ -46,6 +46,9 @@ struct slot {
 
 struct state {
   napi_env env;
+  uv_loop_t *loop;
+  struct detach_work *pending_detach;
+  int works; /* detach works in flight: the state lives until they are done */
   napi_ref callback;
   napi_ref batch_ref; /* the ArrayBuffer holding `batch` (owned by V8) */
   napi_async_context async;
@@ -174,8 +177,90 @@ static void detach_syscalls(struct state *st) {
   st->sys_attached = 0;
 }
 
+/* Detaching a syscall tracepoint waits for an RCU grace period (~300 ms here, measured): done on
+ * a libuv worker thread so that the event loop does not stall when the last session ends. The
+ * kernel refuses a second attach of a program to a tracepoint it is still attached to, so an
+ * attach while a detach is pending takes the links back (when the work has not started) or waits
+ * for the detach to finish (rare: a session starting within that window). */
+struct detach_work {
+  uv_work_t req;
+  struct state *st;
+  struct bpf_link *links[8];
+  int n;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int done;
+};
+
+static void detach_work_run(uv_work_t *req) {
+  struct detach_work *w = req->data;
+  for (int i = 0; i < w->n; i++) bpf_link__destroy(w->links[i]);
+  pthread_mutex_lock(&w->mu);
+  w->done = 1;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+static void maybe_free(struct state *st);
+
+static void detach_work_done(uv_work_t *req, int status) {
+  (void)status; /* UV_ECANCELED: attach_syscalls took the links back */
+  struct detach_work *w = req->data;
+  struct state *st = w->st;
+  if (st->pending_detach == w) st->pending_detach = NULL;
+  st->works--;
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+  free(w);
+  maybe_free(st);
+}
+
+static void detach_syscalls_async(struct state *st) {
+  if (!st->sys_attached) return;
+  struct detach_work *w = st->loop ? calloc(1, sizeof *w) : NULL;
+  if (!w) {
+    detach_syscalls(st);
+    return;
+  }
+  w->st = st;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  for (int i = 0; i < st->nsys; i++) {
+    w->links[w->n++] = st->sys_links[i];
+    st->sys_links[i] = NULL;
+  }
+  st->sys_attached = 0;
+  w->req.data = w;
+  if (uv_queue_work(st->loop, &w->req, detach_work_run, detach_work_done) != 0) {
+    for (int i = 0; i < w->n; i++) bpf_link__destroy(w->links[i]);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    return;
+  }
+  st->works++;
+  st->pending_detach = w;
+}
+
+/* Before attaching: a detach still pending is either undone or waited for. */
+static int reclaim_pending_detach(struct state *st) {
+  struct detach_work *w = st->pending_detach;
+  if (!w) return 0;
+  st->pending_detach = NULL;
+  if (uv_cancel((uv_req_t *)&w->req) == 0) {
+    for (int i = 0; i < w->n; i++) st->sys_links[i] = w->links[i];
+    w->n = 0;
+    st->sys_attached = 1;
+    return 1;
+  }
+  pthread_mutex_lock(&w->mu);
+  while (!w->done) pthread_cond_wait(&w->cv, &w->mu);
+  pthread_mutex_unlock(&w->mu);
+  return 0;
+}
+
 static int attach_syscalls(struct state *st) {
-  if (st->sys_attached) return 0;
+  if (st->sys_attached || reclaim_pending_detach(st)) return 0;
   for (int i = 0; i < st->nsys; i++) {
     st->sys_links[i] = bpf_program__attach(st->sys_progs[i]);
     if (!st->sys_links[i]) {
@@ -242,7 +327,7 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
 }
 
 static void maybe_free(struct state *st) {
-  if (st->finalized && st->open_polls == 0) free(st);
+  if (st->finalized && st->open_polls == 0 && st->works == 0) free(st);
 }
 
 static void on_poll_closed(uv_handle_t *h) {
@@ -343,6 +428,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   napi_value name;
   NAPI_OK(napi_get_uv_event_loop(env, &loop));
+  st->loop = loop;
   NAPI_OK(napi_create_reference(env, argv[3], 1, &st->callback));
   napi_value ab;
   NAPI_OK(napi_create_arraybuffer(env, BATCH_CAP, (void **)&st->batch, &ab));
@@ -424,7 +510,7 @@ static napi_value js_syscalls(napi_env env, napi_callback_info info) {
   bool on;
   if (!st || napi_get_value_bool(env, argv[1], &on) != napi_ok) return NULL;
   if (!on) {
-    detach_syscalls(st);
+    detach_syscalls_async(st);
     return NULL;
   }
   libbpf_msg[0] = '\0';
