@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
+import type { KeyOptions } from '../ssh/key-options.js';
 import { ChannelOutput } from './channel-output.js';
 import { envAllowed, sessionEnv } from './env.js';
 import type { SessionHooks } from './hooks.js';
@@ -31,6 +32,8 @@ export interface SessionDeps {
 export interface ConnectionInfo {
   account: Account;
   user: UserIdentity;
+  /** The options of the authorized_keys line that let this key in (forced command, no-pty). */
+  keyOptions?: KeyOptions;
   client: Peer;
   server: Peer;
   /** Any traffic (idle timeout). */
@@ -98,6 +101,8 @@ export class ChannelSession implements SessionHandlers {
 
   pty(req: PtyRequest): boolean {
     if (this.started || this.term) return false;
+    // no-pty / restrict: the client goes on without a terminal, as with sshd.
+    if (this.conn.keyOptions?.noPty) return false;
     // `ssh -tt` without a local terminal asks for 0x0 (MEASURED.md).
     this.term = { term: req.term || 'xterm', cols: req.cols || 80, rows: req.rows || 24 };
     return true;
@@ -173,10 +178,14 @@ export class ChannelSession implements SessionHandlers {
     }
   }
 
-  private async runInner(ch: Channel, command: string | undefined): Promise<void> {
+  private async runInner(ch: Channel, requested: string | undefined): Promise<void> {
     const { deps, conn } = this;
     const { account } = conn;
     const ctx = this.context;
+    // command="..." on the key's line: that command runs whatever the client asked for (a shell
+    // or another command, which the forced one finds in SSH_ORIGINAL_COMMAND), as with sshd.
+    const forced = conn.keyOptions?.command;
+    const command = forced ?? requested;
     const kind = command === undefined ? 'shell' : 'exec';
     const started = Date.now();
     const log = deps.log.child({ session_id: this.id });
@@ -234,6 +243,7 @@ export class ChannelSession implements SessionHandlers {
       ...(this.term ? { term: this.term.term } : {}),
       requested: this.requestedEnv,
     });
+    if (forced !== undefined && requested !== undefined) env.SSH_ORIGINAL_COMMAND = requested;
     const shellName = basename(account.shell);
     const spec = {
       account,

@@ -77,9 +77,6 @@ export class ConnectionAuth {
     for (const k of lines) {
       const why =
         k.unusable ??
-        (k.options.command !== undefined || k.options.noPty
-          ? 'command= and no-pty/restrict are not enforced by sessions yet'
-          : undefined) ??
         (k.options.expiresAt && k.options.expiresAt.getTime() <= Date.now()
           ? `expired at ${k.options.expiresAt.toISOString()} (expiry-time)`
           : k.options.from && !addressAllowed(k.options.from, this.peer.ip)

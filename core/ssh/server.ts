@@ -131,7 +131,14 @@ export class SshtrailServer {
         open++;
         activity();
         const s = new ChannelSession(
-          { account, user, client: conn.peer, server: this.address, activity },
+          {
+            account,
+            user,
+            ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
+            client: conn.peer,
+            server: this.address,
+            activity,
+          },
           { config, emitter, hooks, log, recordingsDir },
           (done) => {
             open--;

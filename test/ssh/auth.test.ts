@@ -83,6 +83,43 @@ describe('public-key authentication', () => {
     assert.equal(String(r.stdout), 'from-ok\n');
   });
 
+  it("runs only the forced command= of a key, with the client's command in SSH_ORIGINAL_COMMAND", async () => {
+    const key = srv.newKey('id_forced');
+    srv.authorize(
+      srv.login,
+      `command="echo \\"forced, asked for: $SSH_ORIGINAL_COMMAND\\"; exit 7" ${readFileSync(`${key}.pub`, 'utf8')}`,
+    );
+    const r = await srv.ssh(['touch /tmp/sshtrail-must-not-exist'], { identity: key });
+    assert.equal(r.code, 7, r.stderr);
+    assert.equal(String(r.stdout), 'forced, asked for: touch /tmp/sshtrail-must-not-exist\n');
+    // A shell request runs it too.
+    const shell = await srv.ssh([], { identity: key, input: 'echo not-run\n' });
+    assert.equal(shell.code, 7);
+    assert.equal(String(shell.stdout), 'forced, asked for: \n');
+    const events = await srv.waitForEvents(
+      (e) => e.filter((x) => x.type === 'session.end' && x.exit_code === 7).length >= 2,
+    );
+    const starts = events.filter(
+      (e) => e.type === 'session.start' && String(e.command).startsWith('echo "forced'),
+    );
+    assert.equal(starts.length, 2);
+    assert.ok(starts.every((e) => e.kind === 'exec'));
+  });
+
+  it('refuses a terminal to a key with no-pty or restrict, and grants one with restrict,pty', async () => {
+    const key = srv.newKey('id_nopty');
+    srv.authorize(srv.login, `restrict ${readFileSync(`${key}.pub`, 'utf8')}`);
+    const r = await srv.ssh(['tty; exit 0'], { identity: key, tty: true });
+    // The server refuses the pty request; OpenSSH's client, told to force one (-tt), gives up.
+    assert.match(r.stderr, /PTY allocation request failed/);
+    assert.equal(r.code, 255);
+    const ok = srv.newKey('id_pty');
+    srv.authorize(srv.login, `restrict,pty ${readFileSync(`${ok}.pub`, 'utf8')}`);
+    const t = await srv.ssh(['tty; exit 0'], { identity: ok, tty: true });
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(String(t.stdout), /^\/dev\/pts\//);
+  });
+
   it('refuses an expired key and a key whose options sshtrail cannot honour', async () => {
     const expired = srv.newKey('id_expired');
     srv.authorize(srv.login, `expiry-time="20200101Z" ${readFileSync(`${expired}.pub`, 'utf8')}`);
