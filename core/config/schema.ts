@@ -115,6 +115,13 @@ export const serverConfigProperties: Record<string, unknown> = {
         1,
         0.01,
       ),
+      direct_io: {
+        enum: ['auto', 'off'],
+        default: 'auto',
+        description:
+          'auto: write recordings with O_DIRECT where the filesystem takes it (bypasses the page cache: ' +
+          'far less kernel CPU for bulk output; output then waits on the disk sooner); off: buffered writes.',
+      },
     },
   },
 };

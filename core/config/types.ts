@@ -23,7 +23,7 @@ export interface ServerConfig {
     path: string;
     env_allow: string[];
   };
-  recording: { input: boolean; flush_interval: number };
+  recording: { input: boolean; flush_interval: number; direct_io: 'auto' | 'off' };
   /** Sections owned by other modules, passed through as validated. */
   sinks?: unknown;
   pipeline?: unknown;

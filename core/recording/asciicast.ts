@@ -70,11 +70,17 @@ export class AsciicastWriter {
   constructor(
     dir: string,
     h: RecordingHeader,
-    private readonly opts: { input: boolean; flushInterval: number; onError?: (err: Error) => void },
+    private readonly opts: {
+      input: boolean;
+      flushInterval: number;
+      /** 'off': buffered writes only (recording.direct_io). */
+      directIo?: 'auto' | 'off';
+      onError?: (err: Error) => void;
+    },
   ) {
     this.path = join(dir, `${h.sessionId}.cast`);
     this.fd = openSync(this.path, 'wx', 0o600);
-    if (process.env.SSHTRAIL_RECORDING_BUFFERED !== '1') {
+    if (opts.directIo !== 'off') {
       try {
         this.dfd = openSync(this.path, constants.O_WRONLY | constants.O_DIRECT);
       } catch {

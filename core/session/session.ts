@@ -222,6 +222,7 @@ export class ChannelSession implements SessionHandlers {
         {
           input: deps.config.recording.input,
           flushInterval: deps.config.recording.flush_interval,
+          directIo: deps.config.recording.direct_io,
           onError: (err) => log.error('recording write failed', { err: err.message }),
         },
       );
