@@ -108,7 +108,12 @@ async function viaSshtrail(
   // WINDOW events unacknowledged (a steady state rather than one 100k backlog in memory).
   let acked = 0;
   for (let i = 0; i < n; i += BATCH) {
-    while (i - acked >= WINDOW) acked = (await rx.count()) - base;
+    // Polled every millisecond, not back to back: each poll is a message the receiver thread
+    // answers between requests, and the raw runs poll every 2 ms too.
+    while (i - acked >= WINDOW) {
+      await new Promise((r) => setTimeout(r, 1));
+      acked = (await rx.count()) - base;
+    }
     for (let k = i; k < Math.min(n, i + BATCH); k++)
       pipeline.emit('session.command', { ...fields, pid: k }, context);
     await new Promise((r) => setImmediate(r));
