@@ -892,6 +892,10 @@ export interface SessionStartFields {
    */
   command?: string;
   /**
+   * The command that ran instead, forced by the key's authorized_keys line (command="..."), whatever the client asked for; absent when none is forced. The client's request stays in kind and command.
+   */
+  forced_command?: string;
+  /**
    * Whether the session has a pseudo-terminal.
    */
   pty: boolean;
@@ -984,6 +988,10 @@ export interface SessionStartEvent {
    * The command line (exec) or subsystem name (subsystem), as the client sent it.
    */
   command?: string;
+  /**
+   * The command that ran instead, forced by the key's authorized_keys line (command="..."), whatever the client asked for; absent when none is forced. The client's request stays in kind and command.
+   */
+  forced_command?: string;
   /**
    * Whether the session has a pseudo-terminal.
    */

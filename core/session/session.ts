@@ -186,7 +186,8 @@ export class ChannelSession implements SessionHandlers {
     // or another command, which the forced one finds in SSH_ORIGINAL_COMMAND), as with sshd.
     const forced = conn.keyOptions?.command;
     const command = forced ?? requested;
-    const kind = command === undefined ? 'shell' : 'exec';
+    // session.start tells what the client asked for; forced_command what ran instead.
+    const kind = requested === undefined ? 'shell' : 'exec';
     const started = Date.now();
     const log = deps.log.child({ session_id: this.id });
     this.stderrOf = this.term ? ch : ch.stderr;
@@ -212,7 +213,8 @@ export class ChannelSession implements SessionHandlers {
           login: account.login,
           clientAddr: conn.client.ip,
           clientPort: conn.client.port,
-          kind,
+          // The recording shows what ran: a forced command is an exec.
+          kind: command === undefined ? 'shell' : 'exec',
           ...(command !== undefined ? { command } : {}),
           width,
           height,
@@ -231,7 +233,8 @@ export class ChannelSession implements SessionHandlers {
     }
 
     const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
-    if (command !== undefined) start.command = command;
+    if (requested !== undefined) start.command = requested;
+    if (forced !== undefined) start.forced_command = forced;
     if (this.term) Object.assign(start, { term: this.term.term, width, height });
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
     deps.emitter.emit('session.start', start, ctx);

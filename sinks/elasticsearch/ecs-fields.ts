@@ -88,6 +88,7 @@ export const sshtrailFieldTypes: Record<string, string> = {
   reason: 'keyword',
   kind: 'keyword',
   command: 'wildcard',
+  forced_command: 'wildcard',
   pty: 'boolean',
   term: 'keyword',
   width: 'long',

@@ -146,8 +146,19 @@ test('validate --format json gives one document with every error', () => {
 test('schemas list, show and export describe what exists, and unknown names say what does', () => {
   const list = sshtrail(['schemas', 'list']);
   assert.equal(list.code, 0);
-  for (const t of sampleTypes())
-    assert.match(list.stdout, new RegExp(`^${t.replace('.', '\\.')} +v1 +1\\.0\\.0 +https://`, 'm'));
+  // Each line shows the full version recorded in schemas/lock.json.
+  const lock = JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'lock.json'), 'utf8')) as Record<
+    string,
+    { version: string }
+  >;
+  for (const t of sampleTypes()) {
+    const version = lock[`https://sshtrail.dev/schemas/${t}/v1.json`]?.version ?? '';
+    assert.match(version, /^1\.\d+\.\d+$/);
+    assert.match(
+      list.stdout,
+      new RegExp(`^${t.replace('.', '\\.')} +v1 +${version.replace(/\./g, '\\.')} +https://`, 'm'),
+    );
+  }
   const show = sshtrail(['schemas', 'show', 'session.disk', '--version', '1']);
   assert.equal(JSON.parse(show.stdout).$id, 'https://sshtrail.dev/schemas/session.disk/v1.json');
   const bad = sshtrail(['schemas', 'show', 'session.disk', '--version', '2']);
