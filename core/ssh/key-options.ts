@@ -19,20 +19,31 @@ export interface KeyOptions {
 
 export type ParsedOptions = { ok: true; options: KeyOptions } | { ok: false; error: string };
 
-/** Options whose restriction always holds here, because sshtrail never offers what they deny. */
-const ALWAYS_HOLD = new Set([
-  'no-agent-forwarding',
-  'no-port-forwarding',
-  'no-x11-forwarding',
-  'no-user-rc',
-  'agent-forwarding',
-  'port-forwarding',
-  'x11-forwarding',
-  'user-rc',
+/**
+ * Every option sshtrail accepts, and whether it takes a value. Besides the ones it enforces, the
+ * forwarding, user-rc and tunnel options are here because what they deny or allow is never offered,
+ * and `environment` because sshd ignores it unless PermitUserEnvironment is on (off by default).
+ */
+const ACCEPTED = new Map<string, 'flag' | 'value'>([
+  ['restrict', 'flag'],
+  ['no-pty', 'flag'],
+  ['pty', 'flag'],
+  ['from', 'value'],
+  ['command', 'value'],
+  ['expiry-time', 'value'],
+  ['environment', 'value'],
+  ['no-agent-forwarding', 'flag'],
+  ['no-port-forwarding', 'flag'],
+  ['no-x11-forwarding', 'flag'],
+  ['no-user-rc', 'flag'],
+  ['agent-forwarding', 'flag'],
+  ['port-forwarding', 'flag'],
+  ['x11-forwarding', 'flag'],
+  ['user-rc', 'flag'],
+  ['permitopen', 'value'],
+  ['permitlisten', 'value'],
+  ['tunnel', 'value'],
 ]);
-
-/** Options that need a value, and those sshtrail accepts as a no-op with one. */
-const VALUE_ALWAYS_HOLDS = new Set(['permitopen', 'permitlisten', 'tunnel']);
 
 /**
  * Splits the options text (everything before the key type) into `name` / `name="value"` items.
@@ -109,18 +120,12 @@ export function parseKeyOptions(text: string): ParsedOptions {
   if (typeof items === 'string') return { ok: false, error: items };
   const options: KeyOptions = { noPty: false };
   for (const { name, value } of items) {
-    const known =
-      ['restrict', 'no-pty', 'pty', 'from', 'command', 'expiry-time', 'environment'].includes(name) ||
-      ALWAYS_HOLD.has(name) ||
-      VALUE_ALWAYS_HOLDS.has(name);
+    const takes = ACCEPTED.get(name);
     // cert-authority, principals, no-touch-required, verify-required and anything unknown: sshd
     // would treat these differently; refusing is the safe reading.
-    if (!known) return { ok: false, error: `option ${name} is not supported by sshtrail` };
-    const needsValue = ['from', 'command', 'expiry-time', 'environment', ...VALUE_ALWAYS_HOLDS].includes(
-      name,
-    );
-    if (needsValue && value === undefined) return { ok: false, error: `option ${name} needs a value` };
-    if (!needsValue && value !== undefined) return { ok: false, error: `option ${name} takes no value` };
+    if (takes === undefined) return { ok: false, error: `option ${name} is not supported by sshtrail` };
+    if (takes === 'value' && value === undefined) return { ok: false, error: `option ${name} needs a value` };
+    if (takes === 'flag' && value !== undefined) return { ok: false, error: `option ${name} takes no value` };
     switch (name) {
       case 'restrict':
       case 'no-pty':
@@ -143,11 +148,8 @@ export function parseKeyOptions(text: string): ParsedOptions {
         if (!options.expiresAt || at < options.expiresAt) options.expiresAt = at;
         break;
       }
-      case 'environment':
-        // sshd ignores it unless PermitUserEnvironment is on (off by default); so does sshtrail.
-        break;
       default:
-        // The forwarding options and their like: what they deny is never offered.
+        // Accepted as no-ops (see ACCEPTED).
         break;
     }
   }
