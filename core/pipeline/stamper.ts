@@ -92,41 +92,26 @@ function compiledFor(set: SchemaSet, mode: 'fast' | 'full'): Compiled {
   let c = byMode.get(mode);
   if (c) return c;
   // The shipped schemas come with validators compiled at build time (validators.generated.ts,
-  // kept fresh by a test); other sets (tests, tools) are compiled here, once.
-  if (set === shippedSchemas()) {
-    const gen = generated as unknown as Record<string, ValidateFunction>;
-    const full = mode === 'full' ? new FullValidators(set, { formats: 'fast' }) : undefined;
-    c = { context: gen.context!, types: new Map() };
-    for (const [type] of set.types) {
-      const entry = currentEntry(set, type)!;
-      const fullFn = full?.get(entry.id);
-      const fields = gen[fieldsExportName(type)];
-      if (!fields)
-        throw new Error(`validators.generated.ts has no validator for ${type}: regenerate it (codegen)`);
-      const properties = fieldsSchema(set, entry).properties ?? {};
-      c.types.set(type, {
-        fields,
-        fieldKeys: Object.keys(properties),
-        serialize: compileFieldsSerializer(properties, (ref) => resolveRef(set, ref)),
-        ...(fullFn ? { full: fullFn } : {}),
-      });
-    }
-    byMode.set(mode, c);
-    return c;
-  }
-  // Producer-side formats are checked with ajv-formats' fast mode: the stamped fields (time,
-  // id) are correct by construction and never re-checked here.
-  const ajv = createAjv(set, { formats: 'fast' });
+  // kept fresh by a test); other sets (tests, tools) are compiled here, once. Producer-side
+  // formats are checked with ajv-formats' fast mode: the stamped fields (time, id) are correct by
+  // construction and never re-checked here.
+  const gen =
+    set === shippedSchemas() ? (generated as unknown as Record<string, ValidateFunction>) : undefined;
+  const ajv = gen ? undefined : createAjv(set, { formats: 'fast' });
   const full = mode === 'full' ? new FullValidators(set, { formats: 'fast' }) : undefined;
-  c = { context: ajv.compile(contextSchema(set)), types: new Map() };
+  c = { context: gen ? gen.context! : ajv!.compile(contextSchema(set)), types: new Map() };
   for (const [type] of set.types) {
     const entry = currentEntry(set, type)!;
     const fschema = fieldsSchema(set, entry);
+    const fields = gen ? gen[fieldsExportName(type)] : ajv!.compile(fschema);
+    if (!fields)
+      throw new Error(`validators.generated.ts has no validator for ${type}: regenerate it (codegen)`);
+    const properties = fschema.properties ?? {};
     const fullFn = full?.get(entry.id);
     c.types.set(type, {
-      fields: ajv.compile(fschema),
-      fieldKeys: Object.keys(fschema.properties ?? {}),
-      serialize: compileFieldsSerializer(fschema.properties ?? {}, (ref) => resolveRef(set, ref)),
+      fields,
+      fieldKeys: Object.keys(properties),
+      serialize: compileFieldsSerializer(properties, (ref) => resolveRef(set, ref)),
       ...(fullFn ? { full: fullFn } : {}),
     });
   }
