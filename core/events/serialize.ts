@@ -6,8 +6,9 @@
  */
 import type { JsonSchema } from './schemas.js';
 
-// Strings without these characters serialise as themselves between quotes.
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** Characters JSON.stringify escapes (and lone surrogates, which it writes as \u escapes): strings
+ * without them serialise as themselves between quotes. */
+export const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;

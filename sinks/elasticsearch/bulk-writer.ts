@@ -8,6 +8,7 @@
  * Both write the same bytes (test/sinks/elasticsearch-bulk-writer.test.ts compares them).
  */
 import { preserialised } from '../../core/events/json.js';
+import { JsonWriter } from '../../core/sinks/json-writer.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
 import { ECS_VERSION } from './ecs-fields.js';
 import {
@@ -23,7 +24,6 @@ import {
   sessionPart,
   str,
 } from './encoder.js';
-import { JsonWriter } from './json-writer.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 const q = JSON.stringify;

@@ -5,8 +5,8 @@
  */
 import { preserialised } from '../../core/events/json.js';
 import { jsonString } from '../../core/events/serialize.js';
+import { JsonWriter } from '../../core/sinks/json-writer.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
-import { JsonWriter } from '../elasticsearch/json-writer.js';
 import type { ResolvedSplunkHecOptions } from './config.js';
 
 let lastWhole = '';

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { JsonWriter } from '../../core/sinks/json-writer.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
 import { BulkWriter } from '../../sinks/elasticsearch/bulk-writer.js';
 import { encodeBulk, SessionStarts } from '../../sinks/elasticsearch/encoder.js';
-import { JsonWriter } from '../../sinks/elasticsearch/json-writer.js';
 import { commandEvents, sampleEvents } from './fixtures.js';
 
 function both(batches: AuditEvent[][], namespace = 'default'): void {

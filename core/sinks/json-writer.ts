@@ -3,12 +3,12 @@
  * value it is given: short plain strings and integers byte by byte, anything else through
  * JSON.stringify. A bulk body written this way allocates almost nothing per event (building
  * each document as a string first cost ~4 KB of garbage per event, and young-generation
- * collections copying the pipeline's queued events were most of the sink's CPU). Shared with
- * the splunk_hec sink.
+ * collections copying the pipeline's queued events were most of the sink's CPU). Used by the
+ * elasticsearch and splunk_hec sinks; it lives in core because sinks never depend on each other.
  */
 
-// Characters JSON.stringify escapes (and lone surrogates, which it writes as \u escapes).
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+import { NEEDS_ESCAPE } from '../events/serialize.js';
+
 /** Up to this length, strings are checked and copied in one loop (cheaper than a native call). */
 const SHORT = 48;
 
