@@ -16,13 +16,6 @@ import {
 import { type FileSinkOptions, fileConfigSchema } from './config.js';
 import { RotatingFile } from './rotating-file.js';
 
-/** The batch as NDJSON text (for streams that take strings). */
-export function encodeBatch(batch: readonly AuditEvent[]): string {
-  let out = '';
-  for (let i = 0; i < batch.length; i++) out += `${preserialised(batch[i] as AuditEvent)}\n`;
-  return out;
-}
-
 /**
  * Encodes batches as NDJSON bytes, each event's JSON written straight into one buffer: cheaper
  * than concatenating a batch-sized string and encoding it (about 2x here). The buffer is reused

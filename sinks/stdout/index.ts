@@ -1,7 +1,7 @@
 /** The stdout sink: NDJSON on standard output, for containers and pipes. */
 
+import { encodeBatch } from '../../core/sinks/ndjson.js';
 import { SENT, type SendResult, type Sink, type SinkContext, type SinkType } from '../../core/sinks/sink.js';
-import { encodeBatch } from '../file/index.js';
 
 export interface StdoutSinkOptions {
   stream?: NodeJS.WritableStream;
