@@ -178,63 +178,55 @@ export type Raw = (
 ) => Promise<{ rate: number; busy: string }>;
 
 /**
- * Raw `_bulk` requests of BATCH documents, gzipped or not as the sink under test sends them (the
- * receiver's work differs: it inflates gzipped bodies).
+ * Raw HTTP requests of BATCH events each, gzipped or not as the sink under test sends them (the
+ * receiver's work differs: it inflates gzipped bodies): bodies are built first, then timed from
+ * the first request until the receiver counts every event.
  */
-export const rawEs =
-  (gzip: boolean): Raw =>
+const rawHttp =
+  (
+    gzip: boolean,
+    path: string,
+    headers: Record<string, string>,
+    encode: () => (batch: AuditEvent[]) => Uint8Array,
+  ): Raw =>
   async (rx, evs, meter) => {
-    const writer = new BulkWriter('default');
+    const encodeBatch = encode();
     const bodies: Buffer[] = [];
     for (let i = 0; i < evs.length; i += BATCH) {
-      const body = writer.encode(evs.slice(i, i + BATCH));
-      bodies.push(gzip ? gzipSync(body, GZIP) : Buffer.from(body));
-    }
-    const base = await rx.count();
-    const m = meter?.();
-    const t0 = performance.now();
-    await postAll(
-      rx.url as string,
-      bodies,
-      '/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason',
-      { 'content-type': 'application/x-ndjson' },
-      gzip,
-    );
-    await waitFor(rx, base + evs.length);
-    return { rate: (evs.length / (performance.now() - t0)) * 1000, busy: m?.(evs.length) ?? '' };
-  };
-
-/** Raw HEC requests of BATCH envelopes, gzipped or not as the sink under test sends them. */
-export const rawHec =
-  (gzip: boolean): Raw =>
-  async (rx, evs, meter) => {
-    const enc = new HecEncoder(hecOptions({ endpoint: 'http://x', token: TOKEN }));
-    const bodies: Buffer[] = [];
-    for (let i = 0; i < evs.length; i += BATCH) {
-      const body = Buffer.from(
-        evs
-          .slice(i, i + BATCH)
-          .map((e) => enc.envelope(e))
-          .join(''),
-      );
+      const body = Buffer.from(encodeBatch(evs.slice(i, i + BATCH)));
       bodies.push(gzip ? gzipSync(body, GZIP) : body);
     }
     const base = await rx.count();
     const m = meter?.();
     const t0 = performance.now();
-    await postAll(
-      rx.url as string,
-      bodies,
-      '/services/collector/event',
-      {
-        authorization: `Splunk ${TOKEN}`,
-        'content-type': 'application/json',
-      },
-      gzip,
-    );
+    await postAll(rx.url as string, bodies, path, headers, gzip);
     await waitFor(rx, base + evs.length);
     return { rate: (evs.length / (performance.now() - t0)) * 1000, busy: m?.(evs.length) ?? '' };
   };
+
+/** Raw `_bulk` requests of BATCH documents. */
+export const rawEs = (gzip: boolean): Raw =>
+  rawHttp(
+    gzip,
+    '/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason',
+    { 'content-type': 'application/x-ndjson' },
+    () => {
+      const writer = new BulkWriter('default');
+      return (batch) => writer.encode(batch);
+    },
+  );
+
+/** Raw HEC requests of BATCH envelopes. */
+export const rawHec = (gzip: boolean): Raw =>
+  rawHttp(
+    gzip,
+    '/services/collector/event',
+    { authorization: `Splunk ${TOKEN}`, 'content-type': 'application/json' },
+    () => {
+      const enc = new HecEncoder(hecOptions({ endpoint: 'http://x', token: TOKEN }));
+      return (batch) => Buffer.from(batch.map((e) => enc.envelope(e)).join(''));
+    },
+  );
 
 export const rawFluentd: Raw = async (rx, evs, meter) => {
   const client = new FluentClient('sshtrail', {
