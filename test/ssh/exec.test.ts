@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { withSsh2Client } from '../helpers/ssh2-client.js';
 
 describe('exec sessions', () => {
   let srv: TestServer;
@@ -42,12 +43,10 @@ describe('exec sessions', () => {
 
   it('delivers a signal request to the command', async () => {
     // The OpenSSH client cannot send `signal` requests; ssh2's client can.
-    const { Client } = (await import('ssh2')).default;
-    const { readFileSync } = await import('node:fs');
-    const conn = new Client();
-    const result = await new Promise<{ code?: number; signal?: string }>((resolve, reject) => {
-      conn
-        .on('ready', () => {
+    const result = await withSsh2Client(
+      srv,
+      (conn) =>
+        new Promise<{ code?: number; signal?: string }>((resolve, reject) => {
           conn.exec('echo ready; sleep 30', { env: { SHLVL: '1' } }, (err, ch) => {
             if (err) return reject(err);
             ch.on('data', (d: Buffer) => {
@@ -56,17 +55,9 @@ describe('exec sessions', () => {
             ch.on('exit', (code: number | null, signal?: string) =>
               resolve(code !== null ? { code } : { signal: signal as string }),
             );
-            ch.on('close', () => conn.end());
           });
-        })
-        .on('error', reject)
-        .connect({
-          host: '127.0.0.1',
-          port: srv.port,
-          username: srv.login,
-          privateKey: readFileSync(srv.keyFile),
-        });
-    });
+        }),
+    );
     // bash -c "echo; sleep" execs nothing here; either bash or sleep dies of SIGINT.
     assert.ok(result.signal === 'SIGINT' || result.code === 130, JSON.stringify(result));
   });
@@ -94,33 +85,18 @@ describe('exec sessions', () => {
   });
 
   it('runs several channels on one connection', async () => {
-    const { Client } = (await import('ssh2')).default;
-    const { readFileSync } = await import('node:fs');
-    const conn = new Client();
-    const outs = await new Promise<string[]>((resolve, reject) => {
-      conn
-        .on('ready', () => {
-          const run = (n: number) =>
-            new Promise<string>((res, rej) =>
-              conn.exec(`echo channel ${n}`, { env: { SHLVL: '1' } }, (err, ch) => {
-                if (err) return rej(err);
-                let s = '';
-                ch.on('data', (d: Buffer) => {
-                  s += d.toString();
-                }).on('close', () => res(s));
-              }),
-            );
-          Promise.all([run(1), run(2), run(3)])
-            .then(resolve, reject)
-            .finally(() => conn.end());
-        })
-        .on('error', reject)
-        .connect({
-          host: '127.0.0.1',
-          port: srv.port,
-          username: srv.login,
-          privateKey: readFileSync(srv.keyFile),
-        });
+    const outs = await withSsh2Client(srv, (conn) => {
+      const run = (n: number) =>
+        new Promise<string>((res, rej) =>
+          conn.exec(`echo channel ${n}`, { env: { SHLVL: '1' } }, (err, ch) => {
+            if (err) return rej(err);
+            let s = '';
+            ch.on('data', (d: Buffer) => {
+              s += d.toString();
+            }).on('close', () => res(s));
+          }),
+        );
+      return Promise.all([run(1), run(2), run(3)]);
     });
     assert.deepEqual(outs, ['channel 1\n', 'channel 2\n', 'channel 3\n']);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startServer } from '../helpers/server.js';
+import { withSsh2Client } from '../helpers/ssh2-client.js';
 
 describe('server lifecycle', () => {
   it('serves 20 concurrent sessions', async () => {
@@ -62,29 +63,15 @@ describe('server lifecycle', () => {
   it('refuses sessions past session.max_per_connection', async () => {
     const srv = await startServer({ config: { session: { max_per_connection: 1 } } });
     try {
-      const { Client } = (await import('ssh2')).default;
-      const conn = new Client();
-      const outcome = await new Promise<string[]>((resolve, reject) => {
-        conn
-          .on('ready', () => {
-            const open = () =>
-              new Promise<string>((res) =>
-                conn.exec('sleep 2', { env: { SHLVL: '1' } }, (err, ch) => {
-                  if (err) return res('refused');
-                  ch.on('close', () => res('ran')).resume();
-                }),
-              );
-            Promise.all([open(), open()])
-              .then(resolve, reject)
-              .finally(() => conn.end());
-          })
-          .on('error', reject)
-          .connect({
-            host: '127.0.0.1',
-            port: srv.port,
-            username: srv.login,
-            privateKey: readFileSync(srv.keyFile),
-          });
+      const outcome = await withSsh2Client(srv, (conn) => {
+        const open = () =>
+          new Promise<string>((res) =>
+            conn.exec('sleep 2', { env: { SHLVL: '1' } }, (err, ch) => {
+              if (err) return res('refused');
+              ch.on('close', () => res('ran')).resume();
+            }),
+          );
+        return Promise.all([open(), open()]);
       });
       assert.deepEqual(outcome.sort(), ['ran', 'refused']);
     } finally {
