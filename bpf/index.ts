@@ -126,11 +126,11 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
   }
   const decoder = new Decoder(opts.emitter, config.disk_exclude_prefixes);
   let handle: NativeHandle;
+  // Batches land in one area the addon owns; the view is made once the handle exists (no batch
+  // can arrive before this turn of the event loop ends).
+  let area = Buffer.alloc(0);
   try {
     const ring = config.ring_buffer_bytes;
-    // Batches land in one area the addon owns; the view is made once the handle exists (no
-    // batch can arrive before this turn of the event loop ends).
-    let area = Buffer.alloc(0);
     const onBatch = (length: number) => decoder.handleBatch(area.subarray(0, length));
     handle = addon.open(programMask(events), ring, Math.min(ring / 4, 256 * 1024), onBatch);
     area = Buffer.from(addon.batchBuffer(handle));
@@ -138,7 +138,7 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
     await cgroups.removeRootIfEmpty();
     return unavailable((err as Error).message, err);
   }
-  const engine = new Engine(addon, handle, cgroups, decoder, opts.emitter, opts.logger);
+  const engine = new Engine(addon, handle, area, cgroups, decoder, opts.emitter, opts.logger);
   engine.syscallsIdleMs = opts.syscallsIdleMs ?? SYSCALLS_IDLE_MS_DEFAULT;
   opts.logger.info('enhanced recording on', { events: events.join(','), cgroup_root: cgroups.rootDir });
   return {
@@ -159,7 +159,6 @@ interface Placed {
 class Engine {
   private readonly placed = new Map<string, Placed>();
   private readonly loss: LossReporter;
-  private readonly area: Buffer;
   private drainTimer: NodeJS.Timeout | undefined;
   private lossTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -169,13 +168,14 @@ class Engine {
   constructor(
     private readonly addon: NativeAddon,
     private readonly handle: NativeHandle,
+    /** The addon's batch area (see startEnhancedRecording): drains read from it too. */
+    private readonly area: Buffer,
     private readonly cgroups: CgroupManager,
     private readonly decoder: Decoder,
     emitter: AuditEmitter,
     private readonly logger: Logger,
   ) {
     this.loss = new LossReporter(emitter, (id) => addon.sessionLost(handle, id));
-    this.area = Buffer.from(addon.batchBuffer(handle));
   }
 
   async prepare(session: SessionContext): Promise<SessionPlacement> {
