@@ -13,7 +13,7 @@ import type { AuditEvent, LossReason, SinkType } from '../sinks/sink.js';
 import { LossLedger } from './loss.js';
 import { type PipelineConfig, type PipelineSettings, resolveSettings } from './options.js';
 import { SinkRunner, type SinkStats } from './sink-runner.js';
-import { InvalidEvent, Stamper } from './stamper.js';
+import { InvalidEvent, Stamper, type TypeInfo } from './stamper.js';
 
 export type { PipelineConfig } from './options.js';
 
@@ -95,7 +95,8 @@ export async function startPipeline(opts: StartPipelineOptions): Promise<Pipelin
 class PipelineImpl implements Pipeline {
   private readonly stamper: Stamper;
   private readonly ledger: LossLedger;
-  private readonly fanout = new Map<string, SinkRunner[]>();
+  /** Per event type: its schema information and the sinks that take it (one lookup per event). */
+  private readonly routes = new Map<string, { info: TypeInfo; targets: SinkRunner[] }>();
   private lossTimer: NodeJS.Timeout | undefined;
   private metrics: MetricsServer | undefined;
   private closing: Promise<void> | undefined;
@@ -123,11 +124,8 @@ class PipelineImpl implements Pipeline {
   };
 
   start(): void {
-    for (const type of this.stamper.types.keys())
-      this.fanout.set(
-        type,
-        this.runners.filter((r) => r.accepts(type)),
-      );
+    for (const [type, info] of this.stamper.types)
+      this.routes.set(type, { info, targets: this.runners.filter((r) => r.accepts(type)) });
     this.lossTimer = setInterval(() => this.reportLoss(), this.settings.loss_report_interval_ms);
     this.lossTimer.unref();
   }
@@ -169,18 +167,22 @@ class PipelineImpl implements Pipeline {
       this.opts.onLoss?.('pipeline', [], 'shutdown');
       return;
     }
+    const route = this.routes.get(type);
+    if (route === undefined) {
+      this.rejectInvalid(String(type), this.stamper.unknownType(String(type)).invalid);
+      return;
+    }
+    const { info: t, targets } = route;
     const isLoss = type === 'audit.loss';
-    const targets = this.fanout.get(type) ?? [];
     // Under overload every queue may be full with drop_newest: the event is doomed, so it is
     // validated and numbered (its seq is the gap) but never timed, identified or serialised.
     let doomed = !isLoss;
     for (let i = 0; doomed && i < targets.length; i++) doomed = targets[i]!.dropsNext();
-    const ev = this.stamper.stamp(type, fields, context, doomed);
+    const ev = this.stamper.stamp(t, fields, context, doomed);
     if (ev instanceof InvalidEvent) {
       this.rejectInvalid(ev.type, ev.invalid);
       return;
     }
-    const t = this.stamper.types.get(type)!;
     t.emitted++;
     if (type === 'session.start') this.sessionsActive++;
     else if (type === 'session.end') this.sessionsActive = Math.max(0, this.sessionsActive - 1);

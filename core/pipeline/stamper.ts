@@ -30,6 +30,8 @@ export interface TypeInfo extends EventSerializer {
   validateFields: ValidateFunction;
   validateFull?: ValidateFunction;
   requiredContext: string[];
+  /** requiredContext as a bit mask over CONTEXT_KEYS (see ContextInfo.present). */
+  requiredMask: number;
   /** `{"type":"…","schema":"…","id":"` */
   prefix: string;
   /** The fields as JSON members (`,"a":1…`), compiled from the schema. */
@@ -47,6 +49,8 @@ interface SessionCounter {
 interface ContextInfo {
   error?: string;
   fields: Record<string, unknown>;
+  /** Which CONTEXT_KEYS are set, one bit each: a type's required keys are checked with one AND. */
+  present: number;
   json: string;
   counter?: SessionCounter;
 }
@@ -66,6 +70,16 @@ const ENDED_SESSIONS_KEPT = 1024;
 
 const CONTEXT_KEYS = ['session_id', 'login', 'user', 'client_addr', 'client_port'] as const;
 const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function contextMask(keys: readonly string[]): number {
+  let mask = 0;
+  for (const k of keys) {
+    const i = (CONTEXT_KEYS as readonly string[]).indexOf(k);
+    // A required key that no context can carry can never be present: a bit no context sets.
+    mask |= i < 0 ? 1 << CONTEXT_KEYS.length : 1 << i;
+  }
+  return mask;
+}
 
 interface CompiledType {
   fields: ValidateFunction;
@@ -135,13 +149,15 @@ export class Stamper {
     for (const [type] of set.types) {
       const entry = currentEntry(set, type)!;
       const c = compiled.types.get(type)!;
+      const requiredContext = requiredContextKeys(set, entry);
       const info: Omit<TypeInfo, 'build'> = {
         type,
         schema: entry.id,
         validateFields: c.fields,
         serialize: c.serialize,
         ...(c.full ? { validateFull: c.full } : {}),
-        requiredContext: requiredContextKeys(set, entry),
+        requiredContext,
+        requiredMask: contextMask(requiredContext),
         prefix: `{"type":${JSON.stringify(type)},"schema":${JSON.stringify(entry.id)},"id":"`,
         json(ev, contextJson) {
           // `serialize` reads only this type's own fields from the event.
@@ -165,13 +181,16 @@ export class Stamper {
     if (info !== undefined) return info;
     const fields: Record<string, unknown> = {};
     let json = '';
-    for (const k of CONTEXT_KEYS) {
+    let present = 0;
+    for (let i = 0; i < CONTEXT_KEYS.length; i++) {
+      const k = CONTEXT_KEYS[i]!;
       const v = ctx[k];
       if (v === undefined) continue;
       fields[k] = v;
+      present |= 1 << i;
       json += `,"${k}":${JSON.stringify(v)}`;
     }
-    info = { fields, json };
+    info = { fields, json, present };
     if (!this.validateContext(fields)) {
       info.error = `context: ${formatErrors(this.validateContext.errors).join('; ')}`;
     } else if (typeof ctx.session_id === 'string') {
@@ -203,17 +222,19 @@ export class Stamper {
     return this.sessions.size;
   }
 
+  /** Why `type` cannot be stamped: it is not one of the schemas'. */
+  unknownType(type: string): InvalidEvent {
+    return new InvalidEvent(type, `unknown event type (known: ${[...this.types.keys()].join(', ')})`);
+  }
+
   stamp(
-    type: string,
+    t: TypeInfo,
     fields: Record<string, unknown>,
     context: SessionContext | ConnectionContext | undefined,
     /** Every sink will drop it: validate and number it, but skip time, id and serialisation. */
     doomed = false,
   ): StampResult {
-    const t = this.types.get(type);
-    if (t === undefined) {
-      return new InvalidEvent(type, `unknown event type (known: ${[...this.types.keys()].join(', ')})`);
-    }
+    const type = t.type;
     if (context !== undefined && (typeof context !== 'object' || context === null)) {
       return new InvalidEvent(type, 'context must be an object');
     }
@@ -222,9 +243,9 @@ export class Stamper {
     // audit.loss report (reason invalid) accounts for.
     const seq = ctx?.counter ? ++ctx.counter.seq : ++this.serverSeq;
     if (ctx?.error !== undefined) return new InvalidEvent(type, ctx.error);
-    for (const k of t.requiredContext) {
-      if (ctx === undefined || ctx.fields[k] === undefined)
-        return new InvalidEvent(type, `context: /${k} is required`);
+    if (((ctx === undefined ? 0 : ctx.present) & t.requiredMask) !== t.requiredMask) {
+      const k = t.requiredContext.find((key) => ctx?.fields[key] === undefined);
+      return new InvalidEvent(type, `context: /${k} is required`);
     }
     if (typeof fields !== 'object' || fields === null || !t.validateFields(fields)) {
       return new InvalidEvent(
