@@ -5,10 +5,14 @@
  *    WriteStream, with no pipeline. Targets: ≥ 500k events/s and ≥ 0.5× the floor.
  * 2. Overload: a producer at 10× a slow sink's capacity; emit latency p50/p99 (target p99 < 5 µs)
  *    and peak memory (bounded by buffer.max_events).
- *   node dist/bench/pipeline.js [--events N] [--rounds R] [--batch EVENTS] [--dir DIR]
+ * One core, literally: the process re-runs itself under `taskset` on one CPU, so that the JS
+ * thread, libuv's pool (the writes), the GC's helper threads and the kernel's side of the writes
+ * all share it, for the floor as for the pipeline (--any-cpu to let the scheduler choose).
+ *   node dist/bench/pipeline.js [--events N] [--rounds R] [--batch EVENTS] [--dir DIR] [--any-cpu]
  */
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -198,7 +202,28 @@ async function overload(): Promise<void> {
   await p.close(100);
 }
 
+/** Re-runs this benchmark pinned to one CPU; the exit status when it did, undefined when it cannot. */
+function pinnedRun(): number | undefined {
+  if (process.argv.includes('--any-cpu') || process.env.SSHTRAIL_BENCH_PINNED) return undefined;
+  // The last CPU: the first one takes most of the system's interrupts and housekeeping.
+  const cpu = String(availableParallelism() - 1);
+  const r = spawnSync(
+    'taskset',
+    ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, SSHTRAIL_BENCH_PINNED: cpu } },
+  );
+  if (r.error) {
+    log(`taskset unavailable (${r.error.message}): running on any CPU`);
+    return undefined;
+  }
+  return r.status ?? 1;
+}
+
 async function main() {
+  const status = pinnedRun();
+  if (status !== undefined) process.exit(status);
+  const pinned = process.env.SSHTRAIL_BENCH_PINNED;
+  process.stdout.write(pinned === undefined ? 'on any CPU\n' : `pinned to CPU ${pinned} (one core)\n`);
   // Files go to tmpfs when there is one (--dir to choose): with several 400 MB runs back to back,
   // a disk's dirty-page throttling would decide the ratio rather than the code under test.
   const di = process.argv.indexOf('--dir');
