@@ -101,7 +101,10 @@ export class RsyslogReceiver {
 
   records(): SyslogRecord[] {
     if (!existsSync(this.out)) return [];
-    return readFileSync(this.out, 'utf8')
+    const text = readFileSync(this.out, 'utf8');
+    // Only complete lines: rsyslogd may be half-way through writing the last one.
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => {
