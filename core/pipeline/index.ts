@@ -169,7 +169,7 @@ class PipelineImpl implements Pipeline {
     }
     const route = this.routes.get(type);
     if (route === undefined) {
-      this.rejectInvalid(String(type), this.stamper.unknownType(String(type)));
+      this.rejectInvalid(String(type), this.stamper.unknownTypeMessage());
       return;
     }
     const { info: t, targets } = route;

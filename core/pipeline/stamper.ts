@@ -222,8 +222,8 @@ export class Stamper {
     return this.sessions.size;
   }
 
-  /** Why `type` cannot be stamped: it is not one of the schemas'. */
-  unknownType(type: string): string {
+  /** Why an event type cannot be stamped: it is not one of the schemas'. */
+  unknownTypeMessage(): string {
     return `unknown event type (known: ${[...this.types.keys()].join(', ')})`;
   }
 
