@@ -44,7 +44,7 @@ export class EventClock {
   }
 
   /** Nanoseconds since anchorSec (exact in a double for ~100 days of uptime). process.hrtime()
-   * rather than its bigint form: one small array instead of three BigInts per event. */
+   * rather than its bigint form: one small array instead of two BigInts per event. */
   private offsetNs(): number {
     const hr = process.hrtime();
     return this.anchorNs + (hr[0] - this.anchorHrSec) * 1e9 + (hr[1] - this.anchorHrNs);
