@@ -11,7 +11,7 @@
  *   node dist/bench/pipeline.js [--events N] [--rounds R] [--batch EVENTS] [--dir DIR] [--any-cpu]
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -202,20 +202,28 @@ async function overload(): Promise<void> {
   await p.close(100);
 }
 
+/** The last CPU this process may run on (the first takes most of the interrupts and housekeeping). */
+function lastAllowedCpu(): string {
+  // "0-1", "4-7,9": the cpuset of a container need not start at 0.
+  const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  const last = m?.[1]?.split(',').at(-1)?.split('-').at(-1);
+  return last ?? String(availableParallelism() - 1);
+}
+
 /** Re-runs this benchmark pinned to one CPU; the exit status when it did, undefined when it cannot. */
 function pinnedRun(): number | undefined {
   if (process.argv.includes('--any-cpu') || process.env.SSHTRAIL_BENCH_PINNED) return undefined;
-  // The last CPU: the first one takes most of the system's interrupts and housekeeping.
-  const cpu = String(availableParallelism() - 1);
+  const cpu = lastAllowedCpu();
+  const probe = spawnSync('taskset', ['-c', cpu, 'true'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    log(`cannot pin to CPU ${cpu} (${probe.error?.message ?? probe.stderr.trim()}): running on any CPU`);
+    return undefined;
+  }
   const r = spawnSync(
     'taskset',
     ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
     { stdio: 'inherit', env: { ...process.env, SSHTRAIL_BENCH_PINNED: cpu } },
   );
-  if (r.error) {
-    log(`taskset unavailable (${r.error.message}): running on any CPU`);
-    return undefined;
-  }
   return r.status ?? 1;
 }
 
