@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type EnhancedRecording, startEnhancedRecording } from '../../bpf/index.js';
-import { silentLogger } from '../../core/log.js';
+import type { EnhancedRecording } from '../../bpf/index.js';
 import { needs } from '../helpers/privileged.js';
 import {
   bpfAvailable,
@@ -15,7 +14,7 @@ import {
   RecordingEmitter,
   session,
   sh,
-  testRoot,
+  startRecording,
 } from './helpers.js';
 
 describe('syscall programs attached while sessions exist', { timeout: 120_000 }, () => {
@@ -24,13 +23,7 @@ describe('syscall programs attached while sessions exist', { timeout: 120_000 },
 
   before(async () => {
     if (!bpfAvailable) return;
-    rec = await startEnhancedRecording({
-      config: { enabled: true, events: ['command', 'disk'], cgroup_root: testRoot() },
-      emitter: em,
-      logger: silentLogger,
-      dataDir: '/tmp',
-      syscallsIdleMs: 20,
-    });
+    rec = await startRecording(em, { events: ['command', 'disk'] }, { syscallsIdleMs: 20 });
   });
   after(async () => {
     await closeRecording(rec);

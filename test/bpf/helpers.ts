@@ -8,7 +8,11 @@ import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ValidateFunction } from 'ajv';
-import { type EnhancedRecording, startEnhancedRecording } from '../../bpf/index.js';
+import {
+  type EnhancedRecording,
+  type EnhancedRecordingOptions,
+  startEnhancedRecording,
+} from '../../bpf/index.js';
 import { addonPath } from '../../bpf/native.js';
 import { findCgroup2Mount } from '../../core/cgroup/index.js';
 import type { EnhancedConfig } from '../../core/enhanced/config-schema.js';
@@ -77,12 +81,15 @@ export function testRoot(): string {
 export async function startRecording(
   emitter: AuditEmitter,
   config: EnhancedConfig = {},
+  /** Engine options beyond the config (e.g. a short syscallsIdleMs). */
+  options: Pick<EnhancedRecordingOptions, 'syscallsIdleMs'> = {},
 ): Promise<EnhancedRecording> {
   const rec = await startEnhancedRecording({
     config: { enabled: true, cgroup_root: testRoot(), ...config },
     emitter,
     logger: silentLogger,
     dataDir: '/tmp',
+    ...options,
   });
   return rec;
 }
