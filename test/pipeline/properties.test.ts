@@ -15,7 +15,7 @@ import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import type { AuditEvent, EventOutcome, LossReason, SendResult, SinkType } from '../../core/sinks/sink.js';
 import { SENT } from '../../core/sinks/sink.js';
-import { asEmit, waitFor } from './helpers.js';
+import { asEmit, scriptedSinkType, waitFor } from './helpers.js';
 
 type Answer = 'sent' | 'retry' | 'rejected' | 'throw' | 'mixed';
 type Action =
@@ -301,26 +301,20 @@ for (const whenFull of ['drop_newest', 'drop_oldest'] as const) {
 test('max_in_flight caps the batches out at once; shutdown counts every outstanding batch as lost', async () => {
   const held: { batch: readonly AuditEvent[]; resolve: (r: SendResult) => void }[] = [];
   let most = 0;
-  const slow: SinkType = {
-    type: 'slow',
-    description: 'answers only when told',
-    configSchema: { type: 'object' },
-    create: (_o, ctx) => ({
-      name: ctx.name,
-      send: (batch) =>
-        new Promise<SendResult>((resolve) => {
-          held.push({ batch, resolve });
-          most = Math.max(most, held.length);
-        }),
-      close: async () => {},
-    }),
-  };
+  // Answers only when told.
+  const slow = scriptedSinkType(
+    (batch) =>
+      new Promise<SendResult>((resolve) => {
+        held.push({ batch, resolve });
+        most = Math.max(most, held.length);
+      }),
+  );
   const lost: { events: readonly AuditEvent[]; reason: LossReason }[] = [];
   const p = await startPipeline({
     config: {
       sinks: [
         {
-          type: 'slow',
+          type: slow.type,
           buffer: { max_events: 1000 },
           batch: { max_events: 10, timeout_ms: 1 },
           max_in_flight: 3,
