@@ -239,20 +239,18 @@ export class BulkWriter {
     w.partNum(e.ppid as number);
     w.quote();
     w.byte(0x7d);
-    if (typeof e.uid === 'number') {
-      w.bytes(USER_ID);
-      w.quote();
-      w.partNum(e.uid);
-      w.quote();
-      w.byte(0x7d);
-    }
-    if (typeof e.gid === 'number') {
-      w.bytes(GROUP_ID);
-      w.quote();
-      w.partNum(e.gid);
-      w.quote();
-      w.byte(0x7d);
-    }
+    this.numericId(w, USER_ID, e.uid);
+    this.numericId(w, GROUP_ID, e.gid);
+  }
+
+  /** `,"user":{"id":"1000"}` and the like: ECS ids are keywords, so the number is quoted. */
+  private numericId(w: JsonWriter, start: Buffer, id: unknown): void {
+    if (typeof id !== 'number') return;
+    w.bytes(start);
+    w.quote();
+    w.partNum(id);
+    w.quote();
+    w.byte(0x7d);
   }
 
   private endpoint(w: JsonWriter, start: Buffer, addr: string, port: number): void {
