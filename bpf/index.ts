@@ -9,7 +9,8 @@
  * piled up (waking per record dominates the cost of a busy ring).
  */
 import { existsSync } from 'node:fs';
-import { CgroupManager, findCgroup2Mount } from '../core/cgroup/index.js';
+import { CgroupManager } from '../core/cgroup/index.js';
+import { ensureCgroup2Mount } from '../core/cgroup/mount.js';
 import {
   type EnhancedConfig,
   type EnhancedEventKind,
@@ -29,6 +30,7 @@ import {
   programMask,
   programs,
 } from './native.js';
+import { ensureTracefs } from './tracefs.js';
 
 export interface EnhancedRecordingOptions {
   /** The `enhanced_recording` config section (defaults applied here). */
@@ -82,14 +84,11 @@ function off(reason: string, events: EnhancedEventKind[] = []): EnhancedRecordin
 }
 
 /** Why enhanced recording cannot run here, or undefined when the host looks able to. */
-function hostProblem(
-  config: Required<Omit<EnhancedConfig, 'cgroup_mount'>> & EnhancedConfig,
-): string | undefined {
+function hostProblem(): string | undefined {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     return `it needs root (running as uid ${process.getuid()})`;
   }
   if (!existsSync('/sys/kernel/btf/vmlinux')) return 'the kernel exposes no BTF (/sys/kernel/btf/vmlinux)';
-  if (!config.cgroup_mount && !findCgroup2Mount()) return 'no cgroup v2 hierarchy is mounted';
   return undefined;
 }
 
@@ -109,17 +108,20 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
     }
     return off(reason, events);
   };
-  const problem = hostProblem(config);
+  const problem = hostProblem();
   if (problem) return unavailable(problem);
   const addon = loadAddon();
   if (typeof addon === 'string') return unavailable(addon);
+  // What a fresh host may lack is mounted here, before libbpf first looks for it.
+  const tracefs = ensureTracefs(opts.logger);
+  if (!tracefs.ok) return unavailable(tracefs.reason);
 
   let cgroups: CgroupManager;
   try {
     cgroups = await CgroupManager.open({
       root: config.cgroup_root,
       logger: opts.logger,
-      ...(config.cgroup_mount ? { mount: config.cgroup_mount } : {}),
+      mount: config.cgroup_mount ?? ensureCgroup2Mount(opts.logger),
     });
   } catch (err) {
     return unavailable(`cannot set up the session cgroups: ${(err as Error).message}`, err);

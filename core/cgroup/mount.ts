@@ -1,34 +1,69 @@
 /**
- * Where the cgroup v2 hierarchy is mounted. Read from /proc/self/mountinfo rather than assumed:
- * /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified on hybrid ones (like this machine).
+ * Where the cgroup v2 hierarchy is mounted, read from /proc/self/mountinfo rather than assumed:
+ * /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified on hybrid ones. A host with cgroup v1
+ * only gets a private cgroup2 mount for sshtrail (the v2 hierarchy exists on every kernel that
+ * has cgroups; it is merely not mounted there), so sessions still get their own cgroup.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { SshtrailError } from '../errors.js';
+import { lockdownMode, parseMountinfo, readMounts } from '../host/mountinfo.js';
+import type { Logger } from '../log.js';
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID, sysAddon } from '../sys/index.js';
 
-/** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
-function unescapeOctal(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
-}
+/** Where sshtrail mounts its own cgroup2 when the host has none mounted. */
+export const PRIVATE_CGROUP2_MOUNT = '/run/sshtrail/cgroup2';
 
-/**
- * The first cgroup2 mount point in a mountinfo text, or undefined. A line reads
- * `id parent maj:min root mountpoint options [optional...] - fstype source superoptions`.
- */
+/** The first cgroup2 mount point in a mountinfo text, or undefined. */
 export function parseCgroup2Mount(mountinfo: string): string | undefined {
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const dash = fields.indexOf('-');
-    if (dash < 0 || fields[dash + 1] !== 'cgroup2') continue;
-    const mountPoint = fields[4];
-    if (mountPoint) return unescapeOctal(mountPoint);
-  }
-  return undefined;
+  return parseMountinfo(mountinfo).find((m) => m.fstype === 'cgroup2')?.mountPoint;
 }
 
 /** The cgroup v2 mount of this process's mount namespace, or undefined when there is none. */
 export function findCgroup2Mount(mountinfoPath = '/proc/self/mountinfo'): string | undefined {
+  return readMounts(mountinfoPath).find((m) => m.fstype === 'cgroup2')?.mountPoint;
+}
+
+/**
+ * The cgroup v2 mount to use: the host's, or one mounted now at PRIVATE_CGROUP2_MOUNT (logged).
+ * Throws SSHTRAIL_E_ENHANCED_UNAVAILABLE naming the cause and the fix when it cannot be mounted.
+ */
+export function ensureCgroup2Mount(logger?: Logger): string {
+  const found = findCgroup2Mount();
+  if (found) return found;
   try {
-    return parseCgroup2Mount(readFileSync(mountinfoPath, 'utf8'));
-  } catch {
-    return undefined;
+    mkdirSync(PRIVATE_CGROUP2_MOUNT, { recursive: true, mode: 0o755 });
+    sysAddon().mount('cgroup2', PRIVATE_CGROUP2_MOUNT, 'cgroup2', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+  } catch (err) {
+    throw new SshtrailError(
+      'SSHTRAIL_E_ENHANCED_UNAVAILABLE',
+      `no cgroup v2 hierarchy is mounted and sshtrail cannot mount one at ${PRIVATE_CGROUP2_MOUNT}: ${mountFailure(err)}; fix: mount it (mount -t cgroup2 none /sys/fs/cgroup/unified) or boot with systemd.unified_cgroup_hierarchy=1`,
+      { cause: err },
+    );
+  }
+  logger?.info('mounted a private cgroup v2 hierarchy (the host has cgroup v1 only)', {
+    mount: PRIVATE_CGROUP2_MOUNT,
+  });
+  return PRIVATE_CGROUP2_MOUNT;
+}
+
+/** Says why a mount(2) failed in an operator's terms. Shared by every mount sshtrail makes. */
+export function mountFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const lockdown = lockdownMode();
+  switch (code) {
+    case 'EPERM':
+    case 'EACCES':
+      return lockdown
+        ? `the kernel is in lockdown mode "${lockdown}", which refuses it`
+        : 'not permitted (it needs root with CAP_SYS_ADMIN in the host; in a container, mount it on the host and bind it in)';
+    case 'EROFS':
+      return '/sys is read-only here (a container?); mount it on the host and bind it in';
+    case 'ENODEV':
+      return 'this kernel does not support that file system';
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'the mount point does not exist';
+    default:
+      return (err as Error).message;
   }
 }

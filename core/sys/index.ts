@@ -1,0 +1,33 @@
+/**
+ * The system-call addon (build/sshtrail_sys.node, from core/sys/sys.c), typed and loaded once.
+ * Built with the launcher on every host; its absence means the build did not run, which is a bug
+ * the caller reports, not a host limitation.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { buildDir } from '../paths.js';
+
+export interface SysAddon {
+  /** Sets FD_CLOEXEC on `fd`. Throws with `code` = errno name. */
+  setCloexec(fd: number): void;
+  /** mount(2). Throws with `code` = errno name (EPERM, EROFS, ENODEV, ...). */
+  mount(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags: number,
+    data: string | null,
+  ): void;
+}
+
+/** mount(2) flags used here (linux/mount.h). */
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
+
+let sys: SysAddon | undefined;
+
+export function sysAddon(): SysAddon {
+  sys ??= createRequire(import.meta.url)(join(buildDir(), 'sshtrail_sys.node')) as SysAddon;
+  return sys;
+}

@@ -1,0 +1,108 @@
+/*
+ * sshtrail_sys.node: the few system calls the server needs and Node does not offer.
+ *
+ *   setCloexec(fd)                                    FD_CLOEXEC on a descriptor the server holds
+ *   mount(source, target, fstype, flags, data|null)   mount(2), for tracefs and a private cgroup2
+ *
+ * Errors are thrown with `code` set to the errno name (EPERM, EROFS, ...), so the caller can say
+ * exactly why and what to do. Plain C over N-API with no dependencies: built with the launcher,
+ * whether or not the BPF part can be built on this host.
+ */
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+
+static const char *errno_name(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case EBADF: return "EBADF";
+    case EBUSY: return "EBUSY";
+    case EINVAL: return "EINVAL";
+    case ENODEV: return "ENODEV";
+    case ENOENT: return "ENOENT";
+    case ENOTDIR: return "ENOTDIR";
+    case EROFS: return "EROFS";
+    case ENOMEM: return "ENOMEM";
+    default: return "EUNKNOWN";
+  }
+}
+
+static napi_value throw_errno(napi_env env, int e, const char *what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+  napi_throw_error(env, errno_name(e), msg);
+  return NULL;
+}
+
+/* Reads argument i as a string into buf; returns 0 when it is null/undefined (absent), 1 when set,
+ * -1 (with an exception pending) when it is neither. */
+static int arg_string(napi_env env, napi_value v, char *buf, size_t size) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_null || t == napi_undefined) return 0;
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok || len + 1 >= size) {
+    napi_throw_type_error(env, NULL, "expected a string shorter than 4096 bytes");
+    return -1;
+  }
+  return 1;
+}
+
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "setCloexec(fd): fd must be a descriptor number");
+    return NULL;
+  }
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl");
+  return NULL;
+}
+
+static napi_value do_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "mount(source, target, fstype, flags, data)");
+    return NULL;
+  }
+  char source[4096], target[4096], fstype[4096], data[4096];
+  int has[5];
+  has[0] = arg_string(env, argv[0], source, sizeof source);
+  has[1] = arg_string(env, argv[1], target, sizeof target);
+  has[2] = arg_string(env, argv[2], fstype, sizeof fstype);
+  has[4] = arg_string(env, argv[4], data, sizeof data);
+  if (has[0] < 0 || has[1] < 0 || has[2] < 0 || has[4] < 0) return NULL;
+  if (!has[1]) {
+    napi_throw_type_error(env, NULL, "mount: target is required");
+    return NULL;
+  }
+  uint32_t flags;
+  if (napi_get_value_uint32(env, argv[3], &flags) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mount: flags must be a number");
+    return NULL;
+  }
+  if (mount(has[0] ? source : NULL, target, has[2] ? fstype : NULL, flags, has[4] ? data : NULL) != 0)
+    return throw_errno(env, errno, "mount");
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"setCloexec", NULL, set_cloexec, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mount", NULL, do_mount, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
