@@ -11,6 +11,11 @@
  * cannot be executed) with one line on stderr: a session must never start half-confined.
  * --tty-env NAME sets NAME to the terminal's path when stdin is one (SSH_TTY: the server cannot
  * know the PTY's name before node-pty has created it).
+ *
+ * Before anything else, every descriptor but 0-2 is closed: whatever the server (or whoever
+ * started the server) holds without close-on-exec, another session's PTY master above all, must
+ * never reach a login's processes. The umask is set to 022, as sshd leaves it, rather than
+ * inherited from the server.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -45,6 +53,34 @@ static unsigned long parse_id(const char *s) {
     exit(126);
   }
   return v;
+}
+
+/* Closes every descriptor from 3 up. close_range(2) (Linux 5.9+) in one call; otherwise the
+ * descriptors /proc/self/fd lists; otherwise every number up to the descriptor limit. */
+static void close_inherited(void) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+#endif
+  DIR *d = opendir("/proc/self/fd");
+  if (d) {
+    int self = dirfd(d);
+    int fds[1024];
+    size_t n = 0;
+    struct dirent *e;
+    /* Collect first: closing while reading the directory would change it under readdir. */
+    while ((e = readdir(d)) && n < sizeof fds / sizeof fds[0]) {
+      char *end;
+      long fd = strtol(e->d_name, &end, 10);
+      if (*end == '\0' && fd > 2 && fd != self) fds[n++] = (int)fd;
+    }
+    int complete = e == NULL;
+    closedir(d);
+    for (size_t k = 0; k < n; k++) close(fds[k]);
+    if (complete) return;
+  }
+  long max = sysconf(_SC_OPEN_MAX);
+  if (max < 0 || max > 1 << 20) max = 1 << 20;
+  for (long fd = 3; fd < max; fd++) close((int)fd);
 }
 
 static void join_cgroup(const char *dir) {
@@ -82,6 +118,9 @@ int main(int argc, char **argv) {
   }
   if (i >= argc) usage();
   if ((uid < 0) != (gid < 0)) usage();
+
+  close_inherited();
+  umask(022);
 
   if (cgroup) join_cgroup(cgroup);
 

@@ -7,6 +7,7 @@ import { read as fsRead, write as fsWrite } from 'node:fs';
 import { constants } from 'node:os';
 import type { ReadStream } from 'node:tty';
 import * as nodePty from 'node-pty';
+import { sysAddon } from '../sys/index.js';
 
 export interface ExitInfo {
   /** Exit code, when the process exited normally. */
@@ -61,6 +62,15 @@ export function spawnPty(s: PtySpawn): SessionProcess {
     env: s.env,
     encoding: null,
   }) as unknown as UnixPty;
+  // node-pty leaves the master without close-on-exec: every process the server starts later
+  // (another login's session, a helper) would inherit it and could type into this terminal.
+  // Set it before anything else can fork; the launcher also closes every descriptor above 2.
+  try {
+    sysAddon().setCloexec(p.fd);
+  } catch (err) {
+    p.kill('SIGKILL');
+    throw err;
+  }
 
   // Reading the PTY to its true end of file. Two traps (MEASURED.md, and seen here in ~half of
   // the runs of a command printing 100 KB before exiting):
