@@ -12,11 +12,12 @@
  * (allowed by the test config) so that bash skips ~/.bashrc, which on these machines runs a slow
  * `pyenv init`; pass `skipBashrc: false` to keep the real start-up.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,6 +32,10 @@ export interface StartOptions {
   skipBashrc?: boolean;
   /** How long to wait for the listening line (default 30 s). */
   startTimeoutMs?: number;
+  /** A command the server runs under, e.g. ['unshare', '-m', '--', 'sh', '-c', '...; exec "$@"', 'sh']. */
+  wrap?: string[];
+  /** Descriptors the server inherits from 3 on (as one started from inside a session would). */
+  inheritFds?: number[];
 }
 
 export interface SshOptions {
@@ -142,9 +147,11 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   // JSON is YAML.
   writeFileSync(configFile, JSON.stringify(config, null, 2));
 
+  const [file, ...prefix] = [...(opts.wrap ?? []), process.execPath];
   const child = spawn(
-    process.execPath,
+    file as string,
     [
+      ...prefix,
       sshtrailBin,
       'serve',
       '--config',
@@ -155,8 +162,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       dataDir,
       ...(opts.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+    { stdio: ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])] },
+  ) as ChildProcessByStdio<null, Readable, Readable>;
   // A test process that dies must not leave its server behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
