@@ -96,7 +96,23 @@ export const serverConfigProperties: Record<string, unknown> = {
         items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*\\*?$' },
         default: ['LANG', 'LC_*'],
         description:
-          'Client `env` requests accepted (a trailing * is a prefix match). LD_* etc. are always refused.',
+          'Client `env` requests accepted (a trailing * is a prefix match). Names that change how programs load or run (LD_*, BASH_ENV, SHELLOPTS, GLIBC_TUNABLES, ...: core/session/env.ts) are always refused.',
+      },
+      env_max_count: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 1024,
+        default: 128,
+        description:
+          'Most variables a client may set with `env` requests in one session (as sshd, which ignores more than 128); further requests are refused and logged.',
+      },
+      env_max_bytes: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 16 * 1024 * 1024,
+        default: 64 * 1024,
+        description:
+          'Most bytes (names and values) a client may set with `env` requests in one session; a request past it is refused and logged. The kernel refuses to start a program whose arguments and environment pass about 2 MiB (E2BIG): a session that cannot start ends with session.end reason start_failed.',
       },
     },
   },

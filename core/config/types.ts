@@ -22,6 +22,8 @@ export interface ServerConfig {
     shutdown_grace: number;
     path: string;
     env_allow: string[];
+    env_max_count: number;
+    env_max_bytes: number;
   };
   recording: { input: boolean; flush_interval: number; direct_io: 'auto' | 'off' };
   /** Sections owned by other modules, passed through as validated. */

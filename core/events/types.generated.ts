@@ -614,6 +614,10 @@ export interface SessionEndFields {
    */
   signal?: string;
   /**
+   * Why the session ended other than by its shell or command exiting; absent when it exited. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   */
+  reason?: "start_failed" | "server_crash";
+  /**
    * Time from session.start to the end, in milliseconds.
    */
   duration_ms: number;
@@ -702,6 +706,10 @@ export interface SessionEndEvent {
    * The signal that ended the shell or command, without the SIG prefix.
    */
   signal?: string;
+  /**
+   * Why the session ended other than by its shell or command exiting; absent when it exited. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   */
+  reason?: "start_failed" | "server_crash";
   /**
    * Time from session.start to the end, in milliseconds.
    */

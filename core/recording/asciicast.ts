@@ -4,7 +4,8 @@
  * PTY throughput, MEASURED.md), so a crash loses at most about a second. Where the filesystem
  * takes O_DIRECT, whole blocks go out every MiB and the rest on the same timer (direct-file.ts:
  * the page cache cost more CPU than the whole SSH transfer). A clean end appends a
- * marker event `[t, "m", "sshtrail:end exit=N"]` (or `signal=NAME`): players ignore or show it,
+ * marker event `[t, "m", "sshtrail:end exit=N"]` (or `signal=NAME`, or `reason=start_failed` /
+ * `reason=server_crash` when nothing ran or the server crashed): players ignore or show it,
  * and its absence means the recording was cut (crash, kill -9).
  */
 
@@ -222,11 +223,19 @@ export class AsciicastWriter {
   }
 
   /** Writes what is left and the end marker, and closes the file. */
-  async close(exit: { code: number | null; signal: string | null } | undefined): Promise<void> {
+  async close(
+    exit: { code: number | null; signal: string | null; reason?: string } | undefined,
+  ): Promise<void> {
     if (this.closed) return;
     this.event('o', this.out.end() + this.err.end());
     if (exit) {
-      const how = exit.signal !== null ? `signal=${exit.signal}` : `exit=${exit.code ?? 0}`;
+      // reason: the process never ran or its end is unknown (`sshtrail:end reason=start_failed`).
+      const how =
+        exit.reason !== undefined
+          ? `reason=${exit.reason}`
+          : exit.signal !== null
+            ? `signal=${exit.signal}`
+            : `exit=${exit.code ?? 0}`;
       this.event('m', `${END_MARKER} ${how}`);
     }
     this.closed = true;

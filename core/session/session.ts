@@ -16,9 +16,11 @@ import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
 import type { KeyOptions } from '../ssh/key-options.js';
 import { ChannelOutput } from './channel-output.js';
-import { envAllowed, sessionEnv } from './env.js';
+import { RequestedEnv, sessionEnv } from './env.js';
 import type { SessionHooks } from './hooks.js';
 import { launcherArgs, launcherPath } from './launch.js';
+import type { LiveRecord, LiveSessions } from './live-sessions.js';
+import { processStartTime } from './proc-stat.js';
 import { type ExitInfo, type SessionProcess, spawnPipes, spawnPty } from './process.js';
 
 export interface SessionDeps {
@@ -27,6 +29,8 @@ export interface SessionDeps {
   hooks: SessionHooks;
   log: Logger;
   recordingsDir: string;
+  /** Durable notes of live sessions (closed after a crash by the next start). */
+  live?: LiveSessions;
 }
 
 export interface ConnectionInfo {
@@ -70,7 +74,9 @@ async function flushed(s: Writable): Promise<void> {
 export class ChannelSession implements SessionHandlers {
   readonly id = randomUUID();
   private term: PtyRequest | undefined;
-  private readonly requestedEnv: Record<string, string> = {};
+  private readonly requestedEnv: RequestedEnv;
+  /** Env refusals past the limits already logged as a warning (then only at debug level). */
+  private envLimitLogged = false;
   private started = false;
   private proc: SessionProcess | undefined;
   private rec: AsciicastWriter | undefined;
@@ -86,6 +92,12 @@ export class ChannelSession implements SessionHandlers {
   ) {
     this.ended = new Promise((r) => {
       this.markEnded = r;
+    });
+    const s = deps.config.session;
+    this.requestedEnv = new RequestedEnv({
+      allow: s.env_allow,
+      maxCount: s.env_max_count,
+      maxBytes: s.env_max_bytes,
     });
   }
 
@@ -109,9 +121,30 @@ export class ChannelSession implements SessionHandlers {
   }
 
   env(name: string, value: string): boolean {
-    if (this.started || !envAllowed(name, this.deps.config.session.env_allow)) return false;
-    this.requestedEnv[name] = value;
-    return true;
+    if (this.started) return false;
+    const refused = this.requestedEnv.set(name, value);
+    if (refused === undefined) return true;
+    const { session } = this.deps.config;
+    const log = this.deps.log;
+    if (refused === 'not_allowed') {
+      // As sshd: a client's SendEnv list commonly names what the server does not take.
+      log.debug('env request refused: name not allowed', { session_id: this.id, name });
+    } else {
+      const why =
+        refused === 'too_many'
+          ? `more than session.env_max_count (${session.env_max_count}) variables`
+          : `more than session.env_max_bytes (${session.env_max_bytes}) bytes`;
+      const fields = {
+        session_id: this.id,
+        name,
+        bytes: Buffer.byteLength(value),
+        client: this.conn.client.ip,
+      };
+      if (this.envLimitLogged) log.debug(`env request refused: ${why}`, fields);
+      else log.warn(`env request refused: ${why} (further refusals of this session at debug level)`, fields);
+      this.envLimitLogged = true;
+    }
+    return false;
   }
 
   windowChange(size: { cols: number; rows: number }): void {
@@ -188,7 +221,6 @@ export class ChannelSession implements SessionHandlers {
     const command = forced ?? requested;
     // session.start tells what the client asked for; forced_command what ran instead.
     const kind = requested === undefined ? 'shell' : 'exec';
-    const started = Date.now();
     const log = deps.log.child({ session_id: this.id });
     this.stderrOf = this.term ? ch : ch.stderr;
 
@@ -196,7 +228,7 @@ export class ChannelSession implements SessionHandlers {
     try {
       placement = await deps.hooks.prepare(ctx);
     } catch (err) {
-      log.error('session set-up failed (enhanced recording)', { err: String(err) });
+      log.error('session set-up failed (session cgroup)', { err: String(err) });
       ch.stderr.write('sshtrail: the session could not be set up\r\n');
       ch.exit(1);
       ch.end();
@@ -232,6 +264,21 @@ export class ChannelSession implements SessionHandlers {
       log.error('cannot create recording', { err: String(err) });
     }
 
+    // From here on, whatever happens, the session ends with exactly one session.end.
+    const started = Date.now();
+    const note: LiveRecord = {
+      version: 1,
+      context: ctx,
+      started_at: started,
+      server_pid: process.pid,
+      ...(this.rec ? { recording: this.rec.path } : {}),
+      ...(placement.cgroupDir ? { cgroup_dir: placement.cgroupDir } : {}),
+    };
+    await deps.live?.write(note).catch((err: unknown) => {
+      log.error('cannot write the live-session note (a crash would leave this session open)', {
+        err: String(err),
+      });
+    });
     const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
     if (requested !== undefined) start.command = requested;
     if (forced !== undefined) start.forced_command = forced;
@@ -239,25 +286,87 @@ export class ChannelSession implements SessionHandlers {
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
     deps.emitter.emit('session.start', start, ctx);
 
+    const counts = { bytesIn: 0, bytesOut: 0 };
+    let exit: ExitInfo | undefined;
+    let reason: 'start_failed' | undefined;
+    try {
+      const proc = this.spawn(placement.cgroupDir, command, forced !== undefined ? requested : undefined);
+      this.proc = proc;
+      if (this.channelClosed) proc.kill('SIGHUP');
+      const pidStart = processStartTime(proc.pid);
+      if (deps.live && pidStart !== undefined) {
+        deps.live.write({ ...note, pid: proc.pid, pid_start: pidStart }).catch(() => {});
+      }
+      exit = await this.pump(ch, proc, counts);
+    } catch (err) {
+      // Nothing runs (spawn threw: E2BIG, EMFILE, ...), or the pump failed: end what may run.
+      this.proc?.kill('SIGKILL');
+      if (this.proc === undefined) reason = 'start_failed';
+      log.error(reason ? 'session could not be started' : 'session failed', { err: String(err) });
+      try {
+        if (!this.channelClosed) {
+          this.stderrOf?.write('sshtrail: the session could not be started\r\n');
+          ch.exit(1);
+          ch.end();
+        }
+      } catch {}
+      if (this.proc) exit = await Promise.race([this.proc.done, once(ch, 'close').then(() => undefined)]);
+    }
+
+    try {
+      await deps.hooks.finish(ctx);
+    } catch (err) {
+      log.error('session finish failed (session cgroup)', { err: String(err) });
+    }
+    const rec = this.rec;
+    try {
+      await rec?.close(exit ?? { code: null, signal: null, reason: reason ?? 'failed' });
+    } catch (err) {
+      log.error('cannot close the recording', { err: String(err) });
+    }
+    const end: Record<string, unknown> = {
+      duration_ms: Date.now() - started,
+      bytes_in: counts.bytesIn,
+      bytes_out: counts.bytesOut,
+    };
+    if (reason) end.reason = reason;
+    else if (exit && exit.signal !== null) end.signal = exit.signal;
+    else if (exit) end.exit_code = exit.code ?? 0;
+    if (rec) end.recording = rec.path;
+    deps.emitter.emit('session.end', end, ctx);
+    deps.emitter.endSession?.(this.id);
+    await deps.live?.remove(this.id).catch((err: unknown) => {
+      log.error('cannot remove the live-session note', { err: String(err) });
+    });
+  }
+
+  /** Starts the shell or command through the launcher; throws when it cannot be started. */
+  private spawn(
+    cgroupDir: string | undefined,
+    command: string | undefined,
+    originalCommand: string | undefined,
+  ): SessionProcess {
+    const { deps, conn } = this;
+    const { account } = conn;
     const env = sessionEnv({
       account,
       path: deps.config.session.path,
       client: conn.client,
       server: conn.server,
       ...(this.term ? { term: this.term.term } : {}),
-      requested: this.requestedEnv,
+      requested: this.requestedEnv.vars,
     });
-    if (forced !== undefined && requested !== undefined) env.SSH_ORIGINAL_COMMAND = requested;
+    if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
     const shellName = basename(account.shell);
     const spec = {
       account,
-      ...(placement.cgroupDir ? { cgroupDir: placement.cgroupDir } : {}),
+      ...(cgroupDir ? { cgroupDir } : {}),
       argv0: command === undefined ? `-${shellName}` : shellName,
       ttyEnv: this.term !== undefined,
       program: account.shell,
       args: command === undefined ? [] : ['-c', command],
     };
-    const proc = this.term
+    return this.term
       ? spawnPty({
           file: launcherPath(),
           args: launcherArgs(spec),
@@ -268,11 +377,19 @@ export class ChannelSession implements SessionHandlers {
           rows: this.term.rows,
         })
       : spawnPipes({ file: launcherPath(), args: launcherArgs(spec), env, argv0: 'sshtrail-launch' });
-    this.proc = proc;
-    if (this.channelClosed) proc.kill('SIGHUP');
+  }
 
-    let bytesIn = 0;
-    let bytesOut = 0;
+  /**
+   * Moves data both ways until the process exited and its output reached the client, then sends
+   * the exit status and closes the channel.
+   */
+  private async pump(
+    ch: Channel,
+    proc: SessionProcess,
+    counts: { bytesIn: number; bytesOut: number },
+  ): Promise<ExitInfo> {
+    const { conn } = this;
+    const log = this.deps.log;
     const rec = this.rec;
     const output = new ChannelOutput();
     // Output is paused while the client is not reading or the recording is behind; resumed
@@ -288,7 +405,7 @@ export class ChannelSession implements SessionHandlers {
       });
     };
     proc.onOutput((data, stream) => {
-      bytesOut += data.length;
+      counts.bytesOut += data.length;
       conn.activity();
       if (!output.write(stream === 1 ? ch : ch.stderr, data)) hold('channel', (cb) => output.onDrain(cb));
       if (rec) {
@@ -297,7 +414,7 @@ export class ChannelSession implements SessionHandlers {
       }
     });
     ch.on('data', (data: Buffer) => {
-      bytesIn += data.length;
+      counts.bytesIn += data.length;
       rec?.input(data);
       conn.activity();
       // Process not reading: stop reading the channel; the SSH window then stops the client.
@@ -305,7 +422,7 @@ export class ChannelSession implements SessionHandlers {
     });
     proc.onInputDrain(() => ch.resume());
     ch.on('end', () => proc.endInput());
-    ch.on('error', (err: Error) => log.debug('channel error', { err: err.message }));
+    ch.on('error', (err: Error) => log.debug('channel error', { session_id: this.id, err: err.message }));
 
     const exit: ExitInfo = await proc.done;
     await Promise.race([output.idle(), once(ch, 'close')]);
@@ -315,22 +432,6 @@ export class ChannelSession implements SessionHandlers {
       else ch.exit(exit.code ?? 0);
       ch.end();
     }
-
-    try {
-      await deps.hooks.finish(ctx);
-    } catch (err) {
-      log.error('session finish failed (enhanced recording)', { err: String(err) });
-    }
-    await rec?.close(exit);
-    const end: Record<string, unknown> = {
-      duration_ms: Date.now() - started,
-      bytes_in: bytesIn,
-      bytes_out: bytesOut,
-    };
-    if (exit.signal !== null) end.signal = exit.signal;
-    else end.exit_code = exit.code ?? 0;
-    if (rec) end.recording = rec.path;
-    deps.emitter.emit('session.end', end, ctx);
-    deps.emitter.endSession?.(this.id);
+    return exit;
   }
 }

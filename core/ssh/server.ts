@@ -8,6 +8,7 @@ import type { AuditEmitter } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { ensureRecordingsDir } from '../recording/asciicast.js';
 import type { SessionHooks } from '../session/hooks.js';
+import type { LiveSessions } from '../session/live-sessions.js';
 import { ChannelSession } from '../session/session.js';
 import {
   type Admission,
@@ -27,6 +28,8 @@ export interface ServerDeps {
   emitter: AuditEmitter;
   hooks: SessionHooks;
   log: Logger;
+  /** Durable notes of live sessions, for closing them after a crash. */
+  live?: LiveSessions;
 }
 
 export class SshtrailServer {
@@ -94,7 +97,7 @@ export class SshtrailServer {
   }
 
   private connection(conn: ConnectionControl, recordingsDir: string): ConnectionHooks {
-    const { config, emitter, hooks, log } = this.deps;
+    const { config, emitter, hooks, log, live } = this.deps;
     this.connections.add(conn);
     const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log);
     let authenticated = false;
@@ -139,7 +142,7 @@ export class SshtrailServer {
             server: this.address,
             activity,
           },
-          { config, emitter, hooks, log, recordingsDir },
+          { config, emitter, hooks, log, recordingsDir, ...(live ? { live } : {}) },
           (done) => {
             open--;
             mine.delete(done);
