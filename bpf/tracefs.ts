@@ -6,8 +6,7 @@
  * debugfs at /sys/kernel/debug on kernels older than 4.1, which have no /sys/kernel/tracing.
  */
 import { existsSync } from 'node:fs';
-import { mountFailure } from '../core/cgroup/mount.js';
-import { mountAt, readMounts } from '../core/host/mountinfo.js';
+import { mountAt, mountFailure, readMounts } from '../core/host/mountinfo.js';
 import type { Logger } from '../core/log.js';
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, sysAddon } from '../core/sys/index.js';
 

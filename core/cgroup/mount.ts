@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { SshtrailError } from '../errors.js';
-import { lockdownMode, parseMountinfo, readMounts } from '../host/mountinfo.js';
+import { mountFailure, parseMountinfo, readMounts } from '../host/mountinfo.js';
 import type { Logger } from '../log.js';
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, sysAddon } from '../sys/index.js';
 
@@ -44,26 +44,4 @@ export function ensureCgroup2Mount(logger?: Logger): string {
     mount: PRIVATE_CGROUP2_MOUNT,
   });
   return PRIVATE_CGROUP2_MOUNT;
-}
-
-/** Says why a mount(2) failed in an operator's terms. Shared by every mount sshtrail makes. */
-export function mountFailure(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const lockdown = lockdownMode();
-  switch (code) {
-    case 'EPERM':
-    case 'EACCES':
-      return lockdown
-        ? `the kernel is in lockdown mode "${lockdown}", which refuses it`
-        : 'not permitted (it needs root with CAP_SYS_ADMIN in the host; in a container, mount it on the host and bind it in)';
-    case 'EROFS':
-      return '/sys is read-only here (a container?); mount it on the host and bind it in';
-    case 'ENODEV':
-      return 'this kernel does not support that file system';
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return 'the mount point does not exist';
-    default:
-      return (err as Error).message;
-  }
 }

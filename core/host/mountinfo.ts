@@ -1,5 +1,6 @@
 /**
- * This process's mount table, from /proc/self/mountinfo. A line reads
+ * This process's mount table, from /proc/self/mountinfo, and why a mount sshtrail makes may be
+ * refused. A mountinfo line reads
  * `id parent maj:min root mountpoint options [optional...] - fstype source superoptions`.
  */
 import { readFileSync } from 'node:fs';
@@ -57,5 +58,27 @@ export function lockdownMode(path = '/sys/kernel/security/lockdown'): string | u
     return m?.[1] && m[1] !== 'none' ? m[1] : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Says why a mount(2) failed in an operator's terms. Shared by every mount sshtrail makes. */
+export function mountFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const lockdown = lockdownMode();
+  switch (code) {
+    case 'EPERM':
+    case 'EACCES':
+      return lockdown
+        ? `the kernel is in lockdown mode "${lockdown}", which refuses it`
+        : 'not permitted (it needs root with CAP_SYS_ADMIN in the host; in a container, mount it on the host and bind it in)';
+    case 'EROFS':
+      return '/sys is read-only here (a container?); mount it on the host and bind it in';
+    case 'ENODEV':
+      return 'this kernel does not support that file system';
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'the mount point does not exist';
+    default:
+      return (err as Error).message;
   }
 }
