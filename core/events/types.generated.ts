@@ -112,6 +112,93 @@ export interface AuditLossEvent {
 }
 
 /**
+ * The fields a producer passes to emit('audit.test', ...).
+ */
+export interface AuditTestFields {
+  /**
+   * Always true: marks the event as a test, for filters and alert rules.
+   */
+  test: true;
+  /**
+   * What the event is, for whoever finds it in an index.
+   */
+  message: string;
+}
+
+/**
+ * A connectivity check sent by `sshtrail sinks test` through every configured sink, not an audit record. Its server_id names the test command (`<server id>/sinks-test`), so the per-server seq of the serving instance stays gap-free; filter on type or test to leave it out of dashboards. (https://sshtrail.dev/schemas/audit.test/v1.json)
+ */
+export interface AuditTestEvent {
+  /**
+   * The event type.
+   */
+  type: "audit.test";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/audit.test/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login?: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port?: number;
+  /**
+   * Always true: marks the event as a test, for filters and alert rules.
+   */
+  test: true;
+  /**
+   * What the event is, for whoever finds it in an index.
+   */
+  message: string;
+}
+
+/**
  * The fields a producer passes to emit('auth.failure', ...).
  */
 export interface AuthFailureFields {
@@ -1025,6 +1112,7 @@ export interface SessionStartEvent {
 /** Fields by event type. */
 export interface EventFieldsByType {
   'audit.loss': AuditLossFields;
+  'audit.test': AuditTestFields;
   'auth.failure': AuthFailureFields;
   'auth.success': AuthSuccessFields;
   'session.command': SessionCommandFields;
@@ -1037,6 +1125,7 @@ export interface EventFieldsByType {
 /** Any event sshtrail emits today. */
 export type SshtrailEvent =
   | AuditLossEvent
+  | AuditTestEvent
   | AuthFailureEvent
   | AuthSuccessEvent
   | SessionCommandEvent

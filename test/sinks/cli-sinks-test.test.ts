@@ -1,7 +1,7 @@
 /** `sshtrail sinks test` run as the real CLI against local receivers. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -101,4 +101,40 @@ describe('sshtrail sinks test', () => {
     assert.match(r.stdout, /^fluent-down \(fluentd\): FAIL connection refused/m);
     assert.match(r.stdout, /3 of 3 sink\(s\) failed/);
   });
+});
+
+test('the default sinks (the local audit file) take a test event that sshtrail validate accepts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sshtrail-sinks-default-'));
+  try {
+    const cfg = join(dir, 'only-data-dir.yaml');
+    writeFileSync(cfg, `data_dir: ${join(dir, 'data')}\n`);
+    const r = await runCli(['sinks', 'test', '--config', cfg]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const audit = join(dir, 'data/events/audit.ndjson');
+    const lines = readFileSync(audit, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 1);
+    const ev = JSON.parse(lines[0]!) as { type: string; test: boolean; seq: number; server_id: string };
+    assert.deepEqual([ev.type, ev.test, ev.seq], ['audit.test', true, 1]);
+    assert.match(ev.server_id, /\/sinks-test$/);
+    const v = await runCli(['validate', audit]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('validate with no FILE and a terminal on stdin prints its usage instead of waiting', async () => {
+  // script(1) gives the CLI a real terminal on stdin; without the check it would wait for events.
+  const cli = join(packageRoot(), 'dist/core/cli/main.js');
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(
+      'script',
+      ['-qec', `${process.execPath} ${cli} validate`, '/dev/null'],
+      { timeout: 30_000 },
+      (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+    );
+  });
+  assert.equal(r.code, 2, r.out);
+  assert.match(r.out, /no events to read: give a FILE, or pipe them in/);
+  assert.match(r.out, /Usage: sshtrail validate/);
 });

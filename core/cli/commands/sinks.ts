@@ -4,11 +4,11 @@
  * through each configured sink and prints, per sink, `ok` or the precise reason. Exit 0 only if
  * every sink is ok. Like serve.ts, this command is a composition root, so it may import sinks/.
  */
-import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { sinkTypes } from '../../../sinks/registry.js';
 import { loadConfig } from '../../config/load.js';
 import { SshtrailError } from '../../errors.js';
+import { EventClock } from '../../events/clock.js';
 import { createLogger } from '../../log.js';
 import { type PipelineConfig, resolveSettings } from '../../pipeline/options.js';
 import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
@@ -20,16 +20,20 @@ Sends one marked test event (type audit.test, test: true) through every sink in 
 prints "<name> (<type>): ok ..." or "<name> (<type>): FAIL <reason>" per sink. Exit status 0 only
 when every sink is ok.`;
 
-/** The marked test event: a normal envelope, `test: true`, nothing a SIEM would mistake for activity. */
+/**
+ * The marked test event (schemas/audit.test/v1.json), valid like every event that leaves sshtrail.
+ * It names this command as its producer (`<server id>/sinks-test`, seq 1): a live server on the
+ * same host keeps its own per-server seq, so a SIEM watching for gaps sees none.
+ */
 export function testEvent(serverId: string, hostname: string): AuditEvent {
-  const now = new Date();
+  const { id, time } = new EventClock().stamp();
   return Object.freeze({
     type: 'audit.test',
-    schema: 'https://sshtrail.dev/schemas/audit.test/1.0.json',
-    id: randomUUID(),
-    time: `${now.toISOString().slice(0, 23)}000000Z`,
-    seq: 0,
-    server_id: serverId,
+    schema: 'https://sshtrail.dev/schemas/audit.test/v1.json',
+    id,
+    time,
+    seq: 1,
+    server_id: `${serverId}/sinks-test`,
     hostname,
     test: true,
     message: 'sshtrail sinks test: connectivity check, not an audit record',

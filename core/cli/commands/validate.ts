@@ -21,7 +21,7 @@ Exit status: 0 when every event is valid, 1 otherwise. Progress goes to stderr f
 const MAX_JSON_ERRORS = 10000;
 const PROGRESS_BYTES = 64 * 2 ** 20;
 
-function parseArgs(argv: string[]): { file: string; format: 'text' | 'json' } {
+function parseArgs(argv: string[]): { file: string | undefined; format: 'text' | 'json' } {
   let file: string | undefined;
   let format: 'text' | 'json' = 'text';
   for (let i = 0; i < argv.length; i++) {
@@ -38,14 +38,23 @@ function parseArgs(argv: string[]): { file: string; format: 'text' | 'json' } {
     } else if (file === undefined) file = a;
     else throw new SshtrailError('SSHTRAIL_E_USAGE', `one FILE at most\n\n${usage}`);
   }
-  return { file: file ?? '-', format };
+  return { file, format };
 }
 
 export const command: Command = {
   summary: 'Validate NDJSON events against the sshtrail schemas',
   usage,
   async run(argv) {
-    const { file, format } = parseArgs(argv);
+    const parsed = parseArgs(argv);
+    // No FILE and a terminal on stdin: someone typed the bare command to see what it does, and
+    // waiting for events on the keyboard would look like a hang. An explicit - still reads it.
+    if (parsed.file === undefined && process.stdin.isTTY)
+      throw new SshtrailError(
+        'SSHTRAIL_E_USAGE',
+        `no events to read: give a FILE, or pipe them in\n\n${usage}`,
+      );
+    const file = parsed.file ?? '-';
+    const { format } = parsed;
     let input: NodeJS.ReadableStream;
     let size = 0;
     if (file === '-') input = process.stdin;
