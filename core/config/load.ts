@@ -19,10 +19,10 @@ export function defaultDataDir(): string {
   return root ? '/var/lib/sshtrail' : resolve('.sshtrail');
 }
 
-/** `auth.max_attempts`, `sinks[0].type`: the path of the key a message is about. */
-function keyPath(instancePath: string): string {
+/** `auth.max_attempts`, `sinks[0].type`: the path of the key a message is about (below `base`). */
+function keyPath(instancePath: string, base = ''): string {
   const parts = instancePath.split('/').slice(1);
-  let out = '';
+  let out = base;
   for (const raw of parts) {
     const p = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
@@ -30,10 +30,11 @@ function keyPath(instancePath: string): string {
   return out || '(top level)';
 }
 
-export function formatConfigErrors(errors: readonly ErrorObject[]): string[] {
+/** One line per problem, each naming its key; `base` is where the validated value sits (`sinks[0]`). */
+export function formatConfigErrors(errors: readonly ErrorObject[], base = ''): string[] {
   const out = new Set<string>();
   for (const e of errors) {
-    const at = keyPath(e.instancePath);
+    const at = keyPath(e.instancePath, base);
     if (e.keyword === 'additionalProperties') {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const full = at === '(top level)' ? key : `${at}.${key}`;

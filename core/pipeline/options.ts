@@ -3,7 +3,8 @@
  * in, common keys checked against config-schema.ts, type-specific keys against the sink type's own
  * schema. A bad value is a SshtrailError naming the key's path.
  */
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { formatConfigErrors } from '../config/load.js';
 import { SshtrailError } from '../errors.js';
 import type { SinkType } from '../sinks/sink.js';
 import { pipelineConfigProperties, sinkCommonProperties } from './config-schema.js';
@@ -45,13 +46,11 @@ export interface PipelineConfig {
 const commonKeys = new Set(Object.keys(sinkCommonProperties));
 const DEFAULT_MAX_IN_FLIGHT = sinkCommonProperties.max_in_flight?.default as number;
 
-function badConfig(
-  path: string,
-  errors: { instancePath: string; message?: string }[] | null | undefined,
-): never {
-  const e = errors?.[0];
-  const where = `${path}${e?.instancePath.replaceAll('/', '.') ?? ''}`;
-  throw new SshtrailError('SSHTRAIL_E_CONFIG', `config ${where}: ${e?.message ?? 'is invalid'}`);
+/** Every problem of one section at once, each with the key it is about (`sinks[0].hots: unknown key`). */
+function badConfig(path: string, errors: ErrorObject[] | null | undefined): never {
+  const lines = formatConfigErrors(errors ?? [], path);
+  const text = lines.length ? lines.join('\n  ') : `${path}: is invalid`;
+  throw new SshtrailError('SSHTRAIL_E_CONFIG', `config: invalid configuration\n  ${text}`);
 }
 
 // One instance, and each schema compiled once: the schemas are ours and the sink types', so the
@@ -61,7 +60,7 @@ const cache = new WeakMap<object, ValidateFunction>();
 function compiled(schema: object): ValidateFunction {
   let fn = cache.get(schema);
   if (!fn) {
-    ajv ??= new Ajv2020({ strict: false, useDefaults: true, allErrors: false, validateSchema: false });
+    ajv ??= new Ajv2020({ strict: false, useDefaults: true, allErrors: true, validateSchema: false });
     fn = ajv.compile(schema);
     cache.set(schema, fn);
   }

@@ -291,13 +291,19 @@ test('config errors name the key: unknown sink type, duplicate names, bad values
   );
   await assert.rejects(
     start({ sinks: [{ type: 'stdout', buffer: { when_full: 'block' } }] }),
-    /sinks\[0\]\.buffer\.when_full: must be equal to one of the allowed values/,
+    /sinks\[0\]\.buffer\.when_full: must be one of "drop_newest", "drop_oldest"/,
   );
   await assert.rejects(start({ sinks: [{ type: 'file', path: 3 }] }), /sinks\[0\]\.path: must be string/);
   await assert.rejects(
     start({ sinks: [{ type: 'file', colour: 'red' }] }),
-    /sinks\[0\]: must NOT have additional properties/,
+    /sinks\[0\]\.colour: unknown key/,
   );
+  // Every problem of a sink at once, each naming its key.
+  await assert.rejects(start({ sinks: [{ type: 'file', colour: 'red', path: 3 }] }), (err: Error) => {
+    assert.match(err.message, /sinks\[0\]\.colour: unknown key/);
+    assert.match(err.message, /sinks\[0\]\.path: must be string/);
+    return true;
+  });
   await assert.rejects(
     start({ pipeline: { loss_report_interval_ms: 1 } }),
     /pipeline\.loss_report_interval_ms: must be >= 100/,
