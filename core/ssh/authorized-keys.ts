@@ -11,7 +11,7 @@ const keyTypes =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
 
 /** `%h` home, `%u` login, `%%` percent, as in sshd_config's AuthorizedKeysFile. */
-export function expandKeysPath(pattern: string, account: Account): string {
+export function expandKeysPath(pattern: string, account: Pick<Account, 'home' | 'login'>): string {
   const path = pattern.replace(/%([hu%])/g, (_, c: string) =>
     c === 'h' ? account.home : c === 'u' ? account.login : '%',
   );

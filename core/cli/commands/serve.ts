@@ -4,20 +4,20 @@
  * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT ends sessions
  * and flushes recordings and events before returning.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
 import { loadConfig, parseListen } from '../../config/load.js';
-import type { ConfigOverrides } from '../../config/types.js';
+import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
 import { SshtrailError } from '../../errors.js';
 import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
+import { resolveSettings } from '../../pipeline/options.js';
 import type { SessionHooks } from '../../session/hooks.js';
-import { fingerprint } from '../../ssh/authorized-keys.js';
+import { loadHostKeys } from '../../ssh/host-keys.js';
 import { SshtrailServer } from '../../ssh/server.js';
+import { connectHint } from '../connect-hint.js';
 import type { Command } from '../main.js';
 
 const usage = `Usage: sshtrail serve [options]
@@ -30,11 +30,14 @@ Options:
   --data-dir DIR        host keys, recordings and events (default ./.sshtrail, /var/lib/sshtrail as root)
   --log-format FORMAT   text or json (logs go to stderr)
   --log-level LEVEL     debug, info, warn or error
+  --check               check the configuration (every key, each sink's settings, configured host
+                        keys) and exit: 0 and "configuration OK" when it would start, 2 and every
+                        problem otherwise (like sshd -t); nothing is written
   -h, --help            show this help
 
 When ready, prints exactly one line on stdout: sshtrail listening on HOST:PORT`;
 
-function parse(argv: string[]): { file?: string; overrides: ConfigOverrides } {
+function parse(argv: string[]): { file?: string; check: boolean; overrides: ConfigOverrides } {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -45,6 +48,7 @@ function parse(argv: string[]): { file?: string; overrides: ConfigOverrides } {
         'data-dir': { type: 'string' },
         'log-format': { type: 'string' },
         'log-level': { type: 'string' },
+        check: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -59,7 +63,8 @@ function parse(argv: string[]): { file?: string; overrides: ConfigOverrides } {
   if (str('log-format') !== undefined) overrides.log_format = str('log-format') as LogFormat;
   if (str('log-level') !== undefined) overrides.log_level = str('log-level') as LogLevel;
   const file = str('config');
-  return file !== undefined ? { file, overrides } : { overrides };
+  const check = values.check === true;
+  return file !== undefined ? { file, check, overrides } : { check, overrides };
 }
 
 function waitForStopSignal(): Promise<string> {
@@ -74,38 +79,21 @@ function waitForStopSignal(): Promise<string> {
   });
 }
 
-/** Fingerprints of the generated host keys, so the first connection can be checked by eye. */
-function hostKeyFingerprints(dataDir: string): string[] {
-  const dir = join(dataDir, 'host_keys');
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.pub'))
-      .map((f) => {
-        const [type, b64] = readFileSync(join(dir, f), 'utf8').trim().split(/\s+/);
-        return `${type} ${fingerprint(Buffer.from(b64 ?? '', 'base64'))}`;
-      });
-  } catch {
-    return []; // host keys named in the config live elsewhere; nothing to show
-  }
-}
-
-/** How to connect, on stderr (stdout carries only the listening line that scripts wait for). */
-function connectHint(listen: string, port: number, dataDir: string): string {
-  const host = listen.replace(/^\[|\]$/g, '');
-  const login = userInfo().username;
-  const lines = [
-    `connect:     ssh -p ${port} ${login}@${host}   (a key in ~${login}/.ssh/authorized_keys)`,
-    ...hostKeyFingerprints(dataDir).map((f) => `host key:    ${f}`),
-    `recordings:  ${join(dataDir, 'recordings')}   (sshtrail recordings --data-dir ${dataDir})`,
-    `events:      ${join(dataDir, 'events', 'audit.ndjson')}`,
-  ];
-  return `${lines.join('\n')}\n`;
+/** `serve --check`: everything start-up would refuse, without starting or writing anything. */
+function checkOnly(config: ServerConfig, file: string | undefined): number {
+  resolveSettings(config as unknown as PipelineConfig, sinkTypes);
+  // Generated host keys are made at start; configured ones must be readable keys now.
+  if (config.host_keys?.length)
+    loadHostKeys(config.data_dir, config.host_keys, createLogger({ level: 'error' }));
+  process.stdout.write(`sshtrail: configuration OK${file ? ` (${file})` : ' (embedded defaults)'}\n`);
+  return 0;
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { file, overrides } = parse(argv);
+  const { file, check, overrides } = parse(argv);
   const config = loadConfig(file, overrides);
   const { host, port } = parseListen(config.listen);
+  if (check) return checkOnly(config, file);
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const stop = waitForStopSignal();
 
@@ -151,7 +139,15 @@ async function run(argv: string[]): Promise<number> {
   const shown = address.ip.includes(':') ? `[${address.ip}]` : address.ip;
   process.stdout.write(`sshtrail listening on ${shown}:${address.port}\n`);
   log.info('ready', { listen: `${shown}:${address.port}`, data_dir: config.data_dir });
-  if (config.log.format === 'text') process.stderr.write(connectHint(shown, address.port, config.data_dir));
+  if (config.log.format === 'text')
+    process.stderr.write(
+      connectHint({
+        host: shown,
+        port: address.port,
+        dataDir: config.data_dir,
+        authorizedKeysFile: config.auth.authorized_keys_file,
+      }),
+    );
 
   const sig = await stop;
   log.info('shutting down', { signal: sig });
