@@ -35,4 +35,4 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "$want" >"$stamp"
 fi
 
-bash scripts/build.sh
+bash scripts/build.sh --if-changed
