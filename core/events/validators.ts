@@ -4,7 +4,7 @@
  * - fields: only a type's own fields (the pipeline's hot path). The envelope is stamped by the
  *   pipeline itself, so it is correct by construction; the session context is checked once per
  *   context object (see core/pipeline/stamper.ts). Checking each part once is what keeps
- *   validation cheap (MEASURED.md: full format checks cost 5-9x).
+ *   validation cheap (full format checks cost 5-9x: docs/design.md, "Validation").
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as formatsModule from 'ajv-formats';

@@ -1,7 +1,7 @@
 /**
  * asciicast v2 recording of one session, written as it happens. Events are batched in memory and
  * written at most every `flushInterval` seconds or every 64 KiB (one write per chunk cost ~35% of
- * PTY throughput, MEASURED.md), so a crash loses at most about a second. Where the filesystem
+ * PTY throughput, docs/design.md), so a crash loses at most about a second. Where the filesystem
  * takes O_DIRECT, whole blocks go out every MiB and the rest on the same timer (direct-file.ts:
  * the page cache cost more CPU than the whole SSH transfer). A clean end appends a
  * marker event `[t, "m", "sshtrail:end exit=N"]` (or `signal=NAME`, or `reason=start_failed` /

@@ -1,8 +1,9 @@
 /**
- * Appends a recording to its file with O_DIRECT, bypassing the page cache. Measured on this kind
- * of VM (MEASURED.md): buffered writes of a fresh file cost ~3.6 s of kernel CPU per GiB (every
- * new page-cache page is fresh guest memory, slow to fault in), O_DIRECT ~0.1 s per GiB at
- * ~1.1 GB/s. A recording is written once and rarely read, so the page cache buys little here.
+ * Appends a recording to its file with O_DIRECT, bypassing the page cache. On a cold VM buffered
+ * writes of a fresh file cost seconds of kernel CPU per GiB (every new page-cache page is fresh
+ * guest memory, slow to fault in); O_DIRECT does not touch the page cache. A recording is written
+ * once and rarely read, so the page cache buys little here (docs/design.md, "Recordings"; the
+ * side-by-side figures: `npm run bench -- recording`, docs/benchmarks.md).
  *
  * O_DIRECT needs the buffer address, file offset and length aligned (ALIGN covers 512-byte and
  * 4 KiB blocks). Bytes are copied into aligned slabs (WebAssembly memory is page-aligned); each

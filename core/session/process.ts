@@ -72,7 +72,7 @@ export function spawnPty(s: PtySpawn): SessionProcess {
     throw err;
   }
 
-  // Reading the PTY to its true end of file. Two traps (MEASURED.md, and seen here in ~half of
+  // Reading the PTY to its true end of file. Two traps (docs/design.md, "PTYs"; seen in ~half of
   // the runs of a command printing 100 KB before exiting):
   // - node-pty destroys its read socket 200 ms after the child exits, read or not;
   // - while the kernel hangs up the terminal, a non-blocking read of the master can return 0,

@@ -115,7 +115,7 @@ export class ChannelSession implements SessionHandlers {
     if (this.started || this.term) return false;
     // no-pty / restrict: the client goes on without a terminal, as with sshd.
     if (this.conn.keyOptions?.noPty) return false;
-    // `ssh -tt` without a local terminal asks for 0x0 (MEASURED.md).
+    // `ssh -tt` without a local terminal asks for 0x0 (docs/design.md, "PTYs").
     this.term = { term: req.term || 'xterm', cols: req.cols || 80, rows: req.rows || 24 };
     return true;
   }

@@ -2,7 +2,7 @@
  * The algorithms sshtrail offers, listed explicitly rather than taken from ssh2's defaults: no
  * SHA-1 anywhere (no ssh-rsa signatures, no hmac-sha1, no sha1 kex), no NIST curves (ssh-audit
  * fails them), no encrypt-and-MAC modes, no compression. chacha20-poly1305 first: with ssh2's
- * native binding it is the fastest cipher here (MEASURED.md), AES-GCM lags.
+ * native binding it is the fastest cipher here, AES-GCM lags (docs/design.md, "Ciphers").
  */
 export const algorithms = {
   kex: [
