@@ -32,7 +32,7 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
   $id: 'https://sshtrail.dev/config/sinks/splunk_hec.json',
   type: 'object',
   description:
-    'Splunk HTTP Event Collector: batched JSON envelopes to /services/collector/event, the canonical event as `event`, session_id/login/type as indexed fields.',
+    'Splunk HTTP Event Collector: batched JSON envelopes to /services/collector/event, the canonical event as `event`, type/session_id/login as the indexed fields sshtrail_type/sshtrail_session_id/sshtrail_login (examples/splunk/TA-sshtrail maps the events to the CIM).',
   additionalProperties: false,
   required: ['endpoint', 'token'],
   properties: {

@@ -1,7 +1,9 @@
 /**
  * HEC event envelopes. `time` is epoch seconds with the event's own fraction digits written
  * verbatim (no float rounding); `event` is the canonical event JSON, serialised once and shared
- * with the other sinks; `fields` are indexed fields (strings only, as HEC requires).
+ * with the other sinks; `fields` are indexed fields (strings only, as HEC requires), named
+ * sshtrail_type, sshtrail_session_id and sshtrail_login: under the event's own names, Splunk's
+ * search-time JSON extraction (KV_MODE=json) would give each of them a second, duplicate value.
  */
 import { preserialised } from '../../core/events/json.js';
 import { jsonString } from '../../core/events/serialize.js';
@@ -67,9 +69,9 @@ export class Encoder {
 
   /** The envelope after `time` up to `"event":`: host, source, sourcetype, index, fields. */
   private rest(e: AuditEvent): string {
-    let fields = `{"type":${q(e.type)}`;
-    if (e.session_id) fields += `,"session_id":${jsonString(e.session_id)}`;
-    if (typeof e.login === 'string') fields += `,"login":${q(e.login)}`;
+    let fields = `{"sshtrail_type":${q(e.type)}`;
+    if (e.session_id) fields += `,"sshtrail_session_id":${jsonString(e.session_id)}`;
+    if (typeof e.login === 'string') fields += `,"sshtrail_login":${q(e.login)}`;
     return `,"host":${q(this.o.host ?? e.hostname)}${this.constant},"fields":${fields}},"event":`;
   }
 

@@ -71,7 +71,7 @@ describe('sshtrail sinks test', () => {
     assert.match(r.stdout, /^splunk \(splunk_hec\): ok/m);
     assert.match(r.stdout, /^fluent \(fluentd\): ok/m);
     assert.equal(es.streams.get('logs-sshtrail.audit_test-default')?.size, 1);
-    assert.equal(hec.events.at(-1)?.fields?.type, 'audit.test');
+    assert.equal(hec.events.at(-1)?.fields?.sshtrail_type, 'audit.test');
     assert.ok(fd.entries.some((e) => e.tag === 'sshtrail.audit.test' && e.record.test === true));
   });
 

@@ -65,9 +65,9 @@ describe('splunk_hec sink', () => {
       assert.equal(env.sourcetype, 'sshtrail:audit');
       assert.equal(env.index, 'sshtrail');
       assert.deepEqual(env.fields, {
-        type: e.type,
-        ...(e.session_id ? { session_id: e.session_id } : {}),
-        login: 'alice',
+        sshtrail_type: e.type,
+        ...(e.session_id ? { sshtrail_session_id: e.session_id } : {}),
+        sshtrail_login: 'alice',
       });
       assert.equal(env.channel, sink.options.channel);
     });
@@ -189,7 +189,7 @@ describe('splunk_hec sink', () => {
   test('check() sends the marked test event and reports ok', async () => {
     const c = await sink.check({ ...sampleEvents()[0]!, type: 'audit.test', test: true } as never);
     assert.equal(c.ok, true, c.detail);
-    assert.equal(hec.events.at(-1)?.fields?.type, 'audit.test');
+    assert.equal(hec.events.at(-1)?.fields?.sshtrail_type, 'audit.test');
   });
 });
 
