@@ -9,11 +9,11 @@ import { stdoutSinkType } from './stdout/index.js';
 import { syslogSinkType } from './syslog/sink.js';
 
 export const sinkTypes: SinkType[] = [
-  fileSinkType as unknown as SinkType,
+  fileSinkType,
   stdoutSinkType,
-  moduleSinkType as unknown as SinkType,
-  elasticsearchSinkType as unknown as SinkType,
-  splunkHecSinkType as unknown as SinkType,
-  fluentdSinkType as unknown as SinkType,
-  syslogSinkType as unknown as SinkType,
+  moduleSinkType,
+  elasticsearchSinkType,
+  splunkHecSinkType,
+  fluentdSinkType,
+  syslogSinkType,
 ];

@@ -81,6 +81,15 @@ export interface SinkType<Options = Record<string, unknown>> {
   create(options: Options, ctx: SinkContext): Sink | Promise<Sink>;
 }
 
+/**
+ * Declares a sink type with its own typed options. The pipeline checks each sink's options against
+ * `configSchema` (defaults filled in) before `create` sees them: that check is what makes the one
+ * narrowing here sound, so registries hold plain SinkTypes and need no casts.
+ */
+export function defineSinkType<Options>(def: SinkType<Options>): SinkType {
+  return { ...def, create: (options, ctx) => def.create(options as Options, ctx) };
+}
+
 const jsonCache = new WeakMap<object, string>();
 
 /**

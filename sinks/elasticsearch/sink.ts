@@ -10,14 +10,14 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { type Client, errors } from '@elastic/elasticsearch';
-import type {
-  AuditEvent,
-  EventOutcome,
-  SendResult,
-  Sink,
-  SinkCheckResult,
-  SinkContext,
-  SinkType,
+import {
+  type AuditEvent,
+  defineSinkType,
+  type EventOutcome,
+  type SendResult,
+  type Sink,
+  type SinkCheckResult,
+  type SinkContext,
 } from '../../core/sinks/sink.js';
 import { BulkWriter } from './bulk-writer.js';
 import { type ElasticsearchOptions, elasticsearchConfigSchema, resolveOptions } from './config.js';
@@ -209,9 +209,9 @@ export class ElasticsearchSink implements Sink {
   }
 }
 
-export const elasticsearchSinkType: SinkType<ElasticsearchOptions> = {
+export const elasticsearchSinkType = defineSinkType<ElasticsearchOptions>({
   type: 'elasticsearch',
   description: 'Elasticsearch data streams (ECS documents, bulk create, official client).',
   configSchema: elasticsearchConfigSchema,
   create: (options, ctx) => new ElasticsearchSink(options, ctx),
-};
+});

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { preserialised } from '../../core/events/json.js';
 import {
   type AuditEvent,
+  defineSinkType,
   SENT,
   type SendResult,
   type Sink,
   type SinkContext,
-  type SinkType,
 } from '../../core/sinks/sink.js';
 import { type FileSinkOptions, fileConfigSchema } from './config.js';
 import { RotatingFile } from './rotating-file.js';
@@ -96,9 +96,9 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
   };
 }
 
-export const fileSinkType: SinkType<FileSinkOptions> = {
+export const fileSinkType = defineSinkType<FileSinkOptions>({
   type: 'file',
   description: 'Appends events as NDJSON to a local file, rotated by size and age.',
   configSchema: fileConfigSchema,
   create: createFileSink,
-};
+});

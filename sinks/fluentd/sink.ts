@@ -5,14 +5,14 @@
  * and a fresh client is made for the next batch (the old one is fatally closed).
  */
 import type { FluentClient } from '@fluent-org/logger';
-import type {
-  AuditEvent,
-  EventOutcome,
-  SendResult,
-  Sink,
-  SinkCheckResult,
-  SinkContext,
-  SinkType,
+import {
+  type AuditEvent,
+  defineSinkType,
+  type EventOutcome,
+  type SendResult,
+  type Sink,
+  type SinkCheckResult,
+  type SinkContext,
 } from '../../core/sinks/sink.js';
 import {
   type FluentdOptions,
@@ -128,10 +128,10 @@ export class FluentdSink implements Sink {
   }
 }
 
-export const fluentdSinkType: SinkType<FluentdOptions> = {
+export const fluentdSinkType = defineSinkType<FluentdOptions>({
   type: 'fluentd',
   description:
     'Fluentd / Fluent Bit forward input (Forward protocol v1, PackedForward, acks, TLS, shared key).',
   configSchema: fluentdConfigSchema,
   create: (options, ctx) => new FluentdSink(options, ctx),
-};
+});

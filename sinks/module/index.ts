@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Sink, SinkContext, SinkType } from '../../core/sinks/sink.js';
+import { defineSinkType, type Sink, type SinkContext } from '../../core/sinks/sink.js';
 
 export interface ModuleSinkOptions {
   path: string;
@@ -32,7 +32,7 @@ export async function createModuleSink(options: ModuleSinkOptions, ctx: SinkCont
   return sink;
 }
 
-export const moduleSinkType: SinkType<ModuleSinkOptions> = {
+export const moduleSinkType = defineSinkType<ModuleSinkOptions>({
   type: 'module',
   description: 'Loads a custom sink from a module (a factory returning a Sink).',
   configSchema: {
@@ -56,4 +56,4 @@ export const moduleSinkType: SinkType<ModuleSinkOptions> = {
     additionalProperties: false,
   },
   create: createModuleSink,
-};
+});

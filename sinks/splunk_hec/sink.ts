@@ -8,14 +8,14 @@
  *   codes 8, 9, HTTP 503/5xx   -> retry; 10/11 (channel) -> retry, logged
  *   network failure, timeout, malformed reply -> retry
  */
-import type {
-  AuditEvent,
-  EventOutcome,
-  SendResult,
-  Sink,
-  SinkCheckResult,
-  SinkContext,
-  SinkType,
+import {
+  type AuditEvent,
+  defineSinkType,
+  type EventOutcome,
+  type SendResult,
+  type Sink,
+  type SinkCheckResult,
+  type SinkContext,
 } from '../../core/sinks/sink.js';
 import { AckPoller } from './acks.js';
 import {
@@ -204,10 +204,10 @@ export class SplunkHecSink implements Sink {
   }
 }
 
-export const splunkHecSinkType: SinkType<SplunkHecOptions> = {
+export const splunkHecSinkType = defineSinkType<SplunkHecOptions>({
   type: 'splunk_hec',
   description:
     'Splunk HTTP Event Collector (batched JSON envelopes, gzip, optional indexer acknowledgement).',
   configSchema: splunkHecConfigSchema,
   create: (options, ctx) => new SplunkHecSink(options, ctx),
-};
+});

@@ -1,7 +1,7 @@
 /** The stdout sink: NDJSON on standard output, for containers and pipes. */
 
 import { encodeBatch } from '../../core/sinks/ndjson.js';
-import { SENT, type SendResult, type Sink, type SinkContext, type SinkType } from '../../core/sinks/sink.js';
+import { defineSinkType, SENT, type SendResult, type Sink, type SinkContext } from '../../core/sinks/sink.js';
 
 export interface StdoutSinkOptions {
   stream?: NodeJS.WritableStream;
@@ -26,9 +26,9 @@ export function createStdoutSink(
   };
 }
 
-export const stdoutSinkType: SinkType = {
+export const stdoutSinkType = defineSinkType<Record<string, never>>({
   type: 'stdout',
   description: 'Writes events as NDJSON to standard output.',
   configSchema: { type: 'object', properties: {}, additionalProperties: false },
   create: (options, ctx) => createStdoutSink(options, ctx),
-};
+});

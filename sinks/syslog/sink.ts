@@ -3,13 +3,13 @@
  * or write retries the whole batch (collectors dedupe nothing, so a retried batch may repeat
  * events that reached the collector before a reset: at-least-once, as with any TCP syslog).
  */
-import type {
-  AuditEvent,
-  SendResult,
-  Sink,
-  SinkCheckResult,
-  SinkContext,
-  SinkType,
+import {
+  type AuditEvent,
+  defineSinkType,
+  type SendResult,
+  type Sink,
+  type SinkCheckResult,
+  type SinkContext,
 } from '../../core/sinks/sink.js';
 import {
   type ResolvedSyslogOptions,
@@ -58,9 +58,9 @@ export class SyslogSink implements Sink {
   }
 }
 
-export const syslogSinkType: SinkType<SyslogOptions> = {
+export const syslogSinkType = defineSinkType<SyslogOptions>({
   type: 'syslog',
   description: 'Syslog RFC 5424 over TCP (octet counting) or TLS, JSON event as MSG.',
   configSchema: syslogConfigSchema,
   create: (options, ctx) => new SyslogSink(options, ctx),
-};
+});
