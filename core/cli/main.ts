@@ -4,12 +4,7 @@
  */
 import { SshtrailError } from '../errors.js';
 
-export interface Command {
-  summary: string;
-  usage: string;
-  /** Returns the process exit code. */
-  run(argv: string[]): Promise<number>;
-}
+import type { Command } from './command.js';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('./commands/serve.js'),

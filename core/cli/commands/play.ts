@@ -4,7 +4,7 @@ import { defaultDataDir } from '../../config/load.js';
 import { SshtrailError } from '../../errors.js';
 import { play } from '../../playback/play.js';
 import { findRecording } from '../../recording/read.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const usage = `Usage: sshtrail play <session-id|file> [options]
 

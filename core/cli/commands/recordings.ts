@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../../config/load.js';
 import { SshtrailError } from '../../errors.js';
 import { listRecordings } from '../../recording/read.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const usage = `Usage: sshtrail recordings [options]
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SshtrailError } from '../../errors.js';
 import { readLock } from '../../events/compat.js';
 import { type SchemaEntry, shippedSchemas } from '../../events/schemas.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const usage = `Usage:
   sshtrail schemas list                       every event type, major version, full version and $id

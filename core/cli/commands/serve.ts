@@ -17,8 +17,8 @@ import { resolveSettings } from '../../pipeline/options.js';
 import type { SessionHooks } from '../../session/hooks.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
 import { SshtrailServer } from '../../ssh/server.js';
+import type { Command } from '../command.js';
 import { connectHint } from '../connect-hint.js';
-import type { Command } from '../main.js';
 
 const usage = `Usage: sshtrail serve [options]
 

@@ -12,7 +12,7 @@ import { EventClock } from '../../events/clock.js';
 import { createLogger } from '../../log.js';
 import { type PipelineConfig, resolveSettings } from '../../pipeline/options.js';
 import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const usage = `Usage: sshtrail sinks test [--config FILE]
 

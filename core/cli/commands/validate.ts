@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { SshtrailError } from '../../errors.js';
 import { EventChecker, type LineError } from '../../events/check.js';
 import { shippedSchemas } from '../../events/schemas.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const usage = `Usage: sshtrail validate [FILE|-] [--format text|json]
 
