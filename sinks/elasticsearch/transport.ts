@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, errors } from '@elastic/elasticsearch';
+import { describeNetworkError } from '../../core/sinks/network-error.js';
 import type { ResolvedElasticsearchOptions } from './config.js';
 import {
   COMPONENT_NAME,
@@ -56,8 +57,6 @@ function retryAfter(headers: Record<string, unknown> | undefined): number | unde
   return s !== undefined && Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
-const tlsPattern = /certificate|self[- ]signed|ssl|tls|CERT_|EPROTO|wrong version number/i;
-
 /** Maps a client error to an outcome and a one-line precise reason. */
 export function classify(err: unknown): Classified {
   if (err instanceof errors.ProductNotSupportedError) {
@@ -88,13 +87,7 @@ export function classify(err: unknown): Classified {
   if (err instanceof errors.DeserializationError)
     return { kind: 'retry', detail: `malformed response: ${err.message}` };
   if (err instanceof errors.RequestAbortedError) return { kind: 'retry', detail: 'request aborted' };
-  if (err instanceof errors.ConnectionError) {
-    const msg = err.message;
-    if (/ECONNREFUSED/.test(msg)) return { kind: 'retry', detail: 'connection refused' };
-    if (/ECONNRESET|socket hang up/i.test(msg)) return { kind: 'retry', detail: 'connection reset' };
-    if (tlsPattern.test(msg)) return { kind: 'retry', detail: `TLS: ${msg}` };
-    return { kind: 'retry', detail: `connection error: ${msg}` };
-  }
+  if (err instanceof errors.ConnectionError) return { kind: 'retry', detail: describeNetworkError(err) };
   return { kind: 'retry', detail: err instanceof Error ? err.message : String(err) };
 }
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FluentClient, FluentError, FluentSocketEvent } from '@fluent-org/logger';
+import { describeNetworkError } from '../../core/sinks/network-error.js';
 import type { ResolvedFluentdOptions } from './config.js';
 
 export function createClient(o: ResolvedFluentdOptions, onError: (err: Error) => void): FluentClient {
@@ -65,17 +66,13 @@ export function isAuthError(err: unknown): boolean {
   return err instanceof FluentError.AuthError;
 }
 
-/** One line for a connection or handshake failure. */
+/** One line for a connection or handshake failure: the handshake's own errors, then the common words. */
 export function describe(err: unknown): string {
   if (!err) return 'not connected';
   const e = err as { code?: string; message?: string };
   if (err instanceof FluentError.SharedKeyMismatchError) return `auth: shared key mismatch (${e.message})`;
   if (err instanceof FluentError.AuthError) return `auth: ${e.message}`;
-  if (e.code === 'ECONNREFUSED') return 'connection refused';
-  if (e.code === 'ECONNRESET') return 'connection reset';
-  if (/CERT|SSL|TLS|EPROTO/i.test(e.code ?? '') || /certificate|ssl|tls/i.test(e.message ?? ''))
-    return `TLS: ${e.message ?? e.code}`;
-  return e.message ?? String(err);
+  return describeNetworkError(err);
 }
 
 /** What a rejected emit promise means for the events it covers. */

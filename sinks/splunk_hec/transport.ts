@@ -104,15 +104,4 @@ export function parseReply(body: string): HecReply | null {
   }
 }
 
-/** One line for a failed request: connection refused, reset, TLS, timeout. */
-export function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; message?: string; name?: string };
-  const code = e.code ?? '';
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET' || /socket hang up/.test(e.message ?? '')) return 'connection reset';
-  if (code === 'ETIMEDOUT') return 'request timed out';
-  if (e.name === 'AbortError') return 'request aborted';
-  if (/CERT|SSL|TLS|EPROTO/i.test(code) || /certificate|ssl|tls/i.test(e.message ?? ''))
-    return `TLS: ${e.message ?? code}`;
-  return `connection error: ${e.message ?? String(err)}`;
-}
+export { describeNetworkError } from '../../core/sinks/network-error.js';

@@ -96,11 +96,4 @@ export class SyslogConnection {
   }
 }
 
-export function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  if (e.code === 'ECONNREFUSED') return 'connection refused';
-  if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return 'connection reset';
-  if (/CERT|SSL|TLS|EPROTO/i.test(e.code ?? '') || /certificate|ssl|tls/i.test(e.message ?? ''))
-    return `TLS: ${e.message ?? e.code}`;
-  return e.message ?? String(err);
-}
+export { describeNetworkError as describe } from '../../core/sinks/network-error.js';
