@@ -56,8 +56,15 @@ export interface Sink {
   /** Optional start-up work (templates, health check). Failing here is logged, never fatal. */
   start?(): Promise<void>;
   send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult>;
-  /** For `sshtrail sinks test`: send one marked test event and report precisely. */
-  check?(testEvent: AuditEvent): Promise<SinkCheckResult>;
+  /**
+   * For `sshtrail sinks test` (core/sinks/check.ts), before the test event is sent: what a send
+   * alone would not tell apart (the cluster, templates, health), or what an ok means here.
+   */
+  preflight?(): Promise<SinkCheckResult>;
+  /** How long the test send may take (connect, request and acknowledgement). */
+  readonly checkTimeoutMs?: number;
+  /** Where the test event goes, to name it in a failure (`write to logs-sshtrail...`). */
+  checkTarget?(testEvent: AuditEvent): string;
   close(): Promise<void>;
 }
 

@@ -42,15 +42,13 @@ export class SyslogSink implements Sink {
     }
   }
 
-  async check(testEvent: AuditEvent): Promise<SinkCheckResult> {
-    const r = await this.send([testEvent], AbortSignal.timeout(this.options.connect_timeout_ms + 5000));
-    const o = r.kind === 'batch' ? r.outcome : r.outcomes[0];
-    if (o?.status === 'sent')
-      return {
-        ok: true,
-        detail: `ok (RFC 5424 over ${this.options.tls.enabled ? 'TLS' : 'TCP'}, written; syslog has no acknowledgement)`,
-      };
-    return { ok: false, detail: o && 'error' in o ? (o.error ?? 'not sent') : 'not sent' };
+  get checkTimeoutMs(): number {
+    return this.options.connect_timeout_ms + 5000;
+  }
+
+  async preflight(): Promise<SinkCheckResult> {
+    const via = this.options.tls.enabled ? 'TLS' : 'TCP';
+    return { ok: true, detail: `RFC 5424 over ${via}, written; syslog has no acknowledgement` };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { checkSink } from '../../core/sinks/check.js';
 import type { Sink } from '../../core/sinks/sink.js';
 import { elasticsearchSinkType } from '../../sinks/elasticsearch/sink.js';
 import { ElasticsearchReceiver } from '../receivers/elasticsearch.js';
@@ -194,7 +195,7 @@ describe('elasticsearch sink', () => {
     const s = await makeSink(es.url, { api_key: 'd3Jvbmc6a2V5' });
     const r = outcomes(await s.send(commandEvents(1), signal()), 1);
     assert.equal(r[0]?.status, 'rejected');
-    const c = await s.check!(sampleEvents()[0]!);
+    const c = await checkSink(s, sampleEvents()[0]!);
     await s.close();
     assert.equal(c.ok, false);
     assert.match(c.detail, /authentication failed \(HTTP 401\)/);
@@ -209,7 +210,7 @@ describe('elasticsearch sink', () => {
     const r = outcomes(await s.send(events, signal()), 3);
     assert.equal(r[0]?.status, 'retry');
     assert.equal((r[0] as { error: string }).error, 'connection refused');
-    const c = await s.check!(sampleEvents()[0]!);
+    const c = await checkSink(s, sampleEvents()[0]!);
     assert.equal(c.detail, 'connection refused');
     await down.start();
     assert.deepEqual(statuses(await s.send(events, signal()), 3), ['sent', 'sent', 'sent']);
@@ -220,7 +221,7 @@ describe('elasticsearch sink', () => {
 
   test('check() names a missing template privilege and a missing index privilege', async () => {
     es.faults.templateStatus = 403;
-    const c1 = await sink.check!(sampleEvents()[0]!);
+    const c1 = await checkSink(sink, sampleEvents()[0]!);
     es.faults.templateStatus = undefined;
     assert.equal(c1.ok, false);
     assert.match(
@@ -234,7 +235,7 @@ describe('elasticsearch sink', () => {
         reason: 'action [indices:admin/auto_create] is unauthorized for API key id [k1]',
       },
     });
-    const c2 = await sink.check!(sampleEvents()[0]!);
+    const c2 = await checkSink(sink, sampleEvents()[0]!);
     es.faults.item = undefined;
     assert.equal(c2.ok, false);
     assert.match(
@@ -244,7 +245,7 @@ describe('elasticsearch sink', () => {
   });
 
   test('check() sends the marked test event and reports ok', async () => {
-    const c = await sink.check!({
+    const c = await checkSink(sink, {
       ...sampleEvents()[0]!,
       type: 'audit.test',
       test: true,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { checkSink } from '../../core/sinks/check.js';
 import { eventTime } from '../../sinks/fluentd/encoder.js';
 import { type FluentdSink, fluentdSinkType } from '../../sinks/fluentd/sink.js';
 import { FluentdReceiver } from '../receivers/fluentd.js';
@@ -150,7 +151,7 @@ describe('fluentd sink with shared key and TLS', () => {
     const s = makeSink(fd.port, { shared_key: 's3cret', tls: { enabled: true, ca_file: cert.caFile } });
     const events = commandEvents(4);
     assert.deepEqual(statuses(await s.send(events, signal()), 4), Array(4).fill('sent'));
-    const c = await s.check({ ...sampleEvents()[0]!, type: 'audit.test', test: true } as never);
+    const c = await checkSink(s, { ...sampleEvents()[0]!, type: 'audit.test', test: true } as never);
     await s.close();
     assert.equal(c.ok, true, c.detail);
     for (const e of events) assert.ok(fd.entries.some((x) => x.record.id === e.id));
@@ -164,7 +165,7 @@ describe('fluentd sink with shared key and TLS', () => {
       logger,
     );
     const r = outcomes(await s.send(commandEvents(2), signal()), 2);
-    const c = await s.check(sampleEvents()[0]!);
+    const c = await checkSink(s, sampleEvents()[0]!);
     await s.close();
     assert.equal(r[0]?.status, 'rejected');
     assert.match((r[0] as { error: string }).error, /^auth: .*shared key mismatch/);
@@ -174,7 +175,7 @@ describe('fluentd sink with shared key and TLS', () => {
 
   test('an untrusted certificate is reported as a TLS failure', async () => {
     const s = makeSink(fd.port, { shared_key: 's3cret', tls: { enabled: true }, connect_timeout_ms: 500 });
-    const c = await s.check(sampleEvents()[0]!);
+    const c = await checkSink(s, sampleEvents()[0]!);
     await s.close();
     assert.equal(c.ok, false);
     assert.match(c.detail, /^TLS: /);

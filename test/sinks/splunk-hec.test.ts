@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { checkSink } from '../../core/sinks/check.js';
 import type { Sink } from '../../core/sinks/sink.js';
 import { epochSeconds } from '../../sinks/splunk_hec/encoder.js';
 import { type SplunkHecSink, splunkHecSinkType } from '../../sinks/splunk_hec/sink.js';
@@ -105,7 +106,7 @@ describe('splunk_hec sink', () => {
     const logger = captureLogger();
     const s = makeSink(hec.url, { token: 'wrong' }, logger);
     const out = outcomes(await s.send(commandEvents(2), signal()), 2);
-    const c = await s.check(sampleEvents()[0]!);
+    const c = await checkSink(s, sampleEvents()[0]!);
     await s.close();
     assert.deepEqual(
       out.map((o) => o.status),
@@ -179,7 +180,7 @@ describe('splunk_hec sink', () => {
 
   test('an unhealthy HEC fails start() and check() with the reason', async () => {
     hec.faults.unhealthy = true;
-    const c = await sink.check(sampleEvents()[0]!);
+    const c = await checkSink(sink, sampleEvents()[0]!);
     await assert.rejects(sink.start(), /HEC is unhealthy, queues are full/);
     hec.faults.unhealthy = false;
     assert.equal(c.ok, false);
@@ -187,7 +188,7 @@ describe('splunk_hec sink', () => {
   });
 
   test('check() sends the marked test event and reports ok', async () => {
-    const c = await sink.check({ ...sampleEvents()[0]!, type: 'audit.test', test: true } as never);
+    const c = await checkSink(sink, { ...sampleEvents()[0]!, type: 'audit.test', test: true } as never);
     assert.equal(c.ok, true, c.detail);
     assert.equal(hec.events.at(-1)?.fields?.sshtrail_type, 'audit.test');
   });

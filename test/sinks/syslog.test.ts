@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
+import { checkSink } from '../../core/sinks/check.js';
 import { syslogTimestamp } from '../../sinks/syslog/encoder.js';
 import { type SyslogSink, syslogSinkType } from '../../sinks/syslog/sink.js';
 import { RSYSLOGD, RsyslogReceiver } from '../receivers/rsyslog.js';
@@ -66,7 +67,7 @@ describe('syslog sink against rsyslog', () => {
     const r = outcomes(await sink.send(commandEvents(2), signal()), 2);
     assert.equal(r[0]?.status, 'retry');
     assert.equal((r[0] as { error: string }).error, 'connection refused');
-    const c = await sink.check(sampleEvents()[0]!);
+    const c = await checkSink(sink, sampleEvents()[0]!);
     assert.equal(c.detail, 'connection refused');
     await rs.start();
     const events = commandEvents(3);
@@ -99,7 +100,7 @@ describe('syslog sink over TLS', () => {
     const events = commandEvents(2);
     assert.deepEqual(statuses(await s.send(events, signal()), 2), ['sent', 'sent']);
     const untrusted = makeSink(port, { tls: { enabled: true } });
-    const c = await untrusted.check(sampleEvents()[0]!);
+    const c = await checkSink(untrusted, sampleEvents()[0]!);
     for (let i = 0; i < 200 && !received.includes(events[1]!.id); i++)
       await new Promise((r) => setTimeout(r, 10));
     await s.close();

@@ -11,6 +11,7 @@ import { SshtrailError } from '../../errors.js';
 import { EventClock } from '../../events/clock.js';
 import { createLogger } from '../../log.js';
 import { type PipelineConfig, resolveSettings } from '../../pipeline/options.js';
+import { checkSink } from '../../sinks/check.js';
 import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
 import type { Command } from '../command.js';
 
@@ -46,11 +47,7 @@ async function checkOne(sink: Sink, event: AuditEvent): Promise<SinkCheckResult>
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message : String(err) };
   }
-  if (sink.check) return sink.check(event);
-  const r = await sink.send([event], AbortSignal.timeout(15_000));
-  const o = r.kind === 'batch' ? r.outcome : r.outcomes[0];
-  if (o?.status === 'sent') return { ok: true, detail: 'ok' };
-  return { ok: false, detail: o && 'error' in o ? (o.error ?? o.status) : 'no outcome' };
+  return checkSink(sink, event);
 }
 
 export async function runSinksTest(
