@@ -12,6 +12,7 @@ export interface ServerConfig {
     max_attempts: number;
     grace_time: number;
     max_unauthenticated: number;
+    strict_modes: boolean;
   };
   session: {
     max_per_connection: number;

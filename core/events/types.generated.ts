@@ -215,7 +215,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:".
    */
   reason:
     | "unknown_login"
@@ -225,6 +225,22 @@ export interface AuthFailureFields {
     | "too_many_attempts"
     | "grace_timeout"
     | "connection_limit";
+  /**
+   * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
+   */
+  detail?: string;
+  /**
+   * Attempts counted on this connection so far against auth.max_attempts, this one included: refused requests and publickey queries answered "this key would do".
+   */
+  attempts?: number;
+  /**
+   * Publickey queries (a key offered without a signature) answered "this key would do" on this connection so far; each counts as an attempt.
+   */
+  queries?: number;
+  /**
+   * Present when login is not the user name the client sent: the length in bytes of what it sent (0: an empty name, shown as "(empty)"; names over 256 characters are cut to 256).
+   */
+  login_length?: number;
 }
 
 /**
@@ -303,7 +319,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:".
    */
   reason:
     | "unknown_login"
@@ -313,6 +329,22 @@ export interface AuthFailureEvent {
     | "too_many_attempts"
     | "grace_timeout"
     | "connection_limit";
+  /**
+   * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
+   */
+  detail?: string;
+  /**
+   * Attempts counted on this connection so far against auth.max_attempts, this one included: refused requests and publickey queries answered "this key would do".
+   */
+  attempts?: number;
+  /**
+   * Publickey queries (a key offered without a signature) answered "this key would do" on this connection so far; each counts as an attempt.
+   */
+  queries?: number;
+  /**
+   * Present when login is not the user name the client sent: the length in bytes of what it sent (0: an empty name, shown as "(empty)"; names over 256 characters are cut to 256).
+   */
+  login_length?: number;
 }
 
 /**

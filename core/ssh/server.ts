@@ -19,9 +19,9 @@ import {
 } from './adapter.js';
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
+import { eventLogin, UNKNOWN_LOGIN } from './login-name.js';
 
-/** Events need a login; before the client named one, this stands in (not a valid login name). */
-export const UNKNOWN_LOGIN = '(unknown)';
+export { UNKNOWN_LOGIN };
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -86,9 +86,9 @@ export class SshtrailServer {
             emitter.emit(
               'auth.failure',
               { method: 'none', reason: 'grace_timeout' },
-              { login: admission.login || UNKNOWN_LOGIN, client_addr: peer.ip, client_port: peer.port },
+              { login: eventLogin(admission.login), client_addr: peer.ip, client_port: peer.port },
             );
-            log.info('login grace time over', { client: peer.ip });
+            log.info('login grace time over', { client: peer.ip, port: peer.port });
             drop();
           }, config.auth.grace_time * 1000)
         : undefined;
@@ -99,6 +99,7 @@ export class SshtrailServer {
   private connection(conn: ConnectionControl, recordingsDir: string): ConnectionHooks {
     const { config, emitter, hooks, log, live } = this.deps;
     this.connections.add(conn);
+    log.info('connection', { client: conn.peer.ip, port: conn.peer.port, ident: conn.ident });
     const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log);
     let authenticated = false;
     let open = 0;
@@ -154,6 +155,12 @@ export class SshtrailServer {
         return s;
       },
       closed: () => {
+        log.info('connection closed', {
+          client: conn.peer.ip,
+          port: conn.peer.port,
+          ident: conn.ident,
+          ...(auth.account ? { login: auth.account.login } : { authenticated: false }),
+        });
         this.connections.delete(conn);
         if (idle) clearTimeout(idle);
         for (const s of mine) s.closed();

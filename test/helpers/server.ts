@@ -36,6 +36,8 @@ export interface StartOptions {
   wrap?: string[];
   /** Descriptors the server inherits from 3 on (as one started from inside a session would). */
   inheritFds?: number[];
+  /** Environment variables for the server, over the test's own (e.g. a PATH with shims first). */
+  env?: Record<string, string>;
 }
 
 export interface SshOptions {
@@ -139,7 +141,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   const skipBashrc = opts.skipBashrc ?? true;
   const base: Record<string, unknown> = {
-    auth: { authorized_keys_file: join(keysDir, '%u') },
+    // StrictModes off: the keys live below /tmp, a world-writable directory that sshd's check
+    // (and so sshtrail's) refuses. Tests of StrictModes turn it on with keys in a real home.
+    auth: { authorized_keys_file: join(keysDir, '%u'), strict_modes: false },
     session: { env_allow: skipBashrc ? ['LANG', 'LC_*', 'SHLVL'] : ['LANG', 'LC_*'] },
   };
   const config = merge(base, opts.config ?? {});
@@ -162,7 +166,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       dataDir,
       ...(opts.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])],
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    },
   ) as ChildProcessByStdio<null, Readable, Readable>;
   // A test process that dies must not leave its server behind.
   const killOnExit = () => child.kill('SIGKILL');
