@@ -39,6 +39,14 @@ export const serverConfigProperties: Record<string, unknown> = {
     description:
       'Private host key files (OpenSSH format). Default: ed25519 and RSA-3072 keys generated into <data_dir>/host_keys.',
   },
+  server_nice: {
+    type: 'integer',
+    minimum: -20,
+    maximum: 19,
+    default: -10,
+    description:
+      "Nice value the server gives itself at start (as root; sessions run at 0). One server process answers every login while each session is scheduled as a peer of the whole server: without a higher weight, a few hundred busy sessions starve new logins at the banner exchange. 0 leaves the server's priority as started.",
+  },
   log: {
     type: 'object',
     additionalProperties: false,

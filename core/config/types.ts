@@ -6,6 +6,7 @@ export interface ServerConfig {
   data_dir: string;
   ident: string;
   host_keys?: string[];
+  server_nice: number;
   log: { level: LogLevel; format: LogFormat };
   auth: {
     authorized_keys_file: string;

@@ -17,6 +17,7 @@ import { resolveSettings } from '../../pipeline/options.js';
 import type { SessionHooks } from '../../session/hooks.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
 import { SshtrailServer } from '../../ssh/server.js';
+import { raisePriority } from '../../sys/priority.js';
 import type { Command } from '../command.js';
 import { connectHint } from '../connect-hint.js';
 
@@ -96,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
   if (check) return checkOnly(config, file);
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const stop = waitForStopSignal();
+  raisePriority(config.server_nice, log);
 
   mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
   const pipeline = await startPipeline({
