@@ -13,6 +13,21 @@ export interface ServerConfig {
     max_attempts: number;
     grace_time: number;
     max_unauthenticated: number;
+    early_drop: { start: number; rate: number };
+    per_source: { max_unauthenticated: number; ipv4_prefix: number; ipv6_prefix: number };
+    penalties: {
+      enabled: boolean;
+      authfail: number;
+      noauth: number;
+      grace_exceeded: number;
+      protocol_error: number;
+      min: number;
+      max: number;
+      max_sources_ipv4: number;
+      max_sources_ipv6: number;
+      overflow: 'permissive' | 'deny-all';
+      exempt: string[];
+    };
   };
   session: {
     max_per_connection: number;

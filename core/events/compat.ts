@@ -24,6 +24,19 @@ export type Change =
   | { id: string; kind: 'minor'; added: string[] }
   | { id: string; kind: 'incompatible'; problems: string[] };
 
+/**
+ * A field whose only change is new values in its `enum` (an event producer gaining a reason): a
+ * minor version, as a new optional field is; removing a value is tightening.
+ */
+function widenedEnum(before: unknown, after: unknown): boolean {
+  if (typeof before !== 'object' || before === null || typeof after !== 'object' || after === null)
+    return false;
+  const { enum: was, ...restBefore } = before as { enum?: unknown };
+  const { enum: is, ...restAfter } = after as { enum?: unknown };
+  if (!Array.isArray(was) || !Array.isArray(is) || !isDeepStrictEqual(restBefore, restAfter)) return false;
+  return was.every((v) => is.some((w) => isDeepStrictEqual(v, w)));
+}
+
 export function compare(set: SchemaSet, lock: Lock): Change[] {
   const out: Change[] = [];
   for (const [id, locked] of Object.entries(lock)) {
@@ -44,14 +57,21 @@ export function compare(set: SchemaSet, lock: Lock): Change[] {
     const problems: string[] = [];
     for (const [field, schema] of Object.entries(locked.schema.properties)) {
       if (!(field in now.properties)) problems.push(`field '${field}' removed or renamed`);
-      else if (!isDeepStrictEqual(now.properties[field], schema))
+      else if (
+        !isDeepStrictEqual(now.properties[field], schema) &&
+        !widenedEnum(schema, now.properties[field])
+      )
         problems.push(`field '${field}' changed its type or constraints`);
     }
     if (!isDeepStrictEqual(now.required, locked.schema.required)) {
       problems.push(`required fields changed from [${locked.schema.required}] to [${now.required}]`);
     }
     if (!isDeepStrictEqual(now.rest, locked.schema.rest)) problems.push('top-level constraints changed');
-    const added = Object.keys(now.properties).filter((f) => !(f in locked.schema.properties));
+    const added = Object.keys(now.properties).filter(
+      (f) =>
+        !(f in locked.schema.properties) ||
+        !isDeepStrictEqual(now.properties[f], locked.schema.properties[f]),
+    );
     out.push(problems.length ? { id, kind: 'incompatible', problems } : { id, kind: 'minor', added });
   }
   for (const id of set.byId.keys()) if (!(id in lock)) out.push({ id, kind: 'new' });

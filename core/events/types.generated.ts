@@ -215,7 +215,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused.
+   * Why the attempt was refused. Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
    */
   reason:
     | "unknown_login"
@@ -224,7 +224,10 @@ export interface AuthFailureFields {
     | "method_not_allowed"
     | "too_many_attempts"
     | "grace_timeout"
-    | "connection_limit";
+    | "connection_limit"
+    | "startups_early_drop"
+    | "source_limit"
+    | "source_penalty";
 }
 
 /**
@@ -303,7 +306,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused.
+   * Why the attempt was refused. Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
    */
   reason:
     | "unknown_login"
@@ -312,7 +315,10 @@ export interface AuthFailureEvent {
     | "method_not_allowed"
     | "too_many_attempts"
     | "grace_timeout"
-    | "connection_limit";
+    | "connection_limit"
+    | "startups_early_drop"
+    | "source_limit"
+    | "source_penalty";
 }
 
 /**

@@ -75,6 +75,10 @@ export interface ConnectionControl {
 export interface Admission {
   /** The login the client last asked for (names it in later events). */
   login?: string;
+  /** An authentication attempt other than the "none" probe failed. */
+  failedAttempt?(): void;
+  /** ssh2's protocol layer rejected something the client sent. */
+  protocolError?(): void;
   authenticated(): void;
   closed(): void;
 }
@@ -177,7 +181,12 @@ export class SshServer {
       hooks.closed();
     };
     client.on('close', onClose);
-    client.on('error', (err) => log.debug('connection error', { client: peer.ip, err: err.message }));
+    client.on('error', (err: Error & { level?: string }) => {
+      // 'protocol' errors are malformed or unexpected packets the client sent; 'handshake' ones
+      // (no common algorithm) and 'socket' ones are not misbehaviour.
+      if (err.level === 'protocol') admission?.protocolError?.();
+      log.debug('connection error', { client: peer.ip, err: err.message });
+    });
 
     client.on('authentication', (ctx) => {
       const req: AuthRequest = { method: ctx.method, login: ctx.username };
@@ -192,6 +201,7 @@ export class SshServer {
         (answer) => {
           if (answer === 'accept') ctx.accept();
           else {
+            if (ctx.method !== 'none') admission?.failedAttempt?.();
             ctx.reject(['publickey']);
             if (answer === 'disconnect') client.end();
           }

@@ -105,3 +105,21 @@ test('a new optional field is a compatible change recorded as a minor version; d
   });
   assert.equal(compare(described, lock).find((c) => c.id === CMD)?.kind, 'same');
 });
+
+test('new enum values are a minor version; a removed one is incompatible', () => {
+  const lock = readLock(shippedSchemas());
+  const FAIL = 'https://sshtrail.dev/schemas/auth.failure/v1.json';
+  const reasons = () =>
+    (shippedSchemas().byId.get(FAIL)!.schema as unknown as S).properties.reason!.enum as string[];
+  const widened = edited(FAIL, (s) => {
+    s.properties.reason!.enum = [...reasons(), 'a_new_reason'];
+  });
+  assert.deepEqual(
+    compare(widened, lock).find((c) => c.id === FAIL),
+    { id: FAIL, kind: 'minor', added: ['reason'] },
+  );
+  const narrowed = edited(FAIL, (s) => {
+    s.properties.reason!.enum = reasons().slice(1);
+  });
+  assert.equal(compare(narrowed, lock).find((c) => c.id === FAIL)?.kind, 'incompatible');
+});
