@@ -4,10 +4,11 @@
  * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT ends sessions
  * and flushes recordings and events before returning.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
+import { dataDirProblem, prepareDataDir } from '../../config/data-dir.js';
 import { loadConfig, parseListen } from '../../config/load.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
 import { SshtrailError } from '../../errors.js';
@@ -83,6 +84,14 @@ function waitForStopSignal(): Promise<string> {
 /** `serve --check`: everything start-up would refuse, without starting or writing anything. */
 function checkOnly(config: ServerConfig, file: string | undefined): number {
   resolveSettings(config as unknown as PipelineConfig, sinkTypes);
+  const problem = existsSync(config.data_dir)
+    ? dataDirProblem(config.data_dir, process.getuid?.() ?? 0)
+    : undefined;
+  if (problem)
+    throw new SshtrailError(
+      'SSHTRAIL_E_CONFIG',
+      `data dir ${problem.path} ${problem.why} (fix: ${problem.fix})`,
+    );
   // Generated host keys are made at start; configured ones must be readable keys now.
   if (config.host_keys?.length)
     loadHostKeys(config.data_dir, config.host_keys, createLogger({ level: 'error' }));
@@ -99,7 +108,7 @@ async function run(argv: string[]): Promise<number> {
   const stop = waitForStopSignal();
   raisePriority(config.server_nice, log);
 
-  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+  prepareDataDir(config.data_dir);
   const pipeline = await startPipeline({
     config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
     sinkTypes,
