@@ -9,9 +9,17 @@ export interface AuditLossFields {
    */
   source: string;
   /**
-   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, or shutdown's deadline passed first.
+   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, shutdown's deadline passed first (or the events were emitted after it), or the disk was full (the file sink held the events while it could not write, and these are the ones its queue or its retries could not keep; whole lines only ever reach the file).
    */
-  reason: "queue_full" | "rejected" | "retries_exhausted" | "ring_full" | "invalid" | "ack_timeout" | "shutdown";
+  reason:
+    | "queue_full"
+    | "rejected"
+    | "retries_exhausted"
+    | "ring_full"
+    | "invalid"
+    | "ack_timeout"
+    | "shutdown"
+    | "disk_full";
   /**
    * How many events were lost in the window.
    */
@@ -94,9 +102,17 @@ export interface AuditLossEvent {
    */
   source: string;
   /**
-   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, or shutdown's deadline passed first.
+   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, shutdown's deadline passed first (or the events were emitted after it), or the disk was full (the file sink held the events while it could not write, and these are the ones its queue or its retries could not keep; whole lines only ever reach the file).
    */
-  reason: "queue_full" | "rejected" | "retries_exhausted" | "ring_full" | "invalid" | "ack_timeout" | "shutdown";
+  reason:
+    | "queue_full"
+    | "rejected"
+    | "retries_exhausted"
+    | "ring_full"
+    | "invalid"
+    | "ack_timeout"
+    | "shutdown"
+    | "disk_full";
   /**
    * How many events were lost in the window.
    */

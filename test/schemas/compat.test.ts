@@ -106,20 +106,24 @@ test('a new optional field is a compatible change recorded as a minor version; d
   assert.equal(compare(described, lock).find((c) => c.id === CMD)?.kind, 'same');
 });
 
-test('new enum values are a minor version; a removed one is incompatible', () => {
+const LOSS = 'https://sshtrail.dev/schemas/audit.loss/v1.json';
+
+test('a new value in an enum is a minor version; a value taken away is incompatible', () => {
   const lock = readLock(shippedSchemas());
-  const FAIL = 'https://sshtrail.dev/schemas/auth.failure/v1.json';
-  const reasons = () =>
-    (shippedSchemas().byId.get(FAIL)!.schema as unknown as S).properties.reason!.enum as string[];
-  const widened = edited(FAIL, (s) => {
-    s.properties.reason!.enum = [...reasons(), 'a_new_reason'];
+  const reasons = (lock[LOSS]!.schema.properties.reason as { enum: string[] }).enum;
+  const widened = edited(LOSS, (s) => {
+    s.properties.reason!.enum = [...reasons, 'cosmic_ray'];
   });
   assert.deepEqual(
-    compare(widened, lock).find((c) => c.id === FAIL),
-    { id: FAIL, kind: 'minor', added: ['reason'] },
+    compare(widened, lock).find((c) => c.id === LOSS),
+    { id: LOSS, kind: 'minor', added: [], widened: ['reason'] },
   );
-  const narrowed = edited(FAIL, (s) => {
-    s.properties.reason!.enum = reasons().slice(1);
+  const narrowed = edited(LOSS, (s) => {
+    s.properties.reason!.enum = reasons.slice(1);
   });
-  assert.equal(compare(narrowed, lock).find((c) => c.id === FAIL)?.kind, 'incompatible');
+  assert.equal(compare(narrowed, lock).find((c) => c.id === LOSS)?.kind, 'incompatible');
+  const swapped = edited(LOSS, (s) => {
+    s.properties.reason!.enum = [...reasons.slice(1), 'cosmic_ray'];
+  });
+  assert.equal(compare(swapped, lock).find((c) => c.id === LOSS)?.kind, 'incompatible');
 });
