@@ -21,6 +21,37 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/**
+ * Control characters, line and paragraph separators, bidi controls and other invisible format
+ * characters: what could forge a line or hide text in a terminal or log viewer.
+ */
+const unsafe = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeChar(c: string): string {
+  const cp = c.codePointAt(0) ?? 0;
+  return named[c] ?? (cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`);
+}
+
+/** A message for the text log: unsafe characters escaped, so one call is always one line. */
+export function escapeText(s: string): string {
+  return s.replace(unsafe, escapeChar);
+}
+
+/** A field value for the text log: escaped, and quoted when it has spaces, quotes, `=` or is empty. */
+export function textValue(v: unknown): string {
+  const raw = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  const needsQuotes = raw === '' || /[\s"=\\]/u.test(raw) || unsafe.test(raw);
+  unsafe.lastIndex = 0;
+  if (!needsQuotes) return raw;
+  return `"${raw.replace(/["\\]/g, '\\$&').replace(unsafe, escapeChar)}"`;
+}
+
+/** JSON.stringify leaves U+2028/U+2029 raw (valid JSON, but line breaks to some readers). */
+export function jsonLine(o: unknown): string {
+  return JSON.stringify(o).replace(/[\u2028\u2029]/g, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16)}`);
+}
+
 export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, unknown> = {}): Logger {
   const min = order[opts.level ?? 'info'];
   const format = opts.format ?? 'text';
@@ -29,12 +60,14 @@ export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, 
     if (order[level] < min) return;
     const all = { ...bindings, ...fields };
     if (format === 'json') {
-      write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...all })}\n`);
+      write(`${jsonLine({ time: new Date().toISOString(), level, msg, ...all })}\n`);
     } else {
       const extra = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${escapeText(k)}=${textValue(v)}`)
         .join(' ');
-      write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}${extra ? ` ${extra}` : ''}\n`);
+      write(
+        `${new Date().toISOString()} ${level.toUpperCase()} ${escapeText(msg)}${extra ? ` ${extra}` : ''}\n`,
+      );
     }
   };
   return {
