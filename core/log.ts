@@ -19,6 +19,53 @@ export interface LoggerOptions {
   level?: LogLevel;
   format?: LogFormat;
   write?: (line: string) => void;
+  /** Repeats of one line (level, message, client) allowed per window before they are counted instead. */
+  repeatLimit?: { max: number; windowMs: number; now?: () => number };
+  /** Shared by a logger and its children. */
+  limiter?: RepeatLimiter;
+}
+
+/**
+ * One client opening 1000 channels must not write 1000 warnings: per window, the first `max`
+ * lines with the same level, message and client are written, later ones only counted, and the
+ * count is reported once (on the next such line after the window, or by a timer at its end).
+ */
+export class RepeatLimiter {
+  private readonly seen = new Map<string, { start: number; count: number; timer?: NodeJS.Timeout }>();
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** true: write the line; false: suppressed. `summary` writes the suppressed-count line. */
+  allow(key: string, summary: (suppressed: number) => void): boolean {
+    const t = this.now();
+    let e = this.seen.get(key);
+    if (e && t - e.start >= this.windowMs) {
+      this.flush(key, summary);
+      e = undefined;
+    }
+    if (!e) {
+      e = { start: t, count: 0 };
+      this.seen.set(key, e);
+    }
+    e.count++;
+    if (e.count <= this.max) return true;
+    if (!e.timer) {
+      e.timer = setTimeout(() => this.flush(key, summary), this.windowMs - (t - e.start));
+      e.timer.unref();
+    }
+    return false;
+  }
+
+  private flush(key: string, summary: (suppressed: number) => void): void {
+    const e = this.seen.get(key);
+    if (!e) return;
+    this.seen.delete(key);
+    if (e.timer) clearTimeout(e.timer);
+    if (e.count > this.max) summary(e.count - this.max);
+  }
 }
 
 /**
@@ -56,9 +103,22 @@ export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, 
   const min = order[opts.level ?? 'info'];
   const format = opts.format ?? 'text';
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
+  const rl = opts.repeatLimit ?? { max: 10, windowMs: 60_000 };
+  const limiter = opts.limiter ?? new RepeatLimiter(rl.max, rl.windowMs, rl.now);
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < min) return;
     const all = { ...bindings, ...fields };
+    const key = `${level}\0${msg}\0${String(all.client ?? '')}`;
+    const summary = (n: number) =>
+      emit(level, `suppressed ${n} similar lines: ${msg}`, {
+        ...bindings,
+        ...(all.client ? { client: all.client } : {}),
+        suppressed: n,
+      });
+    if (!limiter.allow(key, summary)) return;
+    emit(level, msg, all);
+  };
+  const emit = (level: LogLevel, msg: string, all: Record<string, unknown>) => {
     if (format === 'json') {
       write(`${jsonLine({ time: new Date().toISOString(), level, msg, ...all })}\n`);
     } else {
@@ -75,7 +135,7 @@ export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, 
     info: (m, f) => log('info', m, f),
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
-    child: (b) => createLogger(opts, { ...bindings, ...b }),
+    child: (b) => createLogger({ ...opts, limiter }, { ...bindings, ...b }),
   };
 }
 
