@@ -10,7 +10,8 @@
  * `auth.authorized_keys_file` pointing into the temp dir: ~/.ssh is never touched. Extra config
  * keys (`enhanced_recording`, `sinks`, ...) go in `config`. Sessions get SHLVL=1 from the client
  * (allowed by the test config) so that bash skips ~/.bashrc, which on these machines runs a slow
- * `pyenv init`; pass `skipBashrc: false` to keep the real start-up.
+ * `pyenv init`; pass `skipBashrc: false` to keep the real start-up. 127.0.0.1 is exempt from
+ * pre-auth penalties (`auth.penalties.exempt`); `ssh -b 127.0.0.2` connects from another source.
  */
 import { type ChildProcess, type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -139,7 +140,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   const skipBashrc = opts.skipBashrc ?? true;
   const base: Record<string, unknown> = {
-    auth: { authorized_keys_file: join(keysDir, '%u') },
+    // Tests fail logins on purpose, one after another, from 127.0.0.1: exempt from penalties so
+    // they do not lock each other out. Tests of penalties connect from 127.0.0.2 and up.
+    auth: { authorized_keys_file: join(keysDir, '%u'), penalties: { exempt: ['127.0.0.1'] } },
     session: { env_allow: skipBashrc ? ['LANG', 'LC_*', 'SHLVL'] : ['LANG', 'LC_*'] },
   };
   const config = merge(base, opts.config ?? {});
