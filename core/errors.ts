@@ -27,3 +27,9 @@ export class SshtrailError extends Error {
     return ErrorCodes[this.code].exit;
   }
 }
+
+/** A write failed for want of space (a full filesystem or a quota), not a broken disk. */
+export function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}

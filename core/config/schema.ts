@@ -228,6 +228,12 @@ export const serverConfigProperties: Record<string, unknown> = {
           'auto: write recordings with O_DIRECT where the filesystem takes it (bypasses the page cache: ' +
           'far less kernel CPU for bulk output; output then waits on the disk sooner); off: buffered writes.',
       },
+      on_failure: {
+        enum: ['refuse', 'continue'],
+        default: 'refuse',
+        description:
+          'When a recording cannot be written (disk full, I/O error). refuse: a new session is refused before anything runs, and a session whose recording fails mid-way is told and ended (an unrecorded session is what an attacker wants); continue: the session goes on unrecorded. Either way the recording keeps its whole lines up to the failure, and session.end says so (recording_error; reason recording_failed when refused or ended).',
+      },
     },
   },
 };

@@ -41,7 +41,12 @@ export interface ServerConfig {
     env_max_count: number;
     env_max_bytes: number;
   };
-  recording: { input: boolean; flush_interval: number; direct_io: 'auto' | 'off' };
+  recording: {
+    input: boolean;
+    flush_interval: number;
+    direct_io: 'auto' | 'off';
+    on_failure: 'refuse' | 'continue';
+  };
   /** Sections owned by other modules, passed through as validated. */
   sinks?: unknown;
   pipeline?: unknown;

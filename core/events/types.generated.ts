@@ -723,9 +723,9 @@ export interface SessionEndFields {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
    */
-  reason?: "start_failed" | "server_crash";
+  reason?: "start_failed" | "server_crash" | "recording_failed";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -738,6 +738,10 @@ export interface SessionEndFields {
    * Bytes sent to the client on the session channel (stdout and stderr).
    */
   bytes_out: number;
+  /**
+   * The session's recording could not be written from some point on: disk_full (no space or quota), io_error (anything else). The recording, when there is one, holds the session up to its last whole line before the failure. With recording.on_failure continue the session went on unrecorded; with refuse it ended (reason recording_failed).
+   */
+  recording_error?: "disk_full" | "io_error";
   /**
    * Path of the session's asciicast recording on the server, when one was made.
    */
@@ -816,9 +820,9 @@ export interface SessionEndEvent {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
    */
-  reason?: "start_failed" | "server_crash";
+  reason?: "start_failed" | "server_crash" | "recording_failed";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -831,6 +835,10 @@ export interface SessionEndEvent {
    * Bytes sent to the client on the session channel (stdout and stderr).
    */
   bytes_out: number;
+  /**
+   * The session's recording could not be written from some point on: disk_full (no space or quota), io_error (anything else). The recording, when there is one, holds the session up to its last whole line before the failure. With recording.on_failure continue the session went on unrecorded; with refuse it ended (reason recording_failed).
+   */
+  recording_error?: "disk_full" | "io_error";
   /**
    * Path of the session's asciicast recording on the server, when one was made.
    */

@@ -47,11 +47,7 @@ export class AppendError extends Error {
   }
 }
 
-/** The errors that mean "no space" rather than a broken disk. */
-export function isNoSpace(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
+export { isNoSpace } from '../../core/errors.js';
 
 /**
  * One write(2) of `buf`, all-or-nothing per line: when the kernel takes only part of it, the file
