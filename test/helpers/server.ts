@@ -37,6 +37,8 @@ export interface StartOptions {
   wrap?: string[];
   /** Descriptors the server inherits from 3 on (as one started from inside a session would). */
   inheritFds?: number[];
+  /** Start on a stopped server's temp dir (kept by stop(..., { keepDir: true })): a restart. */
+  dir?: string;
 }
 
 export interface SshOptions {
@@ -122,12 +124,11 @@ export function generateKey(path: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'e
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'sshtrail-test-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sshtrail-test-'));
   const dataDir = join(dir, 'data');
   const keysDir = join(dir, 'authorized_keys');
-  mkdirSync(keysDir, { mode: 0o700 });
   const login = userInfo().username;
-  const keyFile = generateKey(join(dir, 'id_ed25519'));
+  const keyFile = join(dir, 'id_ed25519');
   const authorize = (who: string, publicKey: string) => {
     const file = join(keysDir, who);
     let prev = '';
@@ -136,7 +137,11 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     } catch {}
     writeFileSync(file, `${prev}${publicKey.trim()}\n`, { mode: 0o600 });
   };
-  authorize(login, readFileSync(`${keyFile}.pub`, 'utf8'));
+  if (!opts.dir) {
+    mkdirSync(keysDir, { mode: 0o700 });
+    generateKey(keyFile);
+    authorize(login, readFileSync(`${keyFile}.pub`, 'utf8'));
+  }
 
   const skipBashrc = opts.skipBashrc ?? true;
   const base: Record<string, unknown> = {

@@ -11,11 +11,14 @@ import { sinkTypes } from '../../../sinks/registry.js';
 import { dataDirProblem, prepareDataDir } from '../../config/data-dir.js';
 import { loadConfig, parseListen } from '../../config/load.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
+import { acquireInstanceLock } from '../../data-dir/lock.js';
 import { SshtrailError } from '../../errors.js';
-import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
+import { closeCrashedSessions } from '../../session/crash-recovery.js';
 import type { SessionHooks } from '../../session/hooks.js';
+import { LiveSessions } from '../../session/live-sessions.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
 import { SshtrailServer } from '../../ssh/server.js';
 import { raisePriority } from '../../sys/priority.js';
@@ -109,12 +112,32 @@ async function run(argv: string[]): Promise<number> {
   raisePriority(config.server_nice, log);
 
   prepareDataDir(config.data_dir);
+  // One server per data dir: what is left in it (notes, this instance's cgroups) is then ours.
+  const lock = acquireInstanceLock(config.data_dir);
+  try {
+    return await serve(config, host, port, log, stop);
+  } finally {
+    lock.release();
+  }
+}
+
+async function serve(
+  config: ServerConfig,
+  host: string,
+  port: number,
+  log: Logger,
+  stop: Promise<string>,
+): Promise<number> {
   const pipeline = await startPipeline({
     config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
     sinkTypes,
     dataDir: config.data_dir,
     logger: log.child({ component: 'pipeline' }),
   });
+
+  // Sessions a crashed run left open are killed and closed before anything new starts.
+  const live = LiveSessions.open(config.data_dir);
+  await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }));
 
   // Enhanced recording (cgroup v2 + eBPF) takes part in sessions through these hooks only.
   const enhanced = await startEnhancedRecording({
@@ -134,6 +157,7 @@ async function run(argv: string[]): Promise<number> {
     emitter: pipeline,
     hooks,
     log: log.child({ component: 'ssh' }),
+    live,
   });
   let address: { ip: string; port: number };
   try {
