@@ -11,6 +11,7 @@ export interface ServerConfig {
     authorized_keys_file: string;
     max_attempts: number;
     grace_time: number;
+    kex_timeout: number;
     max_unauthenticated: number;
   };
   session: {
