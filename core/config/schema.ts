@@ -75,6 +75,10 @@ export const serverConfigProperties: Record<string, unknown> = {
         description: 'Failed attempts per connection.',
       },
       grace_time: seconds('Seconds a connection has to authenticate (0: no limit).', 120),
+      kex_timeout: seconds(
+        'Seconds a connection has to finish its key exchange (0: only grace_time applies). Shorter than grace_time, so that a client that stalls before or during the key exchange is logged and dropped early.',
+        30,
+      ),
       max_unauthenticated: {
         type: 'integer',
         minimum: 1,

@@ -12,6 +12,7 @@ export interface ServerConfig {
     authorized_keys_file: string;
     max_attempts: number;
     grace_time: number;
+    kex_timeout: number;
     max_unauthenticated: number;
     early_drop: { start: number; rate: number };
     per_source: { max_unauthenticated: number; ipv4_prefix: number; ipv6_prefix: number };

@@ -65,6 +65,7 @@ export class SshtrailServer {
       ident: config.ident,
       keepaliveInterval: config.session.keepalive_interval,
       keepaliveCountMax: config.session.keepalive_count_max,
+      kexTimeout: config.auth.kex_timeout,
       log,
       admit: (peer, drop) => this.admit(peer, drop),
       connection: (conn) => this.connection(conn, recordingsDir),
