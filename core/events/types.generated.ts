@@ -51,7 +51,7 @@ export interface AuditLossEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -158,7 +158,7 @@ export interface AuditTestEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -263,7 +263,7 @@ export interface AuthFailureEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -372,7 +372,7 @@ export interface AuthSuccessEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -449,9 +449,17 @@ export interface SessionCommandFields {
    */
   program: string;
   /**
-   * The executable path passed to execve.
+   * The executable path passed to execve, as given: it may be relative (`./tool`, `../x/tool`) or a symlink; `exe_path` names the file that ran.
    */
   path: string;
+  /**
+   * The absolute path of the executable file that ran, resolved by the kernel at the exec from the file it opened (not from the path given): relative paths, `.` and `..` are resolved, and a symlink is reported as the file it points to. For a script (`#!`), the interpreter the kernel ran (as /proc/<pid>/exe shows it); the script is `path` and is in argv. A file deleted before the exec keeps its last path, with `exe_deleted` true. A memfd (memfd_create, exec'd through /proc/self/fd/N or execveat) is `/memfd:<name>`, with `exe_deleted` true. Paths are as seen from the process's root directory. Absent for a failed exec, and when the path is deeper or longer than the kernel walks (1 KiB, 64 steps).
+   */
+  exe_path?: string;
+  /**
+   * True when the executable file had no name left in the file system at the exec: deleted (unlinked) after it was opened, or a memfd or O_TMPFILE file. Present with `exe_path`.
+   */
+  exe_deleted?: boolean;
   /**
    * The argument vector, argv[0] first.
    */
@@ -495,7 +503,7 @@ export interface SessionCommandEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -554,9 +562,17 @@ export interface SessionCommandEvent {
    */
   program: string;
   /**
-   * The executable path passed to execve.
+   * The executable path passed to execve, as given: it may be relative (`./tool`, `../x/tool`) or a symlink; `exe_path` names the file that ran.
    */
   path: string;
+  /**
+   * The absolute path of the executable file that ran, resolved by the kernel at the exec from the file it opened (not from the path given): relative paths, `.` and `..` are resolved, and a symlink is reported as the file it points to. For a script (`#!`), the interpreter the kernel ran (as /proc/<pid>/exe shows it); the script is `path` and is in argv. A file deleted before the exec keeps its last path, with `exe_deleted` true. A memfd (memfd_create, exec'd through /proc/self/fd/N or execveat) is `/memfd:<name>`, with `exe_deleted` true. Paths are as seen from the process's root directory. Absent for a failed exec, and when the path is deeper or longer than the kernel walks (1 KiB, 64 steps).
+   */
+  exe_path?: string;
+  /**
+   * True when the executable file had no name left in the file system at the exec: deleted (unlinked) after it was opened, or a memfd or O_TMPFILE file. Present with `exe_path`.
+   */
+  exe_deleted?: boolean;
   /**
    * The argument vector, argv[0] first.
    */
@@ -596,7 +612,7 @@ export interface SessionDiskFields {
    */
   program: string;
   /**
-   * The path passed to open/openat, as given (may be relative).
+   * The path passed to open/openat/openat2/creat, made absolute: a relative path is resolved against the directory it was relative to at the syscall (the process's working directory, or openat's directory fd), which the kernel reads at the syscall, so a later chdir does not change it. `.` and `..` are then folded in lexically and symlinks are not followed: this is the name the process used, not necessarily the file's own. As given when that directory is deeper or longer than the kernel walks (1 KiB, 64 steps) and the process is gone.
    */
   path: string;
   /**
@@ -634,7 +650,7 @@ export interface SessionDiskEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -689,7 +705,7 @@ export interface SessionDiskEvent {
    */
   program: string;
   /**
-   * The path passed to open/openat, as given (may be relative).
+   * The path passed to open/openat/openat2/creat, made absolute: a relative path is resolved against the directory it was relative to at the syscall (the process's working directory, or openat's directory fd), which the kernel reads at the syscall, so a later chdir does not change it. `.` and `..` are then folded in lexically and symlinks are not followed: this is the name the process used, not necessarily the file's own. As given when that directory is deeper or longer than the kernel walks (1 KiB, 64 steps) and the process is gone.
    */
   path: string;
   /**
@@ -765,7 +781,7 @@ export interface SessionEndEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -912,7 +928,7 @@ export interface SessionNetworkEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -1059,7 +1075,7 @@ export interface SessionStartEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**

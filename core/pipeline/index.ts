@@ -5,7 +5,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { SshtrailError } from '../errors.js';
-import type { AuditEmitter, ConnectionContext, SessionContext } from '../events/emitter.js';
+import type { AuditEmitter, ConnectionContext, EventTime, SessionContext } from '../events/emitter.js';
 import { type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import type { Logger } from '../log.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
@@ -167,9 +167,14 @@ class PipelineImpl implements Pipeline {
     this.metricsUrl = this.metrics.url;
   }
 
-  emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void {
+  emit(
+    type: string,
+    fields: Record<string, unknown>,
+    context?: SessionContext | ConnectionContext,
+    at?: EventTime,
+  ): void {
     try {
-      this.publish(type, fields, context, false);
+      this.publish(type, fields, context, false, at);
     } catch (err) {
       // emit never throws into a producer: whatever went wrong is a bug, counted like an invalid event.
       this.rejectInvalid(String(type), `emit failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -181,6 +186,7 @@ class PipelineImpl implements Pipeline {
     fields: Record<string, unknown>,
     context: SessionContext | ConnectionContext | undefined,
     internal: boolean,
+    at?: EventTime,
   ): void {
     if (this.halted) {
       if (!this.lateWarned) {
@@ -205,7 +211,7 @@ class PipelineImpl implements Pipeline {
     // validated and numbered (its seq is the gap) but never timed, identified or serialised.
     let doomed = !isLoss;
     for (let i = 0; doomed && i < targets.length; i++) doomed = targets[i]!.dropsNext();
-    const ev = this.stamper.stamp(t, fields, context, doomed);
+    const ev = this.stamper.stamp(t, fields, context, doomed, at);
     if (ev instanceof InvalidEvent) {
       this.rejectInvalid(ev.type, ev.invalid);
       return;
