@@ -59,14 +59,18 @@ export function dataDirProblem(dir: string, uid: number): DataDirProblem | undef
   return undefined;
 }
 
-/** Creates the data dir (0700) when missing, then refuses it when someone else could change it. */
-export function prepareDataDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const uid = process.getuid?.() ?? 0;
-  const problem = dataDirProblem(dir, uid);
+/** Throws, naming the path and the fix, when someone else could change the (existing) data dir. */
+export function checkDataDir(dir: string): void {
+  const problem = dataDirProblem(dir, process.getuid?.() ?? 0);
   if (problem)
     throw new SshtrailError(
       'SSHTRAIL_E_CONFIG',
       `data dir ${problem.path} ${problem.why}; refusing to keep host keys and the audit record there (fix: ${problem.fix})`,
     );
+}
+
+/** Creates the data dir (0700) when missing, then refuses it when someone else could change it. */
+export function prepareDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkDataDir(dir);
 }

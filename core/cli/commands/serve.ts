@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
-import { dataDirProblem, prepareDataDir } from '../../config/data-dir.js';
+import { checkDataDir, prepareDataDir } from '../../config/data-dir.js';
 import { loadConfig, parseListen } from '../../config/load.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
 import { acquireInstanceLock } from '../../data-dir/lock.js';
@@ -87,14 +87,8 @@ function waitForStopSignal(): Promise<string> {
 /** `serve --check`: everything start-up would refuse, without starting or writing anything. */
 function checkOnly(config: ServerConfig, file: string | undefined): number {
   resolveSettings(config as unknown as PipelineConfig, sinkTypes);
-  const problem = existsSync(config.data_dir)
-    ? dataDirProblem(config.data_dir, process.getuid?.() ?? 0)
-    : undefined;
-  if (problem)
-    throw new SshtrailError(
-      'SSHTRAIL_E_CONFIG',
-      `data dir ${problem.path} ${problem.why} (fix: ${problem.fix})`,
-    );
+  // A data dir that does not exist yet is created 0700 at start; one that exists must be safe now.
+  if (existsSync(config.data_dir)) checkDataDir(config.data_dir);
   // Generated host keys are made at start; configured ones must be readable keys now.
   if (config.host_keys?.length)
     loadHostKeys(config.data_dir, config.host_keys, createLogger({ level: 'error' }));
