@@ -13,159 +13,23 @@
  * Note: with recording on, 1 MiB of NUL bytes is 6 MiB of asciicast (JSON "\u0000"), so the NUL
  * exec figure is bound by how fast the recording reaches the disk; the printable one is not.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { readdirSync, unlinkSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { benchDir, median, sshArgs, startSshd, startSshtrail, stopAll } from './servers.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const runs = Number(process.env.BENCH_SSH_RUNS ?? 15);
 const full = process.argv.includes('--full');
 const execMb = Number(process.env.BENCH_SSH_EXEC_MB ?? (full ? 1024 : 256));
 const ptyMb = Number(process.env.BENCH_SSH_PTY_MB ?? 128);
 const progress = (s: string) => process.stderr.write(`bench ssh: ${s}\n`);
-
-const dir = mkdtempSync(join(tmpdir(), 'sshtrail-bench-'));
-const login = userInfo().username;
-const key = join(dir, 'id_ed25519');
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-const hostKey = join(dir, 'ssh_host_ed25519_key');
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-const authorized = join(dir, 'authorized_keys');
-writeFileSync(authorized, readFileSync(`${key}.pub`), { mode: 0o600 });
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-function waitForLine(
-  child: ChildProcess,
-  stream: 'stdout' | 'stderr',
-  re: RegExp,
-  ms = 30_000,
-): Promise<RegExpExecArray> {
-  return new Promise((res, rej) => {
-    let text = '';
-    const t = setTimeout(() => rej(new Error(`timeout waiting for ${re}: ${text}`)), ms);
-    child[stream]?.setEncoding('utf8').on('data', (d: string) => {
-      text += d;
-      const m = re.exec(text);
-      if (m) {
-        clearTimeout(t);
-        res(m);
-      }
-    });
-    child.once('exit', (c) => rej(new Error(`exited ${c}: ${text}`)));
-  });
-}
-
-async function startSshd(): Promise<{ port: number; proc: ChildProcess }> {
-  const port = await freePort();
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const cfg = join(dir, 'sshd_config');
-  writeFileSync(
-    cfg,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${authorized}`,
-      'StrictModes no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'PermitRootLogin yes',
-      'AcceptEnv SHLVL',
-      'UseDNS no',
-      'PrintMotd no',
-      'PrintLastLog no',
-      'KexAlgorithms curve25519-sha256',
-      'Ciphers chacha20-poly1305@openssh.com',
-      '',
-    ].join('\n'),
-  );
-  const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForLine(proc, 'stderr', /Server listening on 127\.0\.0\.1/);
-  return { port, proc };
-}
-
-async function startSshtrail(): Promise<{ port: number; proc: ChildProcess; dataDir: string }> {
-  const dataDir = join(dir, 'sshtrail-data');
-  const cfg = join(dir, 'sshtrail.yaml');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      auth: { authorized_keys_file: authorized },
-      session: { env_allow: ['LANG', 'LC_*', 'SHLVL'] },
-    }),
-  );
-  const proc = spawn(
-    process.execPath,
-    [
-      join(root, 'bin', 'sshtrail'),
-      'serve',
-      '--config',
-      cfg,
-      '--listen',
-      '127.0.0.1:0',
-      '--data-dir',
-      dataDir,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const m = await waitForLine(proc, 'stdout', /sshtrail listening on 127\.0\.0\.1:(\d+)/);
-  return { port: Number(m[1]), proc, dataDir };
-}
+const b = benchDir();
 
 function ssh(port: number, command: string, tty = false): Promise<number> {
-  const args = [
-    '-F',
-    '/dev/null',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-i',
-    key,
-    '-o',
-    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'LogLevel=ERROR',
-    '-o',
-    'KexAlgorithms=curve25519-sha256',
-    '-o',
-    'Ciphers=chacha20-poly1305@openssh.com',
-    '-o',
-    'SetEnv=SHLVL=1',
-    tty ? '-tt' : '-T',
-    '-p',
-    String(port),
-    `${login}@127.0.0.1`,
-    command,
-  ];
   const t0 = process.hrtime.bigint();
   return new Promise((res, rej) => {
-    const c = spawn('ssh', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn('ssh', sshArgs(b, port, command, { tty }), { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     c.stderr.on('data', (d) => {
       err += d;
@@ -176,13 +40,6 @@ function ssh(port: number, command: string, tty = false): Promise<number> {
     });
   });
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 function clearRecordings(dataDir: string): void {
   const rd = join(dataDir, 'recordings');
@@ -195,8 +52,8 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ');
   const loadBefore = load();
-  const sshd = await startSshd();
-  const trail = await startSshtrail();
+  const sshd = await startSshd(b);
+  const trail = await startSshtrail(b);
   try {
     progress(`sshd on ${sshd.port}, sshtrail on ${trail.port}; warming up`);
     for (const p of [sshd.port, trail.port]) await ssh(p, 'true');
@@ -262,14 +119,8 @@ async function main(): Promise<void> {
     out.push(`load average before ${loadBefore}, after ${load()} (2 cores)`);
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
-    sshd.proc.kill('SIGTERM');
-    trail.proc.kill('SIGTERM');
-    await Promise.all(
-      [sshd.proc, trail.proc].map(
-        (p) => new Promise((r) => (p.exitCode !== null ? r(0) : p.once('exit', r))),
-      ),
-    );
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll([sshd.proc, trail.proc]);
+    b.remove();
   }
 }
 

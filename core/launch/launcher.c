@@ -15,7 +15,8 @@
  * Before anything else, every descriptor but 0-2 is closed: whatever the server (or whoever
  * started the server) holds without close-on-exec, another session's PTY master above all, must
  * never reach a login's processes. The umask is set to 022, as sshd leaves it, rather than
- * inherited from the server.
+ * inherited from the server, and the nice value to 0, as sessions have under sshd, rather than the
+ * server's raised priority.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -121,6 +123,9 @@ int main(int argc, char **argv) {
 
   close_inherited();
   umask(022);
+  /* The server runs with a raised priority (core/sys/priority.ts); a session gets the default, as
+   * under sshd. Failure only leaves the session favoured, so it is not fatal. */
+  if (setpriority(PRIO_PROCESS, 0, 0) != 0) perror("sshtrail-launch: setpriority");
 
   if (cgroup) join_cgroup(cgroup);
 

@@ -228,7 +228,17 @@ export interface PipeSpawn {
 }
 
 export function spawnPipes(s: PipeSpawn): SessionProcess {
-  const child = spawnChild(s.file, s.args, { env: s.env, argv0: s.argv0, stdio: ['pipe', 'pipe', 'pipe'] });
+  // detached: the child calls setsid(), as sshd's session child does. Without it a session stays in
+  // the server's session and process group: a Ctrl-C at the server's terminal or a `kill 0` in a
+  // root session reaches the server and every other exec session, and the scheduler puts all of
+  // them in the server's autogroup, where hundreds of busy sessions starve the server of the CPU
+  // it needs to answer new logins (docs/design.md, "Logins under load").
+  const child = spawnChild(s.file, s.args, {
+    env: s.env,
+    argv0: s.argv0,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   // The launcher or the command may exit before reading stdin; that is not our error.
   child.stdin.on('error', () => {});
   const done = new Promise<ExitInfo>((resolve) => {
