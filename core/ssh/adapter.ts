@@ -214,8 +214,9 @@ export class SshServer {
           if (answer === 'accept') ctx.accept();
           else {
             if (ctx.method !== 'none') admission?.failedAttempt?.();
-            ctx.reject(['publickey']);
+            // At the attempt limit sshd answers with a disconnect, not one more failure.
             if (answer === 'disconnect') client.end();
+            else ctx.reject(['publickey']);
           }
         },
         (err: unknown) => {

@@ -74,7 +74,10 @@ class QueryHandler(AuthHandler):
     def request(self, transport, m):
         self.answer = None
         self.event.clear()
-        transport._send_message(m)
+        try:
+            transport._send_message(m)
+        except (EOFError, OSError, paramiko.SSHException):
+            return "closed"
         return self.wait(transport)
 
 
