@@ -72,7 +72,8 @@ export const serverConfigProperties: Record<string, unknown> = {
         type: 'integer',
         minimum: 1,
         default: 6,
-        description: 'Failed attempts per connection.',
+        description:
+          'Authentication attempts per connection: refused requests and publickey queries answered yes (a query and the signed request that follows it are one attempt).',
       },
       grace_time: seconds('Seconds a connection has to authenticate (0: no limit).', 120),
       kex_timeout: seconds(
@@ -166,6 +167,12 @@ export const serverConfigProperties: Record<string, unknown> = {
             description: "Addresses and CIDR blocks never penalised (sshd's PerSourcePenaltyExemptList).",
           },
         },
+      },
+      strict_modes: {
+        type: 'boolean',
+        default: true,
+        description:
+          "As sshd's StrictModes: refuse an authorized keys file that is not a regular file owned by the login or root, or that is group- or world-writable, or below a directory (up to the login's home, or / outside it) that is owned by someone else or group- or world-writable.",
       },
     },
   },

@@ -14,6 +14,7 @@ export interface ServerConfig {
     grace_time: number;
     kex_timeout: number;
     max_unauthenticated: number;
+    strict_modes: boolean;
     early_drop: { start: number; rate: number };
     per_source: { max_unauthenticated: number; ipv4_prefix: number; ipv6_prefix: number };
     penalties: {

@@ -231,7 +231,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused. Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
    */
   reason:
     | "unknown_login"
@@ -244,6 +244,22 @@ export interface AuthFailureFields {
     | "startups_early_drop"
     | "source_limit"
     | "source_penalty";
+  /**
+   * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
+   */
+  detail?: string;
+  /**
+   * Attempts counted on this connection so far against auth.max_attempts, this one included: refused requests and publickey queries answered "this key would do".
+   */
+  attempts?: number;
+  /**
+   * Publickey queries (a key offered without a signature) answered "this key would do" on this connection so far; each counts as an attempt.
+   */
+  queries?: number;
+  /**
+   * Present when login is not the user name the client sent: the length in bytes of what it sent (0: an empty name, shown as "(empty)"; names over 256 characters are cut to 256).
+   */
+  login_length?: number;
 }
 
 /**
@@ -322,7 +338,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused. Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
    */
   reason:
     | "unknown_login"
@@ -335,6 +351,22 @@ export interface AuthFailureEvent {
     | "startups_early_drop"
     | "source_limit"
     | "source_penalty";
+  /**
+   * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
+   */
+  detail?: string;
+  /**
+   * Attempts counted on this connection so far against auth.max_attempts, this one included: refused requests and publickey queries answered "this key would do".
+   */
+  attempts?: number;
+  /**
+   * Publickey queries (a key offered without a signature) answered "this key would do" on this connection so far; each counts as an attempt.
+   */
+  queries?: number;
+  /**
+   * Present when login is not the user name the client sent: the length in bytes of what it sent (0: an empty name, shown as "(empty)"; names over 256 characters are cut to 256).
+   */
+  login_length?: number;
 }
 
 /**

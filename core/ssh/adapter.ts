@@ -67,6 +67,8 @@ export interface ConnectionHooks {
 
 export interface ConnectionControl {
   readonly peer: Peer;
+  /** The client's identification string ("SSH-2.0-OpenSSH_9.2p1 Debian-2"), for logs. */
+  readonly ident: string;
   /** Authentication succeeded: the connection no longer counts as unauthenticated. */
   authenticated(): void;
   end(): void;
@@ -144,7 +146,8 @@ export class SshServer {
         keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
         keepaliveCountMax: opts.keepaliveCountMax,
       } as ssh2.ServerConfig,
-      (client, info) => this.onClient(client, { ip: info.ip, port: info.port }),
+      (client, info) =>
+        this.onClient(client, { ip: info.ip, port: info.port }, info.header.identRaw.slice(0, 255)),
     );
     this.net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
   }
@@ -171,7 +174,7 @@ export class SshServer {
     this.ssh.injectSocket(socket);
   }
 
-  private onClient(client: ssh2.Connection, peer: Peer): void {
+  private onClient(client: ssh2.Connection, peer: Peer, ident: string): void {
     const log = this.opts.log;
     let closed = false;
     const pending = this.admissions.get(`${peer.ip} ${peer.port}`);
@@ -179,6 +182,7 @@ export class SshServer {
     client.once('handshake', () => pending?.kex.done());
     const hooks = this.opts.connection({
       peer,
+      ident,
       authenticated: () => admission?.authenticated(),
       end: () => client.end(),
     });
@@ -210,8 +214,9 @@ export class SshServer {
           if (answer === 'accept') ctx.accept();
           else {
             if (ctx.method !== 'none') admission?.failedAttempt?.();
-            ctx.reject(['publickey']);
+            // At the attempt limit sshd answers with a disconnect, not one more failure.
             if (answer === 'disconnect') client.end();
+            else ctx.reject(['publickey']);
           }
         },
         (err: unknown) => {

@@ -1,19 +1,29 @@
 /**
  * Public-key authentication for one connection: the key must be listed in the login's
  * authorized keys file and its signature must verify (ssh2 checks neither). Unknown logins and
- * unauthorized keys get the same answer. Failed attempts are counted (the "none" probe every
- * client starts with is not, as in sshd); past the limit the connection is dropped.
+ * unauthorized keys get the same answer; the event and the log say the real reason.
+ *
+ * Attempts are counted against `auth.max_attempts` as sshd's MaxAuthTries counts them (every
+ * refused request; the "none" probe a client starts with is free), and so is every publickey
+ * query ("would this key do?") answered yes, which sshd leaves uncounted (it caps all requests at
+ * 1024 instead): a client that knows an authorized public key could otherwise ask without end.
+ * A query and the signed request for the same key that follows it are one attempt, so a client
+ * whose right key comes last still gets in where sshd lets it (docs/design.md, "Authentication
+ * attempts"). Past the limit the connection is dropped.
+ *
+ * The login's account is resolved once per connection and login name (accounts.ts: in process).
  */
 import ssh2 from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
-import { type Account, lookupAccount } from './accounts.js';
+import { type Account, isValidLogin, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
 import { addressAllowed } from './address-match.js';
 import { userKeyAlgorithms } from './algorithms.js';
 import { expandKeysPath, fingerprint, readAuthorizedKeys } from './authorized-keys.js';
 import type { KeyOptions } from './key-options.js';
+import { eventLogin, loginLength } from './login-name.js';
 
 export type FailureReason =
   | 'unknown_login'
@@ -26,8 +36,21 @@ export type FailureReason =
 
 const serverUid = typeof process.getuid === 'function' ? process.getuid() : -1;
 
+/** A key algorithm name fit for an event (a client may send anything there). */
+const keyTypeShape = /^[\x21-\x7e]{1,64}$/;
+
+type Resolved = { account: Account } | { account?: undefined; detail: string };
+
 export class ConnectionAuth {
-  private failures = 0;
+  /** Attempts counted against max_attempts (failures and queries answered yes). */
+  private attempts = 0;
+  /** Publickey queries answered yes (PK_OK). */
+  private queries = 0;
+  private requests = 0;
+  /** The key of the last query answered yes: its signed request is part of the same attempt. */
+  private queried: Buffer | undefined;
+  private limitReported = false;
+  private readonly accounts = new Map<string, Promise<Resolved>>();
   /** Set once authenticated. */
   account: Account | undefined;
   user: UserIdentity | undefined;
@@ -42,34 +65,77 @@ export class ConnectionAuth {
   ) {}
 
   context(login: string, user?: UserIdentity): ConnectionContext {
-    const c: ConnectionContext = { login, client_addr: this.peer.ip, client_port: this.peer.port };
+    const c: ConnectionContext = {
+      login: eventLogin(login),
+      client_addr: this.peer.ip,
+      client_port: this.peer.port,
+    };
     if (user) c.user = user;
     return c;
   }
 
-  private async account_(login: string): Promise<Account | undefined> {
+  /** Once per login name for this connection, whatever number of requests names it. */
+  private resolve(login: string): Promise<Resolved> {
+    let r = this.accounts.get(login);
+    if (!r) {
+      r = this.lookup(login);
+      this.accounts.set(login, r);
+    }
+    return r;
+  }
+
+  private async lookup(login: string): Promise<Resolved> {
+    if (!isValidLogin(login)) return { detail: 'not a valid login name' };
     const a = await lookupAccount(login);
+    if (!a) return { detail: 'no such account' };
     // Not root: the server can only run sessions as its own user.
-    if (!a || (serverUid !== 0 && a.uid !== serverUid)) return undefined;
-    return a;
+    if (serverUid !== 0 && a.uid !== serverUid)
+      return { detail: `the server runs as uid ${serverUid} and can log in no other account` };
+    return { account: a };
   }
 
   async authenticate(req: AuthRequest): Promise<AuthAnswer> {
-    if (req.method === 'none') return 'reject';
-    if (req.method !== 'publickey' || !req.key) return this.failure(req, 'method_not_allowed');
+    this.requests++;
+    const signedAfterQuery =
+      req.method === 'publickey' &&
+      req.signature !== undefined &&
+      req.key !== undefined &&
+      this.queried?.equals(req.key.data) === true;
+    this.queried = undefined;
+    // As sshd: the first request may be "none" (asking which methods there are) at no cost.
+    if (req.method === 'none' && this.requests === 1) return 'reject';
+    if (!signedAfterQuery) {
+      // Requests the client sent before it saw the disconnect, or one past a last query.
+      if (this.attempts >= this.config.max_attempts) return this.overLimit(req);
+      this.attempts++;
+    }
+    if (req.method !== 'publickey' || !req.key)
+      return this.failure(req, 'method_not_allowed', `method ${req.method} is not offered (publickey only)`);
     const keyType =
       req.key.algo === 'ssh-rsa' && req.hashAlgo ? `rsa-sha2-${req.hashAlgo.slice(3)}` : req.key.algo;
     const identity = { key_type: keyType, fingerprint: fingerprint(req.key.data) };
     // ssh-rsa signatures use SHA-1: refused.
-    if (!userKeyAlgorithms.has(keyType)) return this.failure(req, 'method_not_allowed', identity);
+    if (!userKeyAlgorithms.has(keyType))
+      return this.failure(req, 'method_not_allowed', 'key algorithm not accepted', identity);
 
-    const account = await this.account_(req.login);
-    if (!account) return this.failure(req, 'unknown_login', identity);
+    const resolved = await this.resolve(req.login);
+    if (!resolved.account) return this.failure(req, 'unknown_login', resolved.detail, identity);
+    const account = resolved.account;
+    const path = expandKeysPath(this.config.authorized_keys_file, account);
+    const file = await readAuthorizedKeys(path, account, this.config.strict_modes);
+    // A file refused by StrictModes keeps reason key_not_authorized (the v1 enum is fixed); the
+    // detail names the check and the path that failed it.
+    if (!file.ok)
+      return this.failure(
+        req,
+        'key_not_authorized',
+        file.problem === 'insecure' ? `StrictModes: ${file.detail}` : file.detail,
+        identity,
+      );
     const data = req.key.data;
-    const lines = (
-      await readAuthorizedKeys(expandKeysPath(this.config.authorized_keys_file, account))
-    ).filter((k) => k.blob.equals(data));
-    if (lines.length === 0) return this.failure(req, 'key_not_authorized', identity);
+    const lines = file.keys.filter((k) => k.blob.equals(data));
+    if (lines.length === 0)
+      return this.failure(req, 'key_not_authorized', `key not listed in ${path}`, identity);
     // As sshd: the first line listing the key whose options allow this login is the one that
     // applies; a line whose options cannot be honoured is never used.
     const refusals: string[] = [];
@@ -86,23 +152,27 @@ export class ConnectionAuth {
         options = k.options;
         break;
       }
-      refusals.push(`line ${k.line}: ${why}`);
+      refusals.push(`${path} line ${k.line}: ${why}`);
     }
-    if (!options) {
-      this.log.warn('key refused by its authorized_keys options', {
-        login: req.login,
-        fingerprint: identity.fingerprint,
-        reasons: refusals,
-      });
-      return this.failure(req, 'key_not_authorized', identity);
-    }
+    if (!options) return this.failure(req, 'key_not_authorized', refusals.join('; '), identity);
     // The client only asks whether this key would do: yes (PK_OK), not yet a success.
-    if (!req.signature || !req.blob) return 'accept';
+    if (!req.signature || !req.blob) {
+      this.queries++;
+      this.queried = data;
+      this.log.debug('publickey query: key acceptable', {
+        login: eventLogin(req.login),
+        client: this.peer.ip,
+        fingerprint: identity.fingerprint,
+        attempts: this.attempts,
+        queries: this.queries,
+      });
+      return 'accept';
+    }
 
     const parsed = ssh2.utils.parseKey(data);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     const ok = key && !(key instanceof Error) && key.verify(req.blob, req.signature, req.hashAlgo) === true;
-    if (!ok) return this.failure(req, 'bad_signature', identity);
+    if (!ok) return this.failure(req, 'bad_signature', 'the signature does not verify', identity);
 
     this.account = account;
     this.user = identity;
@@ -120,22 +190,62 @@ export class ConnectionAuth {
     return 'accept';
   }
 
-  private failure(req: AuthRequest, reason: FailureReason, identity?: UserIdentity): AuthAnswer {
-    // Requests the client sent before it saw the disconnect.
-    if (this.failures >= this.config.max_attempts) return 'disconnect';
-    const fields: Record<string, unknown> = { method: req.method, reason };
-    if (identity) Object.assign(fields, identity);
-    this.emitter.emit('auth.failure', fields, this.context(req.login));
-    this.failures++;
-    if (this.failures >= this.config.max_attempts) {
+  /** The fields every auth.failure of this connection carries. */
+  private fields(req: AuthRequest, reason: FailureReason, identity?: UserIdentity): Record<string, unknown> {
+    const fields: Record<string, unknown> = {
+      method: req.method,
+      reason,
+      attempts: this.attempts,
+      queries: this.queries,
+    };
+    if (identity) {
+      if (keyTypeShape.test(identity.key_type)) fields.key_type = identity.key_type;
+      fields.fingerprint = identity.fingerprint;
+    }
+    const length = loginLength(req.login);
+    if (length !== undefined) fields.login_length = length;
+    return fields;
+  }
+
+  private failure(
+    req: AuthRequest,
+    reason: FailureReason,
+    detail: string,
+    identity?: UserIdentity,
+  ): AuthAnswer {
+    this.emitter.emit(
+      'auth.failure',
+      { ...this.fields(req, reason, identity), detail },
+      this.context(req.login),
+    );
+    this.log.info('authentication refused', {
+      login: eventLogin(req.login),
+      client: this.peer.ip,
+      method: req.method,
+      reason,
+      detail,
+      ...(identity ? { fingerprint: identity.fingerprint } : {}),
+    });
+    return this.attempts >= this.config.max_attempts ? this.overLimit(req) : 'reject';
+  }
+
+  /** The limit is reached: said once (event and log), then the connection is dropped. */
+  private overLimit(req: AuthRequest): AuthAnswer {
+    if (!this.limitReported) {
+      this.limitReported = true;
+      const detail = `${this.attempts} attempts (${this.queries} of them publickey queries), max_attempts is ${this.config.max_attempts}`;
       this.emitter.emit(
         'auth.failure',
-        { method: req.method, reason: 'too_many_attempts' },
+        { ...this.fields(req, 'too_many_attempts'), detail },
         this.context(req.login),
       );
-      this.log.info('too many authentication attempts', { client: this.peer.ip, login: req.login });
-      return 'disconnect';
+      this.log.info('too many authentication attempts', {
+        client: this.peer.ip,
+        login: eventLogin(req.login),
+        attempts: this.attempts,
+        queries: this.queries,
+      });
     }
-    return 'reject';
+    return 'disconnect';
   }
 }

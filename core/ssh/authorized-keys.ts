@@ -3,9 +3,11 @@
  * (`from="10.0.0.0/8",command="backup" ssh-ed25519 AAAA... comment`, see key-options.ts).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Account } from './accounts.js';
 import { type KeyOptions, parseKeyOptions } from './key-options.js';
+import { insecureKeysPath } from './strict-modes.js';
 
 const keyTypes =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
@@ -44,15 +46,45 @@ function splitLine(line: string): { options: string; rest: string } {
   return { options: line, rest: '' };
 }
 
-/** The keys listed in a file, in file order; a missing or unreadable file lists none. */
-export async function readAuthorizedKeys(path: string): Promise<AuthorizedKey[]> {
-  let text: string;
+/** What reading a login's authorized keys file gave. */
+export type KeysFile =
+  | { ok: true; keys: AuthorizedKey[] }
+  /** `missing`: no such file; `unreadable`: any other error; `insecure`: refused by StrictModes. */
+  | { ok: false; problem: 'missing' | 'unreadable' | 'insecure'; detail: string };
+
+/**
+ * The keys listed in `path`, in file order. With `strict` (sshd's StrictModes, see
+ * strict-modes.ts) a file that others could have written is refused. The file is checked through
+ * its open descriptor, so a swap between the check and the read is no way around it.
+ */
+export async function readAuthorizedKeys(
+  path: string,
+  account: Pick<Account, 'uid' | 'home'>,
+  strict: boolean,
+): Promise<KeysFile> {
+  let fh: Awaited<ReturnType<typeof open>>;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
+    // O_NONBLOCK: a FIFO planted in place of the file must not hang the login (as sshd).
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? { ok: false, problem: 'missing', detail: `no authorized keys file ${path}` }
+      : { ok: false, problem: 'unreadable', detail: `cannot open ${path}: ${code ?? String(err)}` };
   }
-  return parseAuthorizedKeys(text);
+  try {
+    const st = await fh.stat();
+    if (strict) {
+      const why = await insecureKeysPath(path, st, account.uid, account.home);
+      if (why) return { ok: false, problem: 'insecure', detail: why };
+    }
+    if (!st.isFile()) return { ok: false, problem: 'unreadable', detail: `${path} is not a regular file` };
+    return { ok: true, keys: parseAuthorizedKeys(await fh.readFile('utf8')) };
+  } catch (err) {
+    return { ok: false, problem: 'unreadable', detail: `cannot read ${path}: ${String(err)}` };
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }
 
 export function parseAuthorizedKeys(text: string): AuthorizedKey[] {

@@ -21,9 +21,9 @@ import {
 import { AdmissionPolicy, type Refusal } from './admission.js';
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
+import { eventLogin, UNKNOWN_LOGIN } from './login-name.js';
 
-/** Events need a login; before the client named one, this stands in (not a valid login name). */
-export const UNKNOWN_LOGIN = '(unknown)';
+export { UNKNOWN_LOGIN };
 
 const refusalText: Record<Refusal, string> = {
   connection_limit: 'too many unauthenticated connections',
@@ -104,9 +104,9 @@ export class SshtrailServer {
             emitter.emit(
               'auth.failure',
               { method: 'none', reason: 'grace_timeout' },
-              { login: admission.login || UNKNOWN_LOGIN, client_addr: peer.ip, client_port: peer.port },
+              { login: eventLogin(admission.login), client_addr: peer.ip, client_port: peer.port },
             );
-            log.info('login grace time over', { client: peer.ip });
+            log.info('login grace time over', { client: peer.ip, port: peer.port });
             drop();
           }, config.auth.grace_time * 1000)
         : undefined;
@@ -129,6 +129,7 @@ export class SshtrailServer {
   private connection(conn: ConnectionControl, recordingsDir: string): ConnectionHooks {
     const { config, emitter, hooks, log, live } = this.deps;
     this.connections.add(conn);
+    log.info('connection', { client: conn.peer.ip, port: conn.peer.port, ident: conn.ident });
     const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log);
     let authenticated = false;
     let open = 0;
@@ -184,6 +185,12 @@ export class SshtrailServer {
         return s;
       },
       closed: () => {
+        log.info('connection closed', {
+          client: conn.peer.ip,
+          port: conn.peer.port,
+          ident: conn.ident,
+          ...(auth.account ? { login: auth.account.login } : { authenticated: false }),
+        });
         this.connections.delete(conn);
         if (idle) clearTimeout(idle);
         for (const s of mine) s.closed();

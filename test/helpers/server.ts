@@ -37,6 +37,8 @@ export interface StartOptions {
   wrap?: string[];
   /** Descriptors the server inherits from 3 on (as one started from inside a session would). */
   inheritFds?: number[];
+  /** Environment variables for the server, over the test's own (e.g. a PATH with shims first). */
+  env?: Record<string, string>;
   /** Start on a stopped server's temp dir (kept by stop(..., { keepDir: true })): a restart. */
   dir?: string;
 }
@@ -145,9 +147,15 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 
   const skipBashrc = opts.skipBashrc ?? true;
   const base: Record<string, unknown> = {
+    // StrictModes off: the keys live below /tmp, a world-writable directory that sshd's check
+    // (and so sshtrail's) refuses. Tests of StrictModes turn it on with keys in a real home.
     // Tests fail logins on purpose, one after another, from 127.0.0.1: exempt from penalties so
     // they do not lock each other out. Tests of penalties connect from 127.0.0.2 and up.
-    auth: { authorized_keys_file: join(keysDir, '%u'), penalties: { exempt: ['127.0.0.1'] } },
+    auth: {
+      authorized_keys_file: join(keysDir, '%u'),
+      strict_modes: false,
+      penalties: { exempt: ['127.0.0.1'] },
+    },
     session: { env_allow: skipBashrc ? ['LANG', 'LC_*', 'SHLVL'] : ['LANG', 'LC_*'] },
   };
   const config = merge(base, opts.config ?? {});
@@ -170,7 +178,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       dataDir,
       ...(opts.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe', ...(opts.inheritFds ?? [])],
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    },
   ) as ChildProcessByStdio<null, Readable, Readable>;
   // A test process that dies must not leave its server behind.
   const killOnExit = () => child.kill('SIGKILL');
