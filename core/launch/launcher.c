@@ -2,7 +2,7 @@
  * sshtrail-launch: the one step between the server and a session's shell or command.
  *
  *   sshtrail-launch [--cgroup DIR] [--uid N --gid N [--groups G1,G2,...]] [--cwd DIR]
- *                   [--argv0 NAME] [--tty-env NAME] -- PROGRAM [ARG...]
+ *                   [--argv0 NAME] [--tty-env NAME] [--tty-modes HEX] -- PROGRAM [ARG...]
  *
  * In this order, so that nothing the session runs escapes its cgroup or keeps the server's
  * privileges: join the cgroup (as root, before anything else), set supplementary groups, gid,
@@ -10,7 +10,9 @@
  * groups, which is why this step exists. Any failure before exec exits 126 (127 if the program
  * cannot be executed) with one line on stderr: a session must never start half-confined.
  * --tty-env NAME sets NAME to the terminal's path when stdin is one (SSH_TTY: the server cannot
- * know the PTY's name before node-pty has created it).
+ * know the PTY's name before node-pty has created it). --tty-modes applies the client's terminal
+ * modes (pty-req, hex-encoded: tty-modes.c) to stdin when it is a terminal, as sshd does before
+ * it starts the shell; a malformed value is ignored, never fatal.
  *
  * Before anything else, every descriptor but 0-2 is closed: whatever the server (or whoever
  * started the server) holds without close-on-exec, another session's PTY master above all, must
@@ -32,6 +34,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "tty-modes.h"
+
 #define MAX_GROUPS 1024
 
 static void die(int code, const char *what, const char *arg) {
@@ -42,7 +46,7 @@ static void die(int code, const char *what, const char *arg) {
 static void usage(void) {
   fprintf(stderr,
           "usage: sshtrail-launch [--cgroup DIR] [--uid N --gid N [--groups G,...]] [--cwd DIR] "
-          "[--argv0 NAME] [--tty-env NAME] -- PROGRAM [ARG...]\n");
+          "[--argv0 NAME] [--tty-env NAME] [--tty-modes HEX] -- PROGRAM [ARG...]\n");
   exit(126);
 }
 
@@ -100,6 +104,7 @@ static void join_cgroup(const char *dir) {
 
 int main(int argc, char **argv) {
   const char *cgroup = NULL, *cwd = NULL, *argv0 = NULL, *groups = NULL, *ttyenv = NULL;
+  const char *ttymodes = NULL;
   long uid = -1, gid = -1;
   int i = 1;
   for (; i < argc; i++) {
@@ -116,6 +121,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--cwd") == 0) cwd = argv[++i];
     else if (strcmp(a, "--argv0") == 0) argv0 = argv[++i];
     else if (strcmp(a, "--tty-env") == 0) ttyenv = argv[++i];
+    else if (strcmp(a, "--tty-modes") == 0) ttymodes = argv[++i];
     else usage();
   }
   if (i >= argc) usage();
@@ -155,6 +161,10 @@ int main(int argc, char **argv) {
   }
 
   if (cwd && chdir(cwd) != 0 && chdir("/") != 0) die(126, "chdir", cwd);
+
+  /* Before the shell reads its first byte: bash, for one, takes its erase character from the
+   * terminal at start-up. */
+  if (ttymodes) (void)apply_tty_modes(0, ttymodes);
 
   if (ttyenv) {
     const char *tty = ttyname(0);

@@ -1,11 +1,12 @@
 /**
  * The launcher command line (build/sshtrail-launch, core/launch/launcher.c): join the session's
- * cgroup, take the login's uid, gid and supplementary groups (as root), change to the home
- * directory, exec.
+ * cgroup, take the login's uid, gid and supplementary groups (as root), set the PTY's terminal
+ * modes, change to the home directory, exec.
  */
 import { join } from 'node:path';
 import { buildDir } from '../paths.js';
 import type { Account } from '../ssh/accounts.js';
+import { encodeTerminalModes, type TerminalMode } from '../ssh/terminal-modes.js';
 
 let launcher: string | undefined;
 export function launcherPath(): string {
@@ -21,6 +22,8 @@ export interface LaunchSpec {
   argv0: string;
   /** Set SSH_TTY to the PTY's path (PTY sessions). */
   ttyEnv?: boolean;
+  /** The client's terminal modes, applied to the PTY before exec (PTY sessions). */
+  ttyModes?: readonly TerminalMode[];
   program: string;
   args: string[];
 }
@@ -33,6 +36,7 @@ export function launcherArgs(s: LaunchSpec): string[] {
     a.push('--groups', s.account.groups.join(','));
   }
   if (s.ttyEnv) a.push('--tty-env', 'SSH_TTY');
+  if (s.ttyModes?.length) a.push('--tty-modes', encodeTerminalModes(s.ttyModes));
   a.push('--cwd', s.account.home, '--argv0', s.argv0, '--', s.program, ...s.args);
   return a;
 }

@@ -120,7 +120,12 @@ export class ChannelSession implements SessionHandlers {
     // no-pty / restrict: the client goes on without a terminal, as with sshd.
     if (this.conn.keyOptions?.noPty) return false;
     // `ssh -tt` without a local terminal asks for 0x0 (docs/design.md, "PTYs").
-    this.term = { term: req.term || 'xterm', cols: req.cols || 80, rows: req.rows || 24 };
+    this.term = {
+      term: req.term || 'xterm',
+      cols: req.cols || 80,
+      rows: req.rows || 24,
+      modes: req.modes,
+    };
     return true;
   }
 
@@ -403,6 +408,7 @@ export class ChannelSession implements SessionHandlers {
       ...(cgroupDir ? { cgroupDir } : {}),
       argv0: command === undefined ? `-${shellName}` : shellName,
       ttyEnv: this.term !== undefined,
+      ...(this.term ? { ttyModes: this.term.modes } : {}),
       program: account.shell,
       args: command === undefined ? [] : ['-c', command],
     };

@@ -9,6 +9,7 @@ import ssh2 from 'ssh2';
 import type { Logger } from '../log.js';
 import { algorithms } from './algorithms.js';
 import { HandshakeWatch } from './handshake.js';
+import { type TerminalMode, terminalModes } from './terminal-modes.js';
 
 export interface Peer {
   ip: string;
@@ -33,6 +34,8 @@ export interface PtyRequest {
   term: string;
   cols: number;
   rows: number;
+  /** The client's terminal modes, in the order sent (applied to the PTY by the launcher). */
+  modes: TerminalMode[];
 }
 
 export type Channel = ssh2.ServerChannel;
@@ -250,7 +253,12 @@ export class SshServer {
       if (!h.pty) return reject?.();
       const pty = h.pty.bind(h);
       decide('pty-req', log, accept, reject, () =>
-        pty({ term: info.term, cols: info.cols, rows: info.rows }),
+        pty({
+          term: info.term,
+          cols: info.cols,
+          rows: info.rows,
+          modes: terminalModes(info.modes as Readonly<Record<string, unknown>> | undefined),
+        }),
       );
     });
     session.on('env', (accept, reject, info) => {
