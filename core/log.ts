@@ -13,6 +13,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** Writes the summary of every line still being counted (at shutdown: a count is never lost). */
+  flush(): void;
 }
 
 export interface LoggerOptions {
@@ -28,10 +30,14 @@ export interface LoggerOptions {
 /**
  * One client opening 1000 channels must not write 1000 warnings: per window, the first `max`
  * lines with the same level, message and client are written, later ones only counted, and the
- * count is reported once (on the next such line after the window, or by a timer at its end).
+ * count is reported once (on the next such line after the window, by a timer at its end, or by
+ * flushAll at shutdown: the timer is unref'd and a stopping server must not lose the count).
  */
 export class RepeatLimiter {
-  private readonly seen = new Map<string, { start: number; count: number; timer?: NodeJS.Timeout }>();
+  private readonly seen = new Map<
+    string,
+    { start: number; count: number; timer?: NodeJS.Timeout; summary: (suppressed: number) => void }
+  >();
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
@@ -47,9 +53,10 @@ export class RepeatLimiter {
       e = undefined;
     }
     if (!e) {
-      e = { start: t, count: 0 };
+      e = { start: t, count: 0, summary };
       this.seen.set(key, e);
     }
+    e.summary = summary;
     e.count++;
     if (e.count <= this.max) return true;
     if (!e.timer) {
@@ -57,6 +64,11 @@ export class RepeatLimiter {
       e.timer.unref();
     }
     return false;
+  }
+
+  /** Reports every count now and starts over. */
+  flushAll(): void {
+    for (const [key, e] of [...this.seen]) this.flush(key, e.summary);
   }
 
   private flush(key: string, summary: (suppressed: number) => void): void {
@@ -136,6 +148,7 @@ export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, 
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
     child: (b) => createLogger({ ...opts, limiter }, { ...bindings, ...b }),
+    flush: () => limiter.flushAll(),
   };
 }
 

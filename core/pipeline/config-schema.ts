@@ -54,7 +54,7 @@ export const sinkCommonProperties: Record<string, Record<string, unknown>> = {
   retry: {
     type: 'object',
     description:
-      'Retries of events the sink reports as transiently failed, with full-jitter exponential backoff.',
+      'Retries of events the sink reports as transiently failed, with full-jitter exponential backoff; whatever is set here, a retry waits at least 50 ms and one sink starts at most one retry per 50 ms across its batches in flight.',
     properties: {
       initial_ms: { type: 'integer', minimum: 1, default: 100, description: 'First backoff.' },
       max_ms: { type: 'integer', minimum: 1, default: 30000, description: 'Longest backoff.' },

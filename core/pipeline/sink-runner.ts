@@ -15,6 +15,13 @@ import type { SinkSettings } from './options.js';
 import { Ring } from './ring.js';
 import { SendGate } from './send.js';
 
+/**
+ * The shortest wait before a retry, and the shortest gap between two retries of one sink across
+ * all its batches in flight: whatever the configured backoff, a sink failing every send costs at
+ * most 1000 / MIN_RETRY_GAP_MS retries a second (docs/design.md).
+ */
+export const MIN_RETRY_GAP_MS = 50;
+
 export type DropListener = (sink: SinkRunner, events: readonly AuditEvent[], reason: LossReason) => void;
 
 export interface SinkStats {
@@ -60,6 +67,8 @@ export class SinkRunner {
    * it sends: events lost meanwhile (queue full, retries exhausted) are lost to that cause.
    */
   private stalledBy: LossReason | undefined;
+  /** performance.now() before which no further retry of this sink starts (see retryDelay). */
+  private nextRetryAt = 0;
 
   constructor(
     readonly settings: SinkSettings,
@@ -274,17 +283,32 @@ export class SinkRunner {
         this.drop(retry, 'retries_exhausted');
         return;
       }
-      await this.sleep(this.backoff(attempt, retryAfter));
+      await this.sleep(this.retryDelay(attempt, retryAfter));
       if (this.halted) return;
       pending = retry;
     }
   }
 
-  /** Full-jitter exponential backoff, at least what the sink asked for (capped at max_ms). */
+  /**
+   * Full-jitter exponential backoff, at least what the sink asked for (capped at max_ms), and
+   * never under MIN_RETRY_GAP_MS: full jitter alone comes out near 0 ms, and a sink that fails
+   * at once then retried in a loop that starved the event loop (and every login with it).
+   */
   private backoff(attempt: number, retryAfter: number): number {
     const { initial_ms, max_ms } = this.settings.retry;
     const cap = Math.min(max_ms, initial_ms * 2 ** Math.min(attempt - 1, 30));
-    return Math.max(Math.random() * cap, Math.min(retryAfter, max_ms));
+    return Math.max(MIN_RETRY_GAP_MS, Math.random() * cap, Math.min(retryAfter, max_ms));
+  }
+
+  /**
+   * How long this retry waits: its backoff, and then the sink's next free retry slot, slots being
+   * MIN_RETRY_GAP_MS apart, so that max_in_flight batches retrying at once share one retry rate.
+   */
+  private retryDelay(attempt: number, retryAfter: number): number {
+    const now = performance.now();
+    const at = Math.max(now + this.backoff(attempt, retryAfter), this.nextRetryAt);
+    this.nextRetryAt = at + MIN_RETRY_GAP_MS;
+    return at - now;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -23,3 +23,20 @@ test('the same line from one client is written max times per window, then summar
   );
   assert.match(out[6] as string, /WARN session refused: limit reached component=ssh client=192\.0\.2\.1/);
 });
+
+test('flush writes the count of lines still being suppressed, once', () => {
+  const out: string[] = [];
+  const log = createLogger({
+    write: (l) => out.push(l),
+    repeatLimit: { max: 2, windowMs: 60_000, now: () => 0 },
+  });
+  for (let i = 0; i < 5; i++) log.child({ component: 'ssh' }).warn('refused', { client: '192.0.2.1' });
+  assert.equal(out.length, 2);
+  log.flush();
+  log.flush();
+  assert.equal(out.length, 3);
+  assert.match(
+    out[2] as string,
+    /WARN suppressed 3 similar lines: refused component=ssh client=192\.0\.2\.1 suppressed=3/,
+  );
+});

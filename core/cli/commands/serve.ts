@@ -184,6 +184,7 @@ async function serve(
   await server.shutdown(graceMs);
   await enhanced.close();
   await pipeline.close(5000);
+  log.flush();
   log.info('stopped');
   return 0;
 }
