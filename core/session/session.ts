@@ -131,6 +131,8 @@ export class ChannelSession implements SessionHandlers {
 
   env(name: string, value: string): boolean {
     if (this.started) return false;
+    // An environment entry cannot hold a NUL either (see exec).
+    if (name.includes('\0') || value.includes('\0')) return false;
     const refused = this.requestedEnv.set(name, value);
     if (refused === undefined) return true;
     const { session } = this.deps.config;
@@ -179,6 +181,12 @@ export class ChannelSession implements SessionHandlers {
 
   exec(command: string): StartDecision {
     if (this.started) return undefined;
+    // No program can receive a NUL inside an argument (execve's strings end at one): refused
+    // before anything starts, as a malformed request, rather than failing in the spawn.
+    if (command.includes('\0')) {
+      this.deps.log.info('exec request refused: command holds a NUL byte', { session_id: this.id });
+      return undefined;
+    }
     this.started = true;
     return (ch) => void this.run(ch, command);
   }

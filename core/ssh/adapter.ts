@@ -206,8 +206,10 @@ export class SshServer {
     client.on('authentication', (ctx) => {
       const req: AuthRequest = { method: ctx.method, login: ctx.username };
       if (admission) admission.login = ctx.username;
-      if (ctx.method === 'publickey') {
-        req.key = { algo: ctx.key.algo, data: ctx.key.data };
+      // A malformed publickey request can reach here without key data: then it names no key,
+      // and is refused as such.
+      if (ctx.method === 'publickey' && Buffer.isBuffer(ctx.key?.data)) {
+        req.key = { algo: String(ctx.key.algo), data: ctx.key.data };
         if (ctx.signature) req.signature = ctx.signature;
         if (ctx.blob) req.blob = ctx.blob;
         if (ctx.hashAlgo) req.hashAlgo = ctx.hashAlgo;
