@@ -129,6 +129,9 @@ function reloader(source: ConfigSource, server: SshtrailServer, log: RootLogger)
     let keys: ReturnType<SshtrailServer['reconfigure']>;
     try {
       const next = loadConfig(source.file, source.overrides);
+      // Sink settings are checked as start-up checks them, though only a restart applies them:
+      // a reload that reports success means the file would also start.
+      resolveSettings(next as unknown as PipelineConfig, sinkTypes);
       plan = planReload(running, next);
       keys = server.reconfigure(plan.config);
     } catch (err) {
@@ -142,11 +145,12 @@ function reloader(source: ConfigSource, server: SshtrailServer, log: RootLogger)
     log.setLevel(running.log.level);
     for (const key of plan.needRestart)
       log.warn('reload: setting changed but needs a restart; the running value stays', { key });
-    const changed = [...plan.changed, ...(keys.hostKeysChanged ? ['host keys'] : [])];
     log.info('configuration reloaded for new connections', {
       file,
-      changed: changed.length ? changed.join(',') : 'nothing',
+      changed: plan.changed.length ? plan.changed.join(',') : 'nothing',
       host_keys: keys.hostKeys,
+      // The key files may be the same names with new contents (or regenerated ones).
+      host_keys_changed: keys.hostKeysChanged,
     });
   };
 }
