@@ -123,19 +123,28 @@ describe('SIGHUP reloads the configuration', { timeout: 120_000 }, () => {
     }
   });
 
-  it('settings only a restart applies (sinks) are logged and kept; the rest of the file applies', async () => {
+  it('settings only a restart applies (sinks) are logged and kept; the rest of the file (env allow-list, log level) applies', async () => {
     const srv = await startServer();
     try {
-      srv.writeConfig({ sinks: [{ type: 'stdout' }], session: { env_allow: ['SHLVL', 'LC_RELOADED'] } });
+      const env = { RELOADED_VAR: 'yes', LC_NOT_NOW: 'x' };
+      const before = await srv.ssh(['echo "[$RELOADED_VAR]"'], { env });
+      assert.equal(before.stdout.toString(), '[]\n', before.stderr);
+      srv.writeConfig({
+        sinks: [{ type: 'stdout' }],
+        session: { env_allow: ['SHLVL', 'RELOADED_VAR'] },
+        log: { level: 'debug' },
+      });
       srv.signal('SIGHUP');
       await srv.waitForLog(
         /WARN reload: setting changed but needs a restart; the running value stays key=sinks/,
       );
-      await srv.waitForLog(/configuration reloaded for new connections .*changed=session/);
-      const r = await srv.ssh(['echo "$LC_RELOADED"'], { env: { LC_RELOADED: 'yes' } });
-      assert.equal(r.stdout.toString(), 'yes\n', r.stderr);
+      await srv.waitForLog(/configuration reloaded for new connections .*changed=log\.level,session/);
+      assert.doesNotMatch(srv.logs(), /env request refused: name not allowed/);
+      const r = await srv.ssh(['echo "[$RELOADED_VAR]"'], { env });
+      assert.equal(r.stdout.toString(), '[yes]\n', r.stderr);
+      await srv.waitForLog(/DEBUG env request refused: name not allowed .*name=LC_NOT_NOW/);
       // Events still go to the running file sink.
-      await srv.waitForEvents((e) => e.some((x) => x.type === 'session.end'));
+      await srv.waitForEvents((e) => e.filter((x) => x.type === 'session.end').length === 2);
     } finally {
       await srv.stop();
     }

@@ -43,6 +43,14 @@ Options:
                         problem otherwise (like sshd -t); nothing is written
   -h, --help            show this help
 
+Signals:
+  SIGTERM, SIGINT, SIGQUIT  end sessions (after session.shutdown_grace), flush recordings and
+                            events, exit 0
+  SIGHUP                    re-read the config file and host keys for new connections; open
+                            sessions go on; a file with a problem is logged and changes nothing;
+                            listen, data_dir, sinks, pipeline, metrics, enhanced_recording,
+                            server_nice and log.format need a restart
+
 When ready, prints exactly one line on stdout: sshtrail listening on HOST:PORT`;
 
 function parse(argv: string[]): { file?: string; check: boolean; overrides: ConfigOverrides } {
