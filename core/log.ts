@@ -25,6 +25,8 @@ export interface LoggerOptions {
   repeatLimit?: { max: number; windowMs: number; now?: () => number };
   /** Shared by a logger and its children. */
   limiter?: RepeatLimiter;
+  /** Shared by a logger and its children, so that a reload's new level reaches every one. */
+  threshold?: { min: number };
 }
 
 /**
@@ -111,14 +113,19 @@ export function jsonLine(o: unknown): string {
   return JSON.stringify(o).replace(/[\u2028\u2029]/g, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16)}`);
 }
 
-export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, unknown> = {}): Logger {
-  const min = order[opts.level ?? 'info'];
+/** A logger whose level (its children's included) can change while it runs (SIGHUP). */
+export interface RootLogger extends Logger {
+  setLevel(level: LogLevel): void;
+}
+
+export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, unknown> = {}): RootLogger {
+  const threshold = opts.threshold ?? { min: order[opts.level ?? 'info'] };
   const format = opts.format ?? 'text';
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
   const rl = opts.repeatLimit ?? { max: 10, windowMs: 60_000 };
   const limiter = opts.limiter ?? new RepeatLimiter(rl.max, rl.windowMs, rl.now);
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (order[level] < min) return;
+    if (order[level] < threshold.min) return;
     const all = { ...bindings, ...fields };
     const key = `${level}\0${msg}\0${String(all.client ?? '')}`;
     const summary = (n: number) =>
@@ -147,8 +154,11 @@ export function createLogger(opts: LoggerOptions = {}, bindings: Record<string, 
     info: (m, f) => log('info', m, f),
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
-    child: (b) => createLogger({ ...opts, limiter }, { ...bindings, ...b }),
+    child: (b) => createLogger({ ...opts, limiter, threshold }, { ...bindings, ...b }),
     flush: () => limiter.flushAll(),
+    setLevel: (level) => {
+      threshold.min = order[level];
+    },
   };
 }
 

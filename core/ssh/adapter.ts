@@ -102,7 +102,8 @@ export interface SshServerOptions {
    * `drop` closes the socket later (login grace time).
    */
   admit(peer: Peer, drop: () => void): Admission | undefined;
-  connection(conn: ConnectionControl): ConnectionHooks;
+  /** `admission`: what `admit` returned for this connection's socket. */
+  connection(conn: ConnectionControl, admission: Admission | undefined): ConnectionHooks;
 }
 
 /** Runs a decision; calls exactly one of accept/reject whatever happens. */
@@ -134,13 +135,23 @@ function decide(
 
 export class SshServer {
   private readonly net: NetServer;
-  private readonly ssh: ssh2.Server;
+  private ssh: ssh2.Server;
   private readonly sockets = new Set<Socket>();
   /** Keyed by "ip port": ssh2's connection event names the peer, not the socket. */
   private readonly admissions = new Map<string, { admission: Admission; kex: KexWatch }>();
 
-  constructor(private readonly opts: SshServerOptions) {
-    this.ssh = new ssh2.Server(
+  constructor(private opts: SshServerOptions) {
+    this.ssh = this.protocol(opts);
+    this.net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+  }
+
+  /**
+   * ssh2 fixes host keys, ident and keepalive when its Server is made, and each connection keeps
+   * the Server it was injected into: a reload makes a new one for the sockets accepted from then
+   * on, while connections already open finish on the old one (it never listens itself).
+   */
+  private protocol(opts: SshServerOptions): ssh2.Server {
+    return new ssh2.Server(
       {
         // Already parsed (see host-keys.ts); ssh2 accepts parsed keys under `key`.
         hostKeys: opts.hostKeys.map((key) => ({ key }) as unknown as Buffer),
@@ -152,7 +163,18 @@ export class SshServer {
       (client, info) =>
         this.onClient(client, { ip: info.ip, port: info.port }, info.header.identRaw.slice(0, 255)),
     );
-    this.net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+  }
+
+  /** New host keys, ident, keepalive and key-exchange timeout for connections accepted from now on. */
+  reconfigure(
+    change: Pick<
+      SshServerOptions,
+      'hostKeys' | 'ident' | 'keepaliveInterval' | 'keepaliveCountMax' | 'kexTimeout'
+    >,
+  ): void {
+    const opts = { ...this.opts, ...change };
+    this.ssh = this.protocol(opts);
+    this.opts = opts;
   }
 
   private onSocket(socket: Socket): void {
@@ -183,12 +205,15 @@ export class SshServer {
     const pending = this.admissions.get(`${peer.ip} ${peer.port}`);
     const admission = pending?.admission;
     client.once('handshake', () => pending?.kex.done());
-    const hooks = this.opts.connection({
-      peer,
-      ident,
-      authenticated: () => admission?.authenticated(),
-      end: () => client.end(),
-    });
+    const hooks = this.opts.connection(
+      {
+        peer,
+        ident,
+        authenticated: () => admission?.authenticated(),
+        end: () => client.end(),
+      },
+      admission,
+    );
     const onClose = () => {
       if (closed) return;
       closed = true;

@@ -76,9 +76,18 @@ export class AdmissionPolicy {
   private readonly denyAllUntil: Record<Family, number> = { 4: 0, 6: 0 };
 
   constructor(
-    private readonly config: AuthConfig,
+    private config: AuthConfig,
     private readonly clock: AdmissionClock,
   ) {}
+
+  /**
+   * A reload's limits apply from the next connection on. The counts of connections already let in
+   * and the penalties already accrued stay (a reload is no way around a limit or a penalty); with
+   * a new prefix length new connections count in new blocks, the old blocks drain and expire.
+   */
+  reconfigure(config: AuthConfig): void {
+    this.config = config;
+  }
 
   /** Unauthenticated connections now (for logs and tests). */
   get count(): number {

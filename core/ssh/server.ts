@@ -4,6 +4,7 @@
  * auth.ts (who may log in) and core/session (what a session does).
  */
 import { randomInt } from 'node:crypto';
+import type { ParsedKey } from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter } from '../events/emitter.js';
 import type { Logger } from '../log.js';
@@ -41,15 +42,27 @@ export interface ServerDeps {
   live?: LiveSessions;
 }
 
+/** What a reload changed beyond the config's keys. */
+export interface ReconfigureResult {
+  /** The host keys offered to new connections differ from the ones before. */
+  hostKeysChanged: boolean;
+  hostKeys: number;
+}
+
 export class SshtrailServer {
   private ssh: SshServer | undefined;
   private readonly admission: AdmissionPolicy;
+  /** The configuration new connections get; each connection keeps the one it was accepted under. */
+  private config: ServerConfig;
+  private readonly acceptedUnder = new WeakMap<Admission, ServerConfig>();
+  private hostKeys: ParsedKey[] = [];
   private readonly sessions = new Set<ChannelSession>();
   private readonly connections = new Set<ConnectionControl>();
   private stopping = false;
   private address: Peer = { ip: '', port: 0 };
 
   constructor(private readonly deps: ServerDeps) {
+    this.config = deps.config;
     this.admission = new AdmissionPolicy(deps.config.auth, {
       now: () => performance.now(),
       random: () => randomInt(0x1_0000_0000) / 0x1_0000_0000,
@@ -57,18 +70,15 @@ export class SshtrailServer {
   }
 
   async start(host: string, port: number): Promise<Peer> {
-    const { config, log } = this.deps;
-    const hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
+    const { config } = this;
+    const { log } = this.deps;
+    this.hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
     const recordingsDir = ensureRecordingsDir(config.data_dir);
     this.ssh = new SshServer({
-      hostKeys,
-      ident: config.ident,
-      keepaliveInterval: config.session.keepalive_interval,
-      keepaliveCountMax: config.session.keepalive_count_max,
-      kexTimeout: config.auth.kex_timeout,
+      ...protocolOptions(config, this.hostKeys),
       log,
       admit: (peer, drop) => this.admit(peer, drop),
-      connection: (conn) => this.connection(conn, recordingsDir),
+      connection: (conn, admission) => this.connection(conn, admission, recordingsDir),
     });
     const a = await this.ssh.listen(host, port);
     this.address = { ip: a.host, port: a.port };
@@ -76,11 +86,30 @@ export class SshtrailServer {
   }
 
   /**
+   * A reload: new connections get `config` and the host keys it names (read now; a key that
+   * cannot be read throws before anything changed). Open connections and their sessions keep the
+   * configuration they were accepted under, as with sshd. `listen` and `data_dir` are not read
+   * again (see config/reload.ts).
+   */
+  reconfigure(config: ServerConfig): ReconfigureResult {
+    const hostKeys = loadHostKeys(config.data_dir, config.host_keys, this.deps.log);
+    const fingerprint = (keys: ParsedKey[]) =>
+      keys.map((k) => `${k.type} ${k.getPublicSSH().toString('base64')}`).join('\n');
+    const hostKeysChanged = fingerprint(hostKeys) !== fingerprint(this.hostKeys);
+    this.ssh?.reconfigure(protocolOptions(config, hostKeys));
+    this.admission.reconfigure(config.auth);
+    this.config = config;
+    this.hostKeys = hostKeys;
+    return { hostKeysChanged, hostKeys: hostKeys.length };
+  }
+
+  /**
    * Before the handshake: asks the admission policy (limits, early drop, penalties), runs the
    * login grace timer, and tells the policy how the connection went.
    */
   private admit(peer: Peer, drop: () => void): Admission | undefined {
-    const { config, emitter, log } = this.deps;
+    const { config } = this;
+    const { emitter, log } = this.deps;
     if (this.stopping) return undefined;
     const decision = this.admission.admit(peer.ip);
     if (!decision.admitted) {
@@ -123,11 +152,17 @@ export class SshtrailServer {
         if (offence) log.debug('source penalised', { client: peer.ip, offence });
       },
     };
+    this.acceptedUnder.set(admission, config);
     return admission;
   }
 
-  private connection(conn: ConnectionControl, recordingsDir: string): ConnectionHooks {
-    const { config, emitter, hooks, log, live } = this.deps;
+  private connection(
+    conn: ConnectionControl,
+    admission: Admission | undefined,
+    recordingsDir: string,
+  ): ConnectionHooks {
+    const config = (admission && this.acceptedUnder.get(admission)) ?? this.config;
+    const { emitter, hooks, log, live } = this.deps;
     this.connections.add(conn);
     log.info('connection', { client: conn.peer.ip, port: conn.peer.port, ident: conn.ident });
     const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log);
@@ -158,7 +193,12 @@ export class SshtrailServer {
         const account = auth.account;
         const user = auth.user;
         if (!authenticated || !account || !user || this.stopping) return undefined;
-        if (open >= config.session.max_per_connection || this.sessions.size >= config.session.max_total) {
+        // max_total bounds the whole server: the running value; the per-connection one is the
+        // connection's own.
+        if (
+          open >= config.session.max_per_connection ||
+          this.sessions.size >= this.config.session.max_total
+        ) {
           log.warn('session refused: limit reached', { client: conn.peer.ip });
           return undefined;
         }
@@ -217,4 +257,15 @@ export class SshtrailServer {
     for (const c of this.connections) c.end();
     this.ssh?.destroyAll();
   }
+}
+
+/** The parts of the config ssh2 and the adapter fix per connection. */
+function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[]) {
+  return {
+    hostKeys,
+    ident: config.ident,
+    keepaliveInterval: config.session.keepalive_interval,
+    keepaliveCountMax: config.session.keepalive_count_max,
+    kexTimeout: config.auth.kex_timeout,
+  };
 }

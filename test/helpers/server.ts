@@ -4,6 +4,7 @@
  *   const srv = await startServer();                 // 127.0.0.1:0, temp data dir, generated key
  *   const r = await srv.ssh(['echo hi']);            // { code, signal, stdout, stderr }
  *   const events = await srv.waitForEvents((e) => e.some((x) => x.type === 'session.end'));
+ *   srv.writeConfig({ auth: { max_attempts: 1 } });   // rewrite the config file (then srv.signal('SIGHUP'))
  *   await srv.stop();                                 // SIGTERM, waits for exit, removes the temp dir
  *
  * The client key is authorized for the current user (root's login as root) through the config's
@@ -91,6 +92,17 @@ export interface TestServer {
   waitForEvents(done: (events: EventRecord[]) => boolean, timeoutMs?: number): Promise<EventRecord[]>;
   /** The server's stderr (logs) so far. */
   logs(): string;
+  /** Polls logs() until `re` matches (default timeout 15 s; throws on timeout). */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** The config file the server was started with. */
+  configFile: string;
+  /**
+   * Rewrites the config file: the test defaults merged with `config` (as `startServer`'s), or
+   * `text` as it is (a broken file). The running server reads it on SIGHUP.
+   */
+  writeConfig(config: Record<string, unknown> | string): void;
+  /** Sends a signal to the server (it keeps running unless the signal stops it). */
+  signal(signal: NodeJS.Signals): void;
   /** Sends `signal` (default SIGTERM), waits for exit (15 s, then SIGKILL), removes the temp dir. */
   stop(
     signal?: NodeJS.Signals,
@@ -158,10 +170,14 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     },
     session: { env_allow: skipBashrc ? ['LANG', 'LC_*', 'SHLVL'] : ['LANG', 'LC_*'] },
   };
-  const config = merge(base, opts.config ?? {});
   const configFile = join(dir, 'sshtrail.yaml');
-  // JSON is YAML.
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const writeConfig = (extra: Record<string, unknown> | string) =>
+    // JSON is YAML.
+    writeFileSync(
+      configFile,
+      typeof extra === 'string' ? extra : JSON.stringify(merge(base, extra), null, 2),
+    );
+  writeConfig(opts.config ?? {});
 
   const [file, ...prefix] = [...(opts.wrap ?? []), process.execPath];
   const child = spawn(
@@ -268,6 +284,20 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     sshArgs,
     process: child,
     logs: () => stderr,
+    async waitForLog(re, timeoutMs = 15000) {
+      const until = Date.now() + timeoutMs;
+      while (!re.test(stderr)) {
+        if (Date.now() > until) throw new Error(`log line ${re} not seen in time; stderr:\n${stderr}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`sshtrail exited (${child.exitCode ?? child.signalCode}); stderr:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    configFile,
+    writeConfig,
+    signal: (sig) => {
+      child.kill(sig);
+    },
     readEvents,
     async waitForEvents(done, timeoutMs = 15000) {
       const until = Date.now() + timeoutMs;

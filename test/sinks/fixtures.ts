@@ -139,9 +139,8 @@ export function captureLogger(): CapturedLogger {
     level: 'debug',
     format: 'json',
     write: (l) => lines.push(l),
-  }) as CapturedLogger;
-  logger.lines = lines;
-  return logger;
+  });
+  return Object.assign(logger, { lines });
 }
 
 export function sinkContext(name: string, logger: Logger = captureLogger()): SinkContext {

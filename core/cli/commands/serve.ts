@@ -1,8 +1,9 @@
 /**
  * `sshtrail serve`: the composition root. Loads the config, starts the event pipeline with the
  * sink types from sinks/registry.ts, enhanced recording from bpf/, and the SSH server; prints one
- * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT ends sessions
- * and flushes recordings and events before returning.
+ * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT/SIGQUIT ends
+ * sessions and flushes recordings and events before returning; on SIGHUP re-reads the config file
+ * and host keys for new connections (config/reload.ts says what a reload can change).
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,10 +11,11 @@ import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../
 import { sinkTypes } from '../../../sinks/registry.js';
 import { checkDataDir, prepareDataDir } from '../../config/data-dir.js';
 import { loadConfig, parseListen } from '../../config/load.js';
+import { planReload } from '../../config/reload.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
 import { acquireInstanceLock } from '../../data-dir/lock.js';
 import { SshtrailError } from '../../errors.js';
-import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
 import { closeCrashedSessions } from '../../session/crash-recovery.js';
@@ -24,6 +26,7 @@ import { SshtrailServer } from '../../ssh/server.js';
 import { raisePriority } from '../../sys/priority.js';
 import type { Command } from '../command.js';
 import { connectHint } from '../connect-hint.js';
+import { handleSignals, type ServeSignals } from '../signals.js';
 
 const usage = `Usage: sshtrail serve [options]
 
@@ -39,6 +42,14 @@ Options:
                         keys) and exit: 0 and "configuration OK" when it would start, 2 and every
                         problem otherwise (like sshd -t); nothing is written
   -h, --help            show this help
+
+Signals:
+  SIGTERM, SIGINT, SIGQUIT  end sessions (after session.shutdown_grace), flush recordings and
+                            events, exit 0
+  SIGHUP                    re-read the config file and host keys for new connections; open
+                            sessions go on; a file with a problem is logged and changes nothing;
+                            listen, data_dir, sinks, pipeline, metrics, enhanced_recording,
+                            server_nice and log.format need a restart
 
 When ready, prints exactly one line on stdout: sshtrail listening on HOST:PORT`;
 
@@ -72,18 +83,6 @@ function parse(argv: string[]): { file?: string; check: boolean; overrides: Conf
   return file !== undefined ? { file, check, overrides } : { check, overrides };
 }
 
-function waitForStopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(sig);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
-}
-
 /** `serve --check`: everything start-up would refuse, without starting or writing anything. */
 function checkOnly(config: ServerConfig, file: string | undefined): number {
   resolveSettings(config as unknown as PipelineConfig, sinkTypes);
@@ -102,26 +101,76 @@ async function run(argv: string[]): Promise<number> {
   const { host, port } = parseListen(config.listen);
   if (check) return checkOnly(config, file);
   const log = createLogger({ level: config.log.level, format: config.log.format });
-  const stop = waitForStopSignal();
-  raisePriority(config.server_nice, log);
-
-  prepareDataDir(config.data_dir);
-  // One server per data dir: what is left in it (notes, this instance's cgroups) is then ours.
-  const lock = acquireInstanceLock(config.data_dir);
+  const signals = handleSignals(log);
   try {
-    return await serve(config, host, port, log, stop);
+    raisePriority(config.server_nice, log);
+    prepareDataDir(config.data_dir);
+    // One server per data dir: what is left in it (notes, this instance's cgroups) is then ours.
+    const lock = acquireInstanceLock(config.data_dir);
+    try {
+      return await serve({ config, file, overrides }, host, port, log, signals);
+    } finally {
+      lock.release();
+    }
   } finally {
-    lock.release();
+    signals.close();
   }
 }
 
+/** Where the running configuration came from, to read it again on SIGHUP. */
+interface ConfigSource {
+  config: ServerConfig;
+  file: string | undefined;
+  overrides: ConfigOverrides;
+}
+
+/**
+ * SIGHUP: reads the file (and the flags over it) again, then the host keys, and gives both to
+ * new connections. Anything that fails leaves the running configuration as it was, with one
+ * error line; a success is one info line naming the file and what changed.
+ */
+function reloader(source: ConfigSource, server: SshtrailServer, log: RootLogger): () => void {
+  let running = source.config;
+  const file = source.file ?? '(embedded defaults)';
+  return () => {
+    let plan: ReturnType<typeof planReload>;
+    let keys: ReturnType<SshtrailServer['reconfigure']>;
+    try {
+      const next = loadConfig(source.file, source.overrides);
+      // Sink settings are checked as start-up checks them, though only a restart applies them:
+      // a reload that reports success means the file would also start.
+      resolveSettings(next as unknown as PipelineConfig, sinkTypes);
+      plan = planReload(running, next);
+      keys = server.reconfigure(plan.config);
+    } catch (err) {
+      log.error('reload failed; the running configuration stays', {
+        file,
+        err: (err as Error).message,
+      });
+      return;
+    }
+    running = plan.config;
+    log.setLevel(running.log.level);
+    for (const key of plan.needRestart)
+      log.warn('reload: setting changed but needs a restart; the running value stays', { key });
+    log.info('configuration reloaded for new connections', {
+      file,
+      changed: plan.changed.length ? plan.changed.join(',') : 'nothing',
+      host_keys: keys.hostKeys,
+      // The key files may be the same names with new contents (or regenerated ones).
+      host_keys_changed: keys.hostKeysChanged,
+    });
+  };
+}
+
 async function serve(
-  config: ServerConfig,
+  source: ConfigSource,
   host: string,
   port: number,
-  log: Logger,
-  stop: Promise<string>,
+  log: RootLogger,
+  signals: ServeSignals,
 ): Promise<number> {
+  const { config } = source;
   const pipeline = await startPipeline({
     config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
     sinkTypes,
@@ -178,7 +227,9 @@ async function serve(
       }),
     );
 
-  const sig = await stop;
+  signals.onReload(reloader(source, server, log));
+
+  const sig = await signals.stopped;
   log.info('shutting down', { signal: sig });
   const graceMs = config.session.shutdown_grace * 1000;
   await server.shutdown(graceMs);
