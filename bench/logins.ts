@@ -2,7 +2,8 @@
  * Logins under load: N clients (default 200) log in at the same moment and each runs a short
  * command, against OpenSSH's sshd and sshtrail side by side, as root (whose ~/.bashrc start-up
  * runs: the client sends no SHLVL) and as a non-root login. Both servers' connection limits are
- * raised above N (sshd: MaxStartups; sshtrail: auth.max_unauthenticated, session.max_total), so
+ * raised above N and per-source limits lifted (every client is 127.0.0.1; sshd: MaxStartups;
+ * sshtrail: auth.max_unauthenticated, early_drop, per_source, penalties, session.max_total), so
  * what is measured is whether each server gets every login through, not its limit policy. Both
  * servers lead their own session (as a systemd service does), so each is scheduled as one peer of
  * the sessions' own autogroups rather than sharing the benchmark's.
@@ -98,7 +99,12 @@ async function main(): Promise<void> {
   const trail = await startSshtrail(
     b,
     {
-      auth: { max_unauthenticated: n * 2 },
+      auth: {
+        max_unauthenticated: n * 2,
+        early_drop: { start: n * 2 },
+        per_source: { max_unauthenticated: 0 },
+        penalties: { exempt: ['127.0.0.1'] },
+      },
       session: { max_total: n * 2 },
     },
     { detached: true },

@@ -6,10 +6,12 @@
  */
 #pragma once
 #include "common.bpf.h"
+#include "path.bpf.h"
 
-/* Worst case the verifier must allow for: path area (masked to twice its cap) plus argv read at
- * an offset it only knows to be below ARGV_CAP, with a size up to ARGV_CAP. */
-#define COMMAND_SCRATCH_BYTES (sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * ARGV_CAP)
+/* Worst case the verifier must allow for: path area (masked to twice its cap), the executable's
+ * walked path (below WALK_CAP, masked to twice that) plus argv read at an offset it only knows to
+ * be below their sum, with a size up to ARGV_CAP. */
+#define COMMAND_SCRATCH_BYTES (sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * WALK_CAP + 2 * ARGV_CAP)
 
 struct command_scratch_buf {
   char bytes[COMMAND_SCRATCH_BYTES];
@@ -34,7 +36,9 @@ static __always_inline struct command_event *start_event(__u64 cgid) {
   e->ppid = BPF_CORE_READ(task, real_parent, tgid);
   e->args_truncated = 0;
   e->path_truncated = 0;
-  e->_pad[0] = e->_pad[1] = 0;
+  e->exe_len = 0;
+  e->exe_walk = 0;
+  __builtin_memset(e->_pad, 0, sizeof e->_pad);
   return e;
 }
 
@@ -55,6 +59,21 @@ int BPF_PROG(command_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
   if (!e) return 0;
   e->ret = 0;
   __u64 off = path_area(e, bpf_probe_read_kernel_str(e->data, EXEC_PATH_CAP, BPF_CORE_READ(bprm, filename)));
+
+  /* The file that runs, as opened by the exec: a symlink is already its target, "." and ".."
+   * are gone. For a script it is the interpreter (binfmt_script swaps bprm->file before this
+   * tracepoint), as /proc/<pid>/exe shows. */
+  __u64 wstart = 0, wlen = 0;
+  __u8 walk = 0;
+  struct file *file = bprm->file;
+  char *walked = walk_path(p, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &wstart, &wlen,
+                           &walk);
+  if (walked) {
+    __u64 n = copy_walked(e->data + off, walked, wstart, wlen);
+    e->exe_len = n;
+    e->exe_walk = walk;
+    off += n & (2 * WALK_CAP - 1);
+  }
 
   unsigned long start = BPF_CORE_READ(p, mm, arg_start);
   unsigned long end = BPF_CORE_READ(p, mm, arg_end);

@@ -90,6 +90,9 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u32 kind, __u64 cgid
   h->tid = (__u32)id;
   h->_pad = 0;
   h->cgroup_id = cgid;
+  /* The syscall's own time, not the reader's: events of different rings keep the order they
+   * happened in. CLOCK_MONOTONIC, the clock the server's own event times advance by. */
+  h->ktime = bpf_ktime_get_ns();
   bpf_get_current_comm(h->comm, sizeof h->comm);
 }
 

@@ -1,12 +1,14 @@
 /**
  * Kernel records -> session.command / session.disk / session.network events, each with the
- * context of the session whose cgroup produced it. Relative paths are resolved against the
- * process's cwd (or the openat dirfd) through /proc while the process still exists; disk events
- * under the excluded prefixes are dropped here, counted.
+ * context of the session whose cgroup produced it and the time of its syscall. A relative open
+ * path is resolved against the directory the kernel walked at the syscall (the cwd or the openat
+ * dirfd); only when that walk was cut short (deeper than the kernel walks) does it fall back to
+ * /proc/<pid>/cwd, while the process exists. Disk events under the excluded prefixes are dropped
+ * here, counted.
  */
 import { readlinkSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { AuditEmitter, SessionContext } from '../core/events/emitter.js';
+import type { AuditEmitter, EventTime, SessionContext } from '../core/events/emitter.js';
 import { ipv4String, ipv6String, openFlagNames } from './format.js';
 import {
   type BpfRecord,
@@ -14,10 +16,15 @@ import {
   type DiskRecord,
   forEachRecord,
   type NetworkRecord,
+  type RecordHeader,
 } from './records.js';
 
 const AT_FDCWD = -100;
 const AF_INET = 2;
+
+function timeOf(rec: RecordHeader): EventTime {
+  return { sec: rec.sec, nsec: rec.nsec };
+}
 
 export interface DecoderStats {
   command: number;
@@ -80,13 +87,16 @@ export class Decoder {
 
   private command(rec: CommandRecord, ctx: SessionContext): void {
     this.stats.command++;
+    // exe_path only when the kernel walked the file up to the root: a cut walk is a suffix.
+    const exe = rec.exe?.complete ? rec.exe : undefined;
     this.emitter.emit(
       'session.command',
       {
         pid: rec.pid,
         ppid: rec.ppid,
         program: rec.comm,
-        path: this.resolvePath(rec.pid, AT_FDCWD, rec.path),
+        path: rec.path,
+        ...(exe ? { exe_path: exe.path, exe_deleted: exe.deleted } : {}),
         argv: rec.argv,
         argv_truncated: rec.argvTruncated,
         return_code: rec.ret,
@@ -95,11 +105,15 @@ export class Decoder {
         gid: rec.gid,
       },
       ctx,
+      timeOf(rec),
     );
   }
 
   private disk(rec: DiskRecord, ctx: SessionContext): void {
-    const path = this.resolvePath(rec.pid, rec.dfd, rec.path);
+    const path =
+      rec.dir?.complete && rec.path !== '' && !isAbsolute(rec.path)
+        ? resolve(rec.dir.path, rec.path)
+        : this.resolvePath(rec.pid, rec.dfd, rec.path);
     for (const prefix of this.excludePrefixes) {
       if (path.startsWith(prefix)) {
         this.stats.excluded++;
@@ -119,6 +133,7 @@ export class Decoder {
         cgroup_id: rec.cgroupId,
       },
       ctx,
+      timeOf(rec),
     );
   }
 
@@ -140,6 +155,7 @@ export class Decoder {
         cgroup_id: rec.cgroupId,
       },
       ctx,
+      timeOf(rec),
     );
   }
 
@@ -152,7 +168,8 @@ export class Decoder {
     return names;
   }
 
-  /** Best effort: the path as given when the process (or its dirfd) is already gone. */
+  /** The fallback (a directory too deep for the kernel's walk): the path as given when the
+   * process (or its dirfd) is already gone. */
   private resolvePath(pid: number, dfd: number, path: string): string {
     if (path === '' || isAbsolute(path)) return path;
     const link = dfd === AT_FDCWD ? `/proc/${pid}/cwd` : `/proc/${pid}/fd/${dfd}`;

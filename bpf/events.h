@@ -14,6 +14,12 @@
 #define ARGV_CAP 8192       /* all of argv, NUL-separated (the issue asks for >= 4 KiB) */
 #define ARGV_FAIL_MAX 32    /* args read one by one from a failed exec's argv[] */
 #define DISK_PATH_CAP 1024  /* open(2) path as given */
+#define WALK_CAP 1024       /* a path the kernel walks from a dentry up to the root, NUL included */
+
+/* What a walked path (path.bpf.h) came to: a bit set. */
+#define WALK_OK 1           /* walked up to the process's root (or the top of its mount tree) */
+#define WALK_DELETED 2      /* the dentry had been unlinked (a deleted file, a memfd, an O_TMPFILE) */
+#define WALK_CUT 4          /* deeper or longer than WALK_CAP: what is there is a suffix, not a path */
 
 enum program_id {
   PROG_COMMAND = 0,
@@ -33,7 +39,16 @@ struct event_hdr {
   __u32 tid;
   __u32 _pad;
   __u64 cgroup_id;
+  /* bpf_ktime_get_ns() at the syscall (CLOCK_MONOTONIC). The addon rewrites it, in the batch it
+   * hands to JS, into wall-clock time: struct wall_time (seconds, then nanoseconds). */
+  __u64 ktime;
   char comm[TASK_COMM_LEN];
+};
+
+/* event_hdr.ktime as the addon leaves it in a batch. */
+struct wall_time {
+  __u32 sec;  /* Unix seconds */
+  __u32 nsec;
 };
 
 struct command_event {
@@ -43,11 +58,13 @@ struct command_event {
   __u32 gid;
   __s32 ret;       /* 0, or the negative errno of a failed execve/execveat */
   __u16 path_len;  /* bytes of data[] holding the path, NUL included */
-  __u16 args_len;  /* bytes of data[] after the path holding argv, NUL-separated */
+  __u16 exe_len;   /* bytes of data[] after the path holding the executable's walked path (0: none) */
+  __u16 args_len;  /* bytes of data[] after those holding argv, NUL-separated */
   __u8 args_truncated;
   __u8 path_truncated;
-  __u8 _pad[2];
-  char data[];     /* path, then argv */
+  __u8 exe_walk;   /* WALK_* bits of the executable's path (0 for a failed exec) */
+  __u8 _pad[7];
+  char data[];     /* path as given, then the executable's path, then argv */
 };
 
 struct disk_event {
@@ -56,9 +73,11 @@ struct disk_event {
   __s32 dfd;       /* directory fd a relative path is resolved against (AT_FDCWD = -100) */
   __u32 flags;     /* open flags (for creat: O_CREAT|O_WRONLY|O_TRUNC) */
   __u16 path_len;  /* NUL included */
+  __u16 dir_len;   /* bytes after the path holding the directory a relative path starts from (0: none) */
   __u8 path_truncated;
-  __u8 _pad;
-  char data[];     /* path as given */
+  __u8 dir_walk;   /* WALK_* bits of that directory (0 when the path is absolute) */
+  __u8 _pad[6];
+  char data[];     /* path as given, then (relative paths) the cwd or dirfd's path, walked at the syscall */
 };
 
 struct network_event {

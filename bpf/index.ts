@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { CgroupManager } from '../core/cgroup/index.js';
+import { instanceCgroupRoot } from '../core/cgroup/instance.js';
 import { ensureCgroup2Mount } from '../core/cgroup/mount.js';
 import {
   type EnhancedConfig,
@@ -119,7 +120,8 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
   let cgroups: CgroupManager;
   try {
     cgroups = await CgroupManager.open({
-      root: config.cgroup_root,
+      // This instance's own subtree: another server on the host keeps its sessions.
+      root: instanceCgroupRoot(config.cgroup_root, opts.dataDir),
       logger: opts.logger,
       mount: config.cgroup_mount ?? ensureCgroup2Mount(opts.logger),
     });

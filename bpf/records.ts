@@ -9,6 +9,18 @@ export interface RecordHeader {
   /** The cgroup's id (inode number; below 2^53). */
   cgroupId: number;
   comm: string;
+  /** When the syscall ran, wall-clock: Unix seconds and nanoseconds (the kernel's timestamp). */
+  sec: number;
+  nsec: number;
+}
+
+/** How a path the kernel walked up from a dentry came out (WALK_* in bpf/events.h). */
+export interface Walked {
+  path: string;
+  /** Walked up to the root: an absolute path. */
+  complete: boolean;
+  /** The file had been unlinked (deleted, a memfd, O_TMPFILE). */
+  deleted: boolean;
 }
 
 export interface CommandRecord extends RecordHeader {
@@ -18,6 +30,8 @@ export interface CommandRecord extends RecordHeader {
   gid: number;
   ret: number;
   path: string;
+  /** The executable the kernel ran (successful execs). */
+  exe: Walked | undefined;
   argv: string[];
   argvTruncated: boolean;
 }
@@ -29,6 +43,8 @@ export interface DiskRecord extends RecordHeader {
   flags: number;
   path: string;
   pathTruncated: boolean;
+  /** For a relative path: the cwd (or dirfd's directory) at the syscall. */
+  dir: Walked | undefined;
 }
 
 export interface NetworkRecord extends RecordHeader {
@@ -43,10 +59,12 @@ export interface NetworkRecord extends RecordHeader {
 
 export type BpfRecord = CommandRecord | DiskRecord | NetworkRecord;
 
-const HDR = 40;
-const COMMAND_DATA = 64;
-const DISK_DATA = 56;
-const NETWORK_SIZE = 88;
+const HDR = 48;
+const COMMAND_DATA = 80;
+const DISK_DATA = 72;
+const NETWORK_SIZE = 96;
+const WALK_OK = 1;
+const WALK_DELETED = 2;
 
 /**
  * Decoding a string costs more than comparing its bytes, and floods repeat the same few (one
@@ -94,6 +112,15 @@ function cstr(buf: Buffer, start: number, len: number): string {
 function measured(buf: Buffer, start: number, len: number): string {
   if (len === 0) return '';
   return decodeString(buf, start, buf[start + len - 1] === 0 ? start + len - 1 : start + len);
+}
+
+function walked(buf: Buffer, start: number, len: number, bits: number): Walked | undefined {
+  if (len === 0) return undefined;
+  return {
+    path: measured(buf, start, len),
+    complete: (bits & WALK_OK) !== 0,
+    deleted: (bits & WALK_DELETED) !== 0,
+  };
 }
 
 /** argv as the kernel lays it out: NUL-separated, the last one NUL-terminated unless cut. */
@@ -147,40 +174,51 @@ function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined
   const pid = buf.readUInt32LE(at + 4);
   const tid = buf.readUInt32LE(at + 8);
   const cgroupId = cgroupIdAt(buf, at + 16);
-  const comm = commAt(buf, at + 24);
+  // The addon has turned the kernel's boot-time stamp into wall-clock seconds and nanoseconds.
+  const sec = buf.readUInt32LE(at + 24);
+  const nsec = buf.readUInt32LE(at + 28);
+  const comm = commAt(buf, at + 32);
   if (kind === 1 && size >= DISK_DATA) {
-    const pathLen = buf.readUInt16LE(at + 52);
-    if (DISK_DATA + pathLen > size) return undefined;
+    const pathLen = buf.readUInt16LE(at + 60);
+    const dirLen = buf.readUInt16LE(at + 62);
+    if (DISK_DATA + pathLen + dirLen > size) return undefined;
     return {
       kind: 'disk',
       pid,
       tid,
       cgroupId,
       comm,
-      ret: buf.readInt32LE(at + 40),
-      dfd: buf.readInt32LE(at + 44),
-      flags: buf.readUInt32LE(at + 48),
-      pathTruncated: buf[at + 54] !== 0,
+      sec,
+      nsec,
+      ret: buf.readInt32LE(at + 48),
+      dfd: buf.readInt32LE(at + 52),
+      flags: buf.readUInt32LE(at + 56),
+      pathTruncated: buf[at + 64] !== 0,
       path: measured(buf, at + DISK_DATA, pathLen),
+      dir: walked(buf, at + DISK_DATA + pathLen, dirLen, buf[at + 65] as number),
     };
   }
   if (kind === 0 && size >= COMMAND_DATA) {
-    const pathLen = buf.readUInt16LE(at + 56);
-    const argsLen = buf.readUInt16LE(at + 58);
-    if (COMMAND_DATA + pathLen + argsLen > size) return undefined;
+    const pathLen = buf.readUInt16LE(at + 64);
+    const exeLen = buf.readUInt16LE(at + 66);
+    const argsLen = buf.readUInt16LE(at + 68);
+    if (COMMAND_DATA + pathLen + exeLen + argsLen > size) return undefined;
     return {
       kind: 'command',
       pid,
       tid,
       cgroupId,
       comm,
-      ppid: buf.readUInt32LE(at + 40),
-      uid: buf.readUInt32LE(at + 44),
-      gid: buf.readUInt32LE(at + 48),
-      ret: buf.readInt32LE(at + 52),
-      argvTruncated: buf[at + 60] !== 0,
+      sec,
+      nsec,
+      ppid: buf.readUInt32LE(at + 48),
+      uid: buf.readUInt32LE(at + 52),
+      gid: buf.readUInt32LE(at + 56),
+      ret: buf.readInt32LE(at + 60),
+      argvTruncated: buf[at + 70] !== 0,
       path: measured(buf, at + COMMAND_DATA, pathLen),
-      argv: splitArgv(buf, at + COMMAND_DATA + pathLen, argsLen),
+      exe: walked(buf, at + COMMAND_DATA + pathLen, exeLen, buf[at + 72] as number),
+      argv: splitArgv(buf, at + COMMAND_DATA + pathLen + exeLen, argsLen),
     };
   }
   if (kind === 2 && size >= NETWORK_SIZE) {
@@ -190,12 +228,14 @@ function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined
       tid,
       cgroupId,
       comm,
-      ret: buf.readInt32LE(at + 40),
-      family: buf.readUInt16LE(at + 44),
-      sport: buf.readUInt16LE(at + 46),
-      dport: buf.readUInt16LE(at + 48),
-      saddr: buf.subarray(at + 56, at + 72),
-      daddr: buf.subarray(at + 72, at + 88),
+      sec,
+      nsec,
+      ret: buf.readInt32LE(at + 48),
+      family: buf.readUInt16LE(at + 52),
+      sport: buf.readUInt16LE(at + 54),
+      dport: buf.readUInt16LE(at + 56),
+      saddr: buf.subarray(at + 64, at + 80),
+      daddr: buf.subarray(at + 80, at + 96),
     };
   }
   return undefined;

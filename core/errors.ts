@@ -11,6 +11,7 @@ export const ErrorCodes = {
   SSHTRAIL_E_NOT_FOUND: { exit: 1, summary: 'no such recording, schema or file' },
   SSHTRAIL_E_VALIDATION: { exit: 1, summary: 'events failed schema validation' },
   SSHTRAIL_E_SINK: { exit: 1, summary: 'a sink failed its check' },
+  SSHTRAIL_E_DATA_DIR: { exit: 2, summary: 'data dir unsafe, or in use by another running server' },
   SSHTRAIL_E_INTERNAL: { exit: 70, summary: 'internal error' },
 } as const;
 
@@ -26,4 +27,10 @@ export class SshtrailError extends Error {
   get exitCode(): number {
     return ErrorCodes[this.code].exit;
   }
+}
+
+/** A write failed for want of space (a full filesystem or a quota), not a broken disk. */
+export function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

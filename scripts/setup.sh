@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ openssh-client)
-test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd)
+test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
 
@@ -26,9 +26,10 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm ci only when node_modules does not match the lock file.
+# npm ci only when node_modules does not match the lock file and the patches/ its postinstall
+# applies to dependencies (patch-package: fixes to ssh2, see patches/README.md).
 stamp=node_modules/.sshtrail-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
+want=$(cat package-lock.json patches/* | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund >&2

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <time.h>
 #include <uv.h>
 
 #include <bpf/bpf.h>
@@ -31,7 +33,7 @@
 #define DEFAULT_BATCH_LIMIT (1u << 20)
 /* The largest record a program writes, framed: a batch that stops below the limit always has room
  * for one more (libbpf consumes a record before handing it over: it must fit). */
-#define MAX_FRAMED_RECORD (4 + sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * ARGV_CAP + 8)
+#define MAX_FRAMED_RECORD (4 + sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * WALK_CAP + 2 * ARGV_CAP + 8)
 #define BATCH_CAP (DEFAULT_BATCH_LIMIT + 2 * MAX_FRAMED_RECORD)
 
 struct state;
@@ -70,6 +72,11 @@ struct state {
   unsigned rotate;
   char *batch;
   size_t len, limit;
+  /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns, taken once at open: turns the programs' timestamps
+   * into wall-clock time the way the server's own event clock does (core/events/clock.ts: the
+   * wall clock read once, advanced by the monotonic clock), so both kinds of event share one
+   * timeline. */
+  __u64 mono_to_wall;
   unsigned long long overflow; /* records that did not fit a batch: never, by BATCH_CAP */
 };
 
@@ -117,9 +124,39 @@ static int on_sample(void *ctx, void *data, size_t size) {
   memcpy(st->batch + st->len, &n, 4);
   memcpy(st->batch + st->len + 4, data, size);
   memset(st->batch + st->len + 4 + size, 0, need - 4 - size);
+  if (size >= sizeof(struct event_hdr)) {
+    char *at = st->batch + st->len + 4 + offsetof(struct event_hdr, ktime);
+    __u64 ktime;
+    memcpy(&ktime, at, sizeof ktime);
+    __u64 wall = ktime + st->mono_to_wall;
+    struct wall_time t = {(__u32)(wall / 1000000000ull), (__u32)(wall % 1000000000ull)};
+    memcpy(at, &t, sizeof t);
+  }
   st->len += need;
   /* A negative return stops libbpf after this record (already consumed): yield to the loop. */
   return st->len >= st->limit ? -E2BIG : 0;
+}
+
+static __u64 clock_ns(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* The same clock as bpf_ktime_get_ns(): CLOCK_MONOTONIC. Read between two reads of the wall
+ * clock, the closest pair of three tries: a preemption between the reads would skew the offset. */
+static __u64 mono_to_wall_offset(void) {
+  __u64 best = 0, best_gap = ~0ull;
+  for (int i = 0; i < 3; i++) {
+    __u64 w0 = clock_ns(CLOCK_REALTIME);
+    __u64 b = clock_ns(CLOCK_MONOTONIC);
+    __u64 w1 = clock_ns(CLOCK_REALTIME);
+    if (w1 - w0 < best_gap) {
+      best_gap = w1 - w0;
+      best = w0 + (w1 - w0) / 2 - b;
+    }
+  }
+  return best;
 }
 
 /* Reads what the rings hold, up to `limit` bytes, each ring in turn so none starves. */
@@ -410,6 +447,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   struct state *st = calloc(1, sizeof *st);
   if (!st) return throw_errno(env, "out of memory", ENOMEM);
   st->env = env;
+  st->mono_to_wall = mono_to_wall_offset();
   st->monitored_fd = -1;
   st->lost_fd = -1;
   /* The verifier gives up with EAGAIN when a signal is pending (e.g. SIGPROF from --cpu-prof, or

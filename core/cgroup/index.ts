@@ -5,9 +5,10 @@
  * the cgroup ends everything the session left behind. No controllers are enabled: the cgroup is
  * used for membership only.
  *
- * One server per cgroup root is the intended set-up: at start-up, what a crashed server left
- * under the root is killed and removed (sessions of a running process are spared, see
- * cleanupLeftovers).
+ * Each server gets its own root (instance.ts: <configured root>/<data dir name>-<hash>), and one
+ * server runs per data dir (core/data-dir/lock.ts): whatever is under the root at start-up is
+ * what this instance's previous run left (kill -9, a crash), so all of it is killed and removed,
+ * however recent; another instance's subtree is never looked at.
  */
 import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -34,8 +35,6 @@ export interface SessionCgroup {
 
 /** How long kill/remove keep trying before giving up with an error (processes may be exiting). */
 const SETTLE_MS = 5000;
-/** An empty session cgroup younger than this may be one a running server is setting up. */
-const FRESH_MS = 60_000;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 export class CgroupManager {
@@ -45,7 +44,7 @@ export class CgroupManager {
     private readonly logger?: Logger,
   ) {}
 
-  /** The first directory of the root that open() created (undefined when the root existed). */
+  /** The first directory of the root that open() created (the root itself when it existed). */
   private created: string | undefined;
 
   /** Finds the mount, creates the root (recursively) and cleans up what a crashed server left. */
@@ -61,7 +60,8 @@ export class CgroupManager {
       throw new SshtrailError('SSHTRAIL_E_CONFIG', `invalid cgroup root: ${JSON.stringify(opts.root)}`);
     }
     const mgr = new CgroupManager(mount, join(mount, ...parts), opts.logger);
-    mgr.created = await mkdir(mgr.rootDir, { recursive: true });
+    // The root is this instance's own: it goes at the end even when a crashed run made it.
+    mgr.created = (await mkdirRoot(mgr.rootDir)) ?? mgr.rootDir;
     const left = await mgr.cleanupLeftovers();
     if (left > 0) opts.logger?.warn('removed session cgroups left by a previous server', { count: left });
     return mgr;
@@ -71,7 +71,14 @@ export class CgroupManager {
   async create(name: string): Promise<SessionCgroup> {
     if (!NAME_RE.test(name)) throw new SshtrailError('SSHTRAIL_E_INTERNAL', `unsafe cgroup name: ${name}`);
     const dir = join(this.rootDir, name);
-    await mkdir(dir);
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      // Another instance stopping removed the shared parent between our mkdirs: make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdirRoot(this.rootDir);
+      await mkdir(dir);
+    }
     const st = await stat(dir, { bigint: true });
     return { dir, id: st.ino };
   }
@@ -82,24 +89,12 @@ export class CgroupManager {
     await removeTree(dir);
   }
 
-  /**
-   * Kills and removes the cgroups under the root that a crashed server left; returns how many.
-   * Two kinds are spared, in case another server shares the root by mistake: a cgroup whose
-   * processes still have a live parent outside it (a running server's session: a crashed
-   * server's children were re-parented to init), and an empty one created in the last minute (a
-   * session being set up).
-   */
+  /** Kills and removes every cgroup under the root (this instance's previous run); returns how many. */
   async cleanupLeftovers(): Promise<number> {
     let removed = 0;
     for (const child of await subdirs(this.rootDir)) {
       const dir = join(this.rootDir, child);
       try {
-        if (await this.inUse(dir)) {
-          this.logger?.warn('a session cgroup under the root belongs to a running process; left alone', {
-            dir,
-          });
-          continue;
-        }
         await this.destroy(dir);
         removed++;
       } catch (err) {
@@ -107,18 +102,6 @@ export class CgroupManager {
       }
     }
     return removed;
-  }
-
-  private async inUse(dir: string): Promise<boolean> {
-    const members = await allPids(dir);
-    if (members.length === 0) return Date.now() - (await stat(dir)).mtimeMs < FRESH_MS;
-    const inside = new Set(members);
-    for (const pid of members) {
-      const ppid = await parentOf(pid);
-      if (ppid !== undefined && ppid > 1 && !inside.has(ppid) && (await parentOf(ppid)) !== undefined)
-        return true;
-    }
-    return false;
   }
 
   /** Removes the root, and the parents open() created for it, while they are empty. */
@@ -142,21 +125,17 @@ async function subdirs(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => e.name);
 }
 
-/** Every pid in the cgroup and its descendants. */
-async function allPids(dir: string): Promise<number[]> {
-  const out = await pids(dir);
-  for (const child of await subdirs(dir)) out.push(...(await allPids(join(dir, child))));
-  return out;
-}
-
-/** The parent pid of a live process, or undefined when it is gone. */
-async function parentOf(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; ppid follows the last ')'.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
+/**
+ * mkdir -p of the root, again when a parent shared with another instance vanished midway (that
+ * one stopping removed it while empty); returns the first directory created, as mkdir does.
+ */
+async function mkdirRoot(dir: string): Promise<string | undefined> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await mkdir(dir, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || tries >= 5) throw err;
+    }
   }
 }
 
@@ -207,7 +186,7 @@ async function signalTree(dir: string): Promise<void> {
 }
 
 /** rmdir children first; EBUSY while the last processes are being reaped, so retry. */
-async function removeTree(dir: string): Promise<void> {
+export async function removeTree(dir: string): Promise<void> {
   if (!(await exists(dir))) return;
   for (const child of await subdirs(dir)) await removeTree(join(dir, child));
   const deadline = Date.now() + SETTLE_MS;

@@ -4,6 +4,7 @@
  * as SSHTRAIL_E_CONFIG (exit 2).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -69,11 +70,36 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
     throw new SshtrailError('SSHTRAIL_E_CONFIG', `${source}: invalid configuration\n  ${lines.join('\n  ')}`);
   }
   const cfg = data as ServerConfig;
+  const problems = crossChecks(cfg);
+  if (problems.length > 0) {
+    throw new SshtrailError(
+      'SSHTRAIL_E_CONFIG',
+      `${source}: invalid configuration\n  ${problems.join('\n  ')}`,
+    );
+  }
   cfg.listen ??= DEFAULT_LISTEN;
   cfg.data_dir = resolve(cfg.data_dir ?? defaultDataDir());
   // Freeze the server's own sections; the other sections belong to their modules.
   for (const k of ['log', 'auth', 'session', 'recording', 'host_keys'] as const) deepFreeze(cfg[k]);
   return cfg;
+}
+
+/** What one key's schema cannot say: relations between keys, address syntax. */
+function crossChecks(cfg: ServerConfig): string[] {
+  const out: string[] = [];
+  const { penalties } = cfg.auth;
+  penalties.exempt.forEach((entry, i) => {
+    const [addr = '', bits] = entry.split('/');
+    const family = isIP(addr);
+    const max = family === 4 ? 32 : 128;
+    if (!family || (bits !== undefined && Number(bits) > max)) {
+      out.push(`auth.penalties.exempt[${i}]: '${entry}' is not an address or CIDR block`);
+    }
+  });
+  if (penalties.enabled && penalties.max < penalties.min) {
+    out.push('auth.penalties.max: must be at least auth.penalties.min (no penalty could ever apply)');
+  }
+  return out;
 }
 
 export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}): ServerConfig {

@@ -75,11 +75,97 @@ export const serverConfigProperties: Record<string, unknown> = {
         description: 'Failed attempts per connection.',
       },
       grace_time: seconds('Seconds a connection has to authenticate (0: no limit).', 120),
+      kex_timeout: seconds(
+        'Seconds a connection has to finish its key exchange (0: only grace_time applies). Shorter than grace_time, so that a client that stalls before or during the key exchange is logged and dropped early.',
+        30,
+      ),
       max_unauthenticated: {
         type: 'integer',
         minimum: 1,
-        default: 30,
-        description: 'Connections allowed to be authenticating at once; more are refused.',
+        default: 100,
+        description:
+          "Connections allowed to be authenticating at once; more are refused (the `full` of sshd's MaxStartups start:rate:full).",
+      },
+      early_drop: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description:
+          "Random early drop (sshd's MaxStartups start:rate): from `start` unauthenticated connections on, a new one is refused with probability `rate`%, rising linearly to 100% at max_unauthenticated. `start` at or above max_unauthenticated turns it off.",
+        properties: {
+          start: { type: 'integer', minimum: 1, default: 30 },
+          rate: { type: 'integer', minimum: 0, maximum: 100, default: 30 },
+        },
+      },
+      per_source: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description:
+          "Limits per client address block (sshd's PerSourceMaxStartups and PerSourceNetBlockSize); the block is also what penalties apply to.",
+        properties: {
+          max_unauthenticated: {
+            type: 'integer',
+            minimum: 0,
+            default: 20,
+            description:
+              'Connections one address block may have authenticating at once (0: no limit). Below early_drop.start, so one source alone cannot make others be dropped.',
+          },
+          ipv4_prefix: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 32,
+            default: 32,
+            description: 'Bits of an IPv4 address that make a block.',
+          },
+          ipv6_prefix: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 128,
+            default: 128,
+            description: 'Bits of an IPv6 address that make a block.',
+          },
+        },
+      },
+      penalties: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description:
+          "sshd's PerSourcePenalties: each offence adds its seconds to the block's penalty (capped at `max` from now); once it has accrued `min` the block's new connections are refused until it ends.",
+        properties: {
+          enabled: { type: 'boolean', default: true },
+          authfail: seconds('For a connection closed after failed authentication attempts.', 5),
+          noauth: seconds('For a connection closed without attempting authentication.', 1),
+          grace_exceeded: seconds('For a connection that did not authenticate within grace_time.', 20),
+          protocol_error: seconds('For a connection that sent a packet the protocol layer rejected.', 30),
+          min: seconds('Penalty a block must accrue before it is refused.', 15),
+          max: seconds('Longest a block is refused for.', 600),
+          max_sources_ipv4: {
+            type: 'integer',
+            minimum: 1,
+            default: 65536,
+            description: 'IPv4 blocks tracked at most.',
+          },
+          max_sources_ipv6: {
+            type: 'integer',
+            minimum: 1,
+            default: 65536,
+            description: 'IPv6 blocks tracked at most.',
+          },
+          overflow: {
+            enum: ['permissive', 'deny-all'],
+            default: 'permissive',
+            description:
+              'With a full table: permissive ends the penalty that ends soonest to make room; deny-all refuses every source not exempt until one ends.',
+          },
+          exempt: {
+            type: 'array',
+            items: { type: 'string', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$' },
+            default: [],
+            description: "Addresses and CIDR blocks never penalised (sshd's PerSourcePenaltyExemptList).",
+          },
+        },
       },
     },
   },
@@ -145,6 +231,12 @@ export const serverConfigProperties: Record<string, unknown> = {
         description:
           'auto: write recordings with O_DIRECT where the filesystem takes it (bypasses the page cache: ' +
           'far less kernel CPU for bulk output; output then waits on the disk sooner); off: buffered writes.',
+      },
+      on_failure: {
+        enum: ['refuse', 'continue'],
+        default: 'refuse',
+        description:
+          'When a recording cannot be written (disk full, I/O error). refuse: a new session is refused before anything runs, and a session whose recording fails mid-way is told and ended (an unrecorded session is what an attacker wants); continue: the session goes on unrecorded. Either way the recording keeps its whole lines up to the failure, and session.end says so (recording_error; reason recording_failed when refused or ended).',
       },
     },
   },

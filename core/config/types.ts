@@ -12,7 +12,23 @@ export interface ServerConfig {
     authorized_keys_file: string;
     max_attempts: number;
     grace_time: number;
+    kex_timeout: number;
     max_unauthenticated: number;
+    early_drop: { start: number; rate: number };
+    per_source: { max_unauthenticated: number; ipv4_prefix: number; ipv6_prefix: number };
+    penalties: {
+      enabled: boolean;
+      authfail: number;
+      noauth: number;
+      grace_exceeded: number;
+      protocol_error: number;
+      min: number;
+      max: number;
+      max_sources_ipv4: number;
+      max_sources_ipv6: number;
+      overflow: 'permissive' | 'deny-all';
+      exempt: string[];
+    };
   };
   session: {
     max_per_connection: number;
@@ -26,7 +42,12 @@ export interface ServerConfig {
     env_max_count: number;
     env_max_bytes: number;
   };
-  recording: { input: boolean; flush_interval: number; direct_io: 'auto' | 'off' };
+  recording: {
+    input: boolean;
+    flush_interval: number;
+    direct_io: 'auto' | 'off';
+    on_failure: 'refuse' | 'continue';
+  };
   /** Sections owned by other modules, passed through as validated. */
   sinks?: unknown;
   pipeline?: unknown;

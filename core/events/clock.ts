@@ -2,6 +2,8 @@
  * Event time and ids. Time is RFC 3339 UTC with nanoseconds: the wall clock read once at start-up,
  * advanced by the monotonic high-resolution clock, so times never go backwards within a process
  * and cost one hrtime read per event (the "YYYY-MM-DDTHH:MM:SS" part is cached per second).
+ * An event that happened earlier (a kernel event, stamped at its syscall) gets that time instead
+ * (stampAt); its id is still taken now, so ids keep the order events were stamped in.
  * Ids are UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter that keeps ids
  * generated within the same millisecond in order (method 1), then 62 random bits.
  */
@@ -55,6 +57,18 @@ export class EventClock {
     const secOff = Math.floor(off / 1e9);
     const frac = off - secOff * 1e9;
     const sec = this.anchorSec + secOff;
+    return { time: this.format(sec, frac), id: this.uuid(sec * 1000 + ((frac / 1e6) | 0)) };
+  }
+
+  /** A given wall-clock time (Unix seconds, nanoseconds); the id from now. */
+  stampAt(sec: number, nsec: number): Stamp {
+    const off = this.offsetNs();
+    const secOff = Math.floor(off / 1e9);
+    const nowMs = (this.anchorSec + secOff) * 1000 + (((off - secOff * 1e9) / 1e6) | 0);
+    return { time: this.format(sec, nsec), id: this.uuid(nowMs) };
+  }
+
+  private format(sec: number, frac: number): string {
     if (sec !== this.lastSec) {
       this.lastSec = sec;
       this.secPrefix = `${new Date(sec * 1000).toISOString().slice(0, 19)}.`;
@@ -67,8 +81,7 @@ export class EventClock {
     const rest = frac - ms * 1e6;
     const us = (rest / 1e3) | 0;
     const fraction = `${DEC3[ms]}${DEC3[us]}${DEC3[rest - us * 1e3]}Z`;
-    const time = `${this.secPrefix}${fraction}`;
-    return { time, id: this.uuid(sec * 1000 + ms) };
+    return `${this.secPrefix}${fraction}`;
   }
 
   /** Time only, for loss windows. */

@@ -2,7 +2,8 @@
  * The compatibility rules of schemas/README.md, as code. schemas/lock.json records every published
  * schema $id with its version and its constraints (annotations left out). Against it:
  * - unchanged constraints: fine;
- * - only new optional fields: compatible, a minor version: the lock must record the bump;
+ * - only new optional fields, or new values in a field's enum: compatible, a minor version: the
+ *   lock must record the bump (a consumer must already take unknown values as "other");
  * - anything else (a field removed, renamed, retyped or made required, other constraints
  *   changed, a published $id gone): incompatible; the change belongs in a new major version.
  */
@@ -21,7 +22,7 @@ export type Lock = Record<string, LockEntry>;
 export type Change =
   | { id: string; kind: 'same' }
   | { id: string; kind: 'new' }
-  | { id: string; kind: 'minor'; added: string[] }
+  | { id: string; kind: 'minor'; added: string[]; widened?: string[] }
   | { id: string; kind: 'incompatible'; problems: string[] };
 
 export function compare(set: SchemaSet, lock: Lock): Change[] {
@@ -42,8 +43,10 @@ export function compare(set: SchemaSet, lock: Lock): Change[] {
       continue;
     }
     const problems: string[] = [];
+    const widened: string[] = [];
     for (const [field, schema] of Object.entries(locked.schema.properties)) {
       if (!(field in now.properties)) problems.push(`field '${field}' removed or renamed`);
+      else if (widensEnum(schema, now.properties[field])) widened.push(field);
       else if (!isDeepStrictEqual(now.properties[field], schema))
         problems.push(`field '${field}' changed its type or constraints`);
     }
@@ -52,10 +55,25 @@ export function compare(set: SchemaSet, lock: Lock): Change[] {
     }
     if (!isDeepStrictEqual(now.rest, locked.schema.rest)) problems.push('top-level constraints changed');
     const added = Object.keys(now.properties).filter((f) => !(f in locked.schema.properties));
-    out.push(problems.length ? { id, kind: 'incompatible', problems } : { id, kind: 'minor', added });
+    out.push(
+      problems.length
+        ? { id, kind: 'incompatible', problems }
+        : { id, kind: 'minor', added, ...(widened.length ? { widened } : {}) },
+    );
   }
   for (const id of set.byId.keys()) if (!(id in lock)) out.push({ id, kind: 'new' });
   return out;
+}
+
+/** `now` is `before` with values added to its enum (and nothing else changed). */
+function widensEnum(before: unknown, now: unknown): boolean {
+  if (typeof before !== 'object' || typeof now !== 'object' || before === null || now === null) return false;
+  const b = before as Record<string, unknown>;
+  const n = now as Record<string, unknown>;
+  if (!Array.isArray(b.enum) || !Array.isArray(n.enum) || n.enum.length <= b.enum.length) return false;
+  const values = n.enum as unknown[];
+  if (!b.enum.every((v) => values.some((x) => isDeepStrictEqual(x, v)))) return false;
+  return isDeepStrictEqual({ ...b, enum: undefined }, { ...n, enum: undefined });
 }
 
 function bumpMinor(v: string): string {

@@ -22,6 +22,15 @@ export interface SessionContext {
   client_port: number;
 }
 
+/**
+ * When an event happened, when that is not "now": a kernel event carries its syscall's time.
+ * Wall-clock Unix seconds and nanoseconds (two numbers: nanoseconds since 1970 exceed a double).
+ */
+export interface EventTime {
+  sec: number;
+  nsec: number;
+}
+
 /** Context known before a session exists (auth events): no session id, no per-session seq. */
 export type ConnectionContext = Omit<SessionContext, 'session_id'> & { session_id?: undefined };
 
@@ -29,9 +38,15 @@ export interface AuditEmitter {
   /**
    * Stamp, validate and enqueue one event. `fields` are the type-specific fields defined by the
    * type's schema (not the envelope). Never throws for a bad event: an invalid event is counted
-   * and logged as a bug.
+   * and logged as a bug. `at` is the event's time when it happened before now (kernel events);
+   * the envelope's `time` is then that time instead of the time of the call.
    */
-  emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void;
+  emit(
+    type: string,
+    fields: Record<string, unknown>,
+    context?: SessionContext | ConnectionContext,
+    at?: EventTime,
+  ): void;
   /**
    * Ends a session's sequence: called after the session's last event (session.end), so the
    * pipeline can forget the session's counter.

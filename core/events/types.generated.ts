@@ -9,9 +9,17 @@ export interface AuditLossFields {
    */
   source: string;
   /**
-   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, or shutdown's deadline passed first.
+   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, shutdown's deadline passed first (or the events were emitted after it), or the disk was full (the file sink held the events while it could not write, and these are the ones its queue or its retries could not keep; whole lines only ever reach the file).
    */
-  reason: "queue_full" | "rejected" | "retries_exhausted" | "ring_full" | "invalid" | "ack_timeout" | "shutdown";
+  reason:
+    | "queue_full"
+    | "rejected"
+    | "retries_exhausted"
+    | "ring_full"
+    | "invalid"
+    | "ack_timeout"
+    | "shutdown"
+    | "disk_full";
   /**
    * How many events were lost in the window.
    */
@@ -43,7 +51,7 @@ export interface AuditLossEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -94,9 +102,17 @@ export interface AuditLossEvent {
    */
   source: string;
   /**
-   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, or shutdown's deadline passed first.
+   * Why: the sink's buffer was full, the sink refused the events, retries ran out, the kernel ring buffer was full, the events failed validation (a bug), the receiver never acknowledged, shutdown's deadline passed first (or the events were emitted after it), or the disk was full (the file sink held the events while it could not write, and these are the ones its queue or its retries could not keep; whole lines only ever reach the file).
    */
-  reason: "queue_full" | "rejected" | "retries_exhausted" | "ring_full" | "invalid" | "ack_timeout" | "shutdown";
+  reason:
+    | "queue_full"
+    | "rejected"
+    | "retries_exhausted"
+    | "ring_full"
+    | "invalid"
+    | "ack_timeout"
+    | "shutdown"
+    | "disk_full";
   /**
    * How many events were lost in the window.
    */
@@ -142,7 +158,7 @@ export interface AuditTestEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -215,7 +231,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused.
+   * Why the attempt was refused. Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
    */
   reason:
     | "unknown_login"
@@ -224,7 +240,10 @@ export interface AuthFailureFields {
     | "method_not_allowed"
     | "too_many_attempts"
     | "grace_timeout"
-    | "connection_limit";
+    | "connection_limit"
+    | "startups_early_drop"
+    | "source_limit"
+    | "source_penalty";
 }
 
 /**
@@ -244,7 +263,7 @@ export interface AuthFailureEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -303,7 +322,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused.
+   * Why the attempt was refused. Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
    */
   reason:
     | "unknown_login"
@@ -312,7 +331,10 @@ export interface AuthFailureEvent {
     | "method_not_allowed"
     | "too_many_attempts"
     | "grace_timeout"
-    | "connection_limit";
+    | "connection_limit"
+    | "startups_early_drop"
+    | "source_limit"
+    | "source_penalty";
 }
 
 /**
@@ -350,7 +372,7 @@ export interface AuthSuccessEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -427,9 +449,17 @@ export interface SessionCommandFields {
    */
   program: string;
   /**
-   * The executable path passed to execve.
+   * The executable path passed to execve, as given: it may be relative (`./tool`, `../x/tool`) or a symlink; `exe_path` names the file that ran.
    */
   path: string;
+  /**
+   * The absolute path of the executable file that ran, resolved by the kernel at the exec from the file it opened (not from the path given): relative paths, `.` and `..` are resolved, and a symlink is reported as the file it points to. For a script (`#!`), the interpreter the kernel ran (as /proc/<pid>/exe shows it); the script is `path` and is in argv. A file deleted before the exec keeps its last path, with `exe_deleted` true. A memfd (memfd_create, exec'd through /proc/self/fd/N or execveat) is `/memfd:<name>`, with `exe_deleted` true. Paths are as seen from the process's root directory. Absent for a failed exec, and when the path is deeper or longer than the kernel walks (1 KiB, 64 steps).
+   */
+  exe_path?: string;
+  /**
+   * True when the executable file had no name left in the file system at the exec: deleted (unlinked) after it was opened, or a memfd or O_TMPFILE file. Present with `exe_path`.
+   */
+  exe_deleted?: boolean;
   /**
    * The argument vector, argv[0] first.
    */
@@ -473,7 +503,7 @@ export interface SessionCommandEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -532,9 +562,17 @@ export interface SessionCommandEvent {
    */
   program: string;
   /**
-   * The executable path passed to execve.
+   * The executable path passed to execve, as given: it may be relative (`./tool`, `../x/tool`) or a symlink; `exe_path` names the file that ran.
    */
   path: string;
+  /**
+   * The absolute path of the executable file that ran, resolved by the kernel at the exec from the file it opened (not from the path given): relative paths, `.` and `..` are resolved, and a symlink is reported as the file it points to. For a script (`#!`), the interpreter the kernel ran (as /proc/<pid>/exe shows it); the script is `path` and is in argv. A file deleted before the exec keeps its last path, with `exe_deleted` true. A memfd (memfd_create, exec'd through /proc/self/fd/N or execveat) is `/memfd:<name>`, with `exe_deleted` true. Paths are as seen from the process's root directory. Absent for a failed exec, and when the path is deeper or longer than the kernel walks (1 KiB, 64 steps).
+   */
+  exe_path?: string;
+  /**
+   * True when the executable file had no name left in the file system at the exec: deleted (unlinked) after it was opened, or a memfd or O_TMPFILE file. Present with `exe_path`.
+   */
+  exe_deleted?: boolean;
   /**
    * The argument vector, argv[0] first.
    */
@@ -574,7 +612,7 @@ export interface SessionDiskFields {
    */
   program: string;
   /**
-   * The path passed to open/openat, as given (may be relative).
+   * The path passed to open/openat/openat2/creat, made absolute: a relative path is resolved against the directory it was relative to at the syscall (the process's working directory, or openat's directory fd), which the kernel reads at the syscall, so a later chdir does not change it. `.` and `..` are then folded in lexically and symlinks are not followed: this is the name the process used, not necessarily the file's own. As given when that directory is deeper or longer than the kernel walks (1 KiB, 64 steps) and the process is gone.
    */
   path: string;
   /**
@@ -612,7 +650,7 @@ export interface SessionDiskEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -667,7 +705,7 @@ export interface SessionDiskEvent {
    */
   program: string;
   /**
-   * The path passed to open/openat, as given (may be relative).
+   * The path passed to open/openat/openat2/creat, made absolute: a relative path is resolved against the directory it was relative to at the syscall (the process's working directory, or openat's directory fd), which the kernel reads at the syscall, so a later chdir does not change it. `.` and `..` are then folded in lexically and symlinks are not followed: this is the name the process used, not necessarily the file's own. As given when that directory is deeper or longer than the kernel walks (1 KiB, 64 steps) and the process is gone.
    */
   path: string;
   /**
@@ -701,9 +739,9 @@ export interface SessionEndFields {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
    */
-  reason?: "start_failed" | "server_crash";
+  reason?: "start_failed" | "server_crash" | "recording_failed";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -716,6 +754,10 @@ export interface SessionEndFields {
    * Bytes sent to the client on the session channel (stdout and stderr).
    */
   bytes_out: number;
+  /**
+   * The session's recording could not be written from some point on: disk_full (no space or quota), io_error (anything else). The recording, when there is one, holds the session up to its last whole line before the failure. With recording.on_failure continue the session went on unrecorded; with refuse it ended (reason recording_failed).
+   */
+  recording_error?: "disk_full" | "io_error";
   /**
    * Path of the session's asciicast recording on the server, when one was made.
    */
@@ -739,7 +781,7 @@ export interface SessionEndEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -794,9 +836,9 @@ export interface SessionEndEvent {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
    */
-  reason?: "start_failed" | "server_crash";
+  reason?: "start_failed" | "server_crash" | "recording_failed";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -809,6 +851,10 @@ export interface SessionEndEvent {
    * Bytes sent to the client on the session channel (stdout and stderr).
    */
   bytes_out: number;
+  /**
+   * The session's recording could not be written from some point on: disk_full (no space or quota), io_error (anything else). The recording, when there is one, holds the session up to its last whole line before the failure. With recording.on_failure continue the session went on unrecorded; with refuse it ended (reason recording_failed).
+   */
+  recording_error?: "disk_full" | "io_error";
   /**
    * Path of the session's asciicast recording on the server, when one was made.
    */
@@ -882,7 +928,7 @@ export interface SessionNetworkEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**
@@ -1029,7 +1075,7 @@ export interface SessionStartEvent {
    */
   id: string;
   /**
-   * When the event was stamped: RFC 3339, UTC, nanoseconds.
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
    */
   time: string;
   /**

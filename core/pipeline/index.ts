@@ -5,11 +5,11 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { SshtrailError } from '../errors.js';
-import type { AuditEmitter, ConnectionContext, SessionContext } from '../events/emitter.js';
+import type { AuditEmitter, ConnectionContext, EventTime, SessionContext } from '../events/emitter.js';
 import { type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import type { Logger } from '../log.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
-import type { AuditEvent, LossReason, SinkType } from '../sinks/sink.js';
+import type { AuditEvent, LossReason, Sink, SinkType } from '../sinks/sink.js';
 import { LossLedger } from './loss.js';
 import { type PipelineConfig, type PipelineSettings, resolveSettings } from './options.js';
 import { SinkRunner, type SinkStats } from './sink-runner.js';
@@ -49,6 +49,33 @@ export interface StartPipelineOptions {
   schemas?: SchemaSet;
   /** Observes every loss as it is counted (tests, diagnostics). `events` is empty for invalid events. */
   onLoss?: (source: string, events: readonly AuditEvent[], reason: LossReason) => void;
+}
+
+/** How long the final loss report may take per local sink, after shutdown's deadline. */
+const FINAL_REPORT_MS = 1000;
+
+/** One send of the final report, bounded; true when the sink took all of it. */
+async function sendFinal(sink: Sink, events: readonly AuditEvent[]): Promise<boolean> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort(new Error('final loss report timed out'));
+      resolve(false);
+    }, FINAL_REPORT_MS);
+  });
+  const send = Promise.resolve()
+    .then(() => sink.send(events, ac.signal))
+    .then(
+      (r) =>
+        r.kind === 'batch' ? r.outcome.status === 'sent' : r.outcomes.every((o) => o.status === 'sent'),
+      () => false,
+    );
+  try {
+    return await Promise.race([send, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startPipeline(opts: StartPipelineOptions): Promise<Pipeline> {
@@ -140,9 +167,14 @@ class PipelineImpl implements Pipeline {
     this.metricsUrl = this.metrics.url;
   }
 
-  emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void {
+  emit(
+    type: string,
+    fields: Record<string, unknown>,
+    context?: SessionContext | ConnectionContext,
+    at?: EventTime,
+  ): void {
     try {
-      this.publish(type, fields, context, false);
+      this.publish(type, fields, context, false, at);
     } catch (err) {
       // emit never throws into a producer: whatever went wrong is a bug, counted like an invalid event.
       this.rejectInvalid(String(type), `emit failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -154,6 +186,7 @@ class PipelineImpl implements Pipeline {
     fields: Record<string, unknown>,
     context: SessionContext | ConnectionContext | undefined,
     internal: boolean,
+    at?: EventTime,
   ): void {
     if (this.halted) {
       if (!this.lateWarned) {
@@ -178,7 +211,7 @@ class PipelineImpl implements Pipeline {
     // validated and numbered (its seq is the gap) but never timed, identified or serialised.
     let doomed = !isLoss;
     for (let i = 0; doomed && i < targets.length; i++) doomed = targets[i]!.dropsNext();
-    const ev = this.stamper.stamp(t, fields, context, doomed);
+    const ev = this.stamper.stamp(t, fields, context, doomed, at);
     if (ev instanceof InvalidEvent) {
       this.rejectInvalid(ev.type, ev.invalid);
       return;
@@ -247,16 +280,46 @@ class PipelineImpl implements Pipeline {
     clearTimeout(timer);
     this.halted = true;
     for (const r of this.runners) r.abandon();
-    const late = this.ledger.take().windows;
-    for (const w of late) {
-      this.opts.logger.warn('undelivered at shutdown (not reported in the event stream)', {
+    await this.finalReport();
+    await Promise.allSettled(this.runners.map((r) => r.sink.close()));
+    await this.metrics?.close();
+  }
+
+  /**
+   * What could not be delivered by the deadline (and what was lost on the way there) is stamped
+   * as audit.loss and written once more, straight to the local sinks (a file: cheap, and the
+   * record an auditor reads first), so the gap is told in the stream, not only in the log. A
+   * network sink is not tried again: it is what failed to take the events in time.
+   */
+  private async finalReport(): Promise<void> {
+    const { windows, window_end } = this.ledger.take();
+    if (windows.length === 0) return;
+    const route = this.routes.get('audit.loss');
+    const events: AuditEvent[] = [];
+    for (const w of windows) {
+      if (route === undefined) break;
+      const fields = {
         source: w.source,
         reason: w.reason,
         count: w.count,
-      });
+        window_start: w.window_start,
+        window_end,
+      };
+      const ev = this.stamper.stamp(route.info, fields, undefined, false);
+      if (!(ev instanceof InvalidEvent)) events.push(ev);
     }
-    await Promise.allSettled(this.runners.map((r) => r.sink.close()));
-    await this.metrics?.close();
+    const local = this.runners.filter((r) => r.sink.local === true);
+    const results = await Promise.all(local.map((r) => sendFinal(r.sink, events)));
+    const reportedIn = local.filter((_, i) => results[i]).map((r) => r.name);
+    for (const w of windows) {
+      const fields = { source: w.source, reason: w.reason, count: w.count };
+      if (reportedIn.length > 0)
+        this.opts.logger.warn('undelivered at shutdown (reported as audit.loss in the local sinks only)', {
+          ...fields,
+          reported_in: reportedIn.join(','),
+        });
+      else this.opts.logger.warn('undelivered at shutdown (not reported in the event stream)', fields);
+    }
   }
 
   stats(): PipelineStats {

@@ -55,6 +55,11 @@ export class SinkRunner {
   private idleWaiters: (() => void)[] = [];
   private readonly halt = new AbortController();
   private readonly gate: SendGate;
+  /**
+   * The cause the sink gave with its latest retries (e.g. disk_full), cleared by the next event
+   * it sends: events lost meanwhile (queue full, retries exhausted) are lost to that cause.
+   */
+  private stalledBy: LossReason | undefined;
 
   constructor(
     readonly settings: SinkSettings,
@@ -139,8 +144,12 @@ export class SinkRunner {
     this.timer.unref();
   }
 
-  private drop(events: readonly AuditEvent[], reason: LossReason): void {
+  private drop(events: readonly AuditEvent[], why: LossReason): void {
     if (events.length === 0) return;
+    const reason =
+      this.stalledBy !== undefined && (why === 'queue_full' || why === 'retries_exhausted')
+        ? this.stalledBy
+        : why;
     this.droppedTotal += events.length;
     this.dropped[reason] = (this.dropped[reason] ?? 0) + events.length;
     this.onDrop(this, events, reason);
@@ -213,10 +222,12 @@ export class SinkRunner {
       const rejected = new Map<LossReason, AuditEvent[]>();
       let retryAfter = 0;
       let sent = 0;
+      let stalledBy: LossReason | undefined;
       const apply = (ev: AuditEvent, o: EventOutcome) => {
         if (o.status === 'sent') sent++;
         else if (o.status === 'retry') {
           retry.push(ev);
+          if (o.reason !== undefined) stalledBy = o.reason;
           if (o.retryAfterMs !== undefined && o.retryAfterMs > retryAfter) retryAfter = o.retryAfterMs;
         } else {
           const reason = o.reason ?? 'rejected';
@@ -248,6 +259,8 @@ export class SinkRunner {
         for (let i = 0; i < pending.length; i++)
           apply(pending[i] as AuditEvent, result.outcomes[i] as EventOutcome);
       }
+      if (stalledBy !== undefined) this.stalledBy = stalledBy;
+      else if (sent > 0 || retry.length === 0) this.stalledBy = undefined;
       // Account for the whole attempt at once so the invariant holds between turns.
       this.inflight += retry.length - pending.length;
       d.pending = retry;

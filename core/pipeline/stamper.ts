@@ -6,7 +6,7 @@
  */
 
 import { EventClock } from '../events/clock.js';
-import type { ConnectionContext, SessionContext } from '../events/emitter.js';
+import type { ConnectionContext, EventTime, SessionContext } from '../events/emitter.js';
 import { fieldsExportName } from '../events/generated-names.js';
 import type { EventSerializer } from '../events/json.js';
 import { currentEntry, resolveRef, type SchemaSet, shippedSchemas } from '../events/schemas.js';
@@ -233,6 +233,8 @@ export class Stamper {
     context: SessionContext | ConnectionContext | undefined,
     /** Every sink will drop it: validate and number it, but skip time, id and serialisation. */
     doomed = false,
+    /** When it happened, if not now (kernel events). */
+    at?: EventTime,
   ): StampResult {
     const type = t.type;
     if (context !== undefined && (typeof context !== 'object' || context === null)) {
@@ -257,7 +259,7 @@ export class Stamper {
       // Only what drop accounting looks at (session and seq, for the onLoss observers).
       return { type, seq, session_id: ctx?.fields.session_id } as unknown as AuditEvent;
     }
-    const { time, id } = this.clock.stamp();
+    const { time, id } = at === undefined ? this.clock.stamp() : this.clock.stampAt(at.sec, at.nsec);
     const event = t.build(ctx ? ctx.json : '', id, time, seq, ctx ? ctx.fields : NO_CONTEXT, fields);
     // Serialised later, only if a sink takes it (core/events/json.ts: seal).
     if (t.validateFull && !t.validateFull(event)) {

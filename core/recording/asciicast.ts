@@ -10,11 +10,22 @@
  */
 
 import { isAscii } from 'node:buffer';
-import { chmodSync, close, constants, mkdirSync, openSync, writev } from 'node:fs';
+import {
+  chmodSync,
+  close,
+  closeSync,
+  constants,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+  writev,
+} from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { DirectAppender } from './direct-file.js';
 import { LineEncoder } from './json-escape.js';
+import { lastLineEnd, writeWhole } from './whole-lines.js';
 
 export const END_MARKER = 'sshtrail:end';
 
@@ -34,6 +45,12 @@ export interface RecordingHeader {
 const FLUSH_BYTES = 64 * 1024;
 /** Unwritten recording text past which the session stops reading output until the disk catches up. */
 const BACKLOG_LIMIT = 4 * 1024 * 1024;
+
+function noSpace(n: number, total: number): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`short write: ${n} of ${total} bytes (no space)`);
+  err.code = 'ENOSPC';
+  return err;
+}
 
 export function recordingsDir(dataDir: string): string {
   return join(dataDir, 'recordings');
@@ -67,6 +84,8 @@ export class AsciicastWriter {
   /** O_DIRECT writer when the filesystem takes it (direct-file.ts); else buffered writev below. */
   private readonly direct: DirectAppender | undefined;
   private dfd: number | undefined;
+  /** Buffered writes: the end of the whole lines on file (a failed write is cut back to it). */
+  private goodEnd = 0;
 
   constructor(
     dir: string,
@@ -81,22 +100,6 @@ export class AsciicastWriter {
   ) {
     this.path = join(dir, `${h.sessionId}.cast`);
     this.fd = openSync(this.path, 'wx', 0o600);
-    if (opts.directIo !== 'off') {
-      try {
-        this.dfd = openSync(this.path, constants.O_WRONLY | constants.O_DIRECT);
-      } catch {
-        // No O_DIRECT here (some filesystems): buffered writes.
-      }
-    }
-    if (this.dfd !== undefined) {
-      this.direct = new DirectAppender(
-        this.path,
-        this.dfd,
-        this.fd,
-        () => this.wakeDrainWaiters(),
-        (err) => this.fail(err),
-      );
-    }
     const header = {
       version: 2,
       width: h.width,
@@ -113,7 +116,36 @@ export class AsciicastWriter {
         ...(h.command !== undefined ? { command: h.command } : {}),
       },
     };
-    this.push(`${JSON.stringify(header)}\n`);
+    // The header is written at once, synchronously: a recording that cannot be started (disk
+    // full) fails here, before the session runs, so that recording.on_failure can refuse it.
+    const head = Buffer.from(`${JSON.stringify(header)}\n`);
+    try {
+      writeWhole(this.fd, head, 0);
+    } catch (err) {
+      closeSync(this.fd);
+      try {
+        unlinkSync(this.path);
+      } catch {}
+      throw err;
+    }
+    this.goodEnd = head.length;
+    if (opts.directIo !== 'off') {
+      try {
+        this.dfd = openSync(this.path, constants.O_WRONLY | constants.O_DIRECT);
+      } catch {
+        // No O_DIRECT here (some filesystems): buffered writes.
+      }
+    }
+    if (this.dfd !== undefined) {
+      this.direct = new DirectAppender(
+        this.path,
+        this.dfd,
+        this.fd,
+        () => this.wakeDrainWaiters(),
+        (err) => this.fail(err),
+      );
+      this.direct.seed(head);
+    }
     this.timer = setInterval(() => this.flush(), Math.max(10, opts.flushInterval * 1000));
     this.timer.unref();
   }
@@ -184,9 +216,25 @@ export class AsciicastWriter {
     for (const f of w) f();
   }
 
+  /**
+   * A write failed: nothing more is written but the end marker at close, and the file is cut
+   * back to its last whole line, so it stays a valid (shorter) recording.
+   */
   private fail(err: Error): void {
+    if (this.failed) return;
     this.failed = true;
+    try {
+      if (this.direct) this.goodEnd = lastLineEnd(this.path, this.direct.writtenEnd);
+      ftruncateSync(this.fd, this.goodEnd);
+    } catch {
+      // The cut is tried again when the end marker is written at close.
+    }
     this.opts.onError?.(err);
+  }
+
+  /** Whether writing failed (the recording ends at its last whole line before the failure). */
+  get failedWrite(): boolean {
+    return this.failed;
   }
 
   private flush(): void {
@@ -212,14 +260,34 @@ export class AsciicastWriter {
     // Every line encoded so far is in `chunks` or was written before: the slabs retired until now
     // are free once this write is done.
     const done = this.encoder.takeRetired();
-    writev(this.fd, chunks, (err) => {
+    const total = this.inflight;
+    writev(this.fd, chunks, this.goodEnd, (err, n) => {
       this.writing = false;
       this.encoder.recycle(done);
       this.inflight = 0;
       this.wakeDrainWaiters();
-      if (err) this.fail(err);
+      if (!err && n === total) this.goodEnd += n;
+      else this.fail(err ?? noSpace(n, total));
       this.flush();
     });
+  }
+
+  /**
+   * After a failed write: the end marker goes right after the last whole line, if there is room
+   * for it (cutting back freed some); otherwise the recording simply ends there, unmarked.
+   */
+  private endAfterFailure(reason: string | undefined): void {
+    const line = Buffer.from(
+      `[${this.now()}, "m", ${JSON.stringify(`${END_MARKER} reason=${reason ?? 'recording_failed'}`)}]\n`,
+    );
+    try {
+      ftruncateSync(this.fd, this.goodEnd);
+      writeWhole(this.fd, line, this.goodEnd);
+    } catch {
+      try {
+        ftruncateSync(this.fd, this.goodEnd);
+      } catch {}
+    }
   }
 
   /** Writes what is left and the end marker, and closes the file. */
@@ -252,6 +320,7 @@ export class AsciicastWriter {
         this.flush();
       });
     }
+    if (this.failed) this.endAfterFailure(exit?.reason);
     await new Promise<void>((resolve) => close(this.fd, () => resolve()));
   }
 }

@@ -102,6 +102,11 @@ export class DirectAppender {
   private idleWaiters: (() => void)[] = [];
   /** After a direct write was refused (EINVAL: the filesystem wants other alignment), buffered only. */
   private direct = true;
+  /**
+   * The end of what is on file: every byte before it has been written (jobs go out one at a
+   * time, in file order). After a failed write the file is cut back to a line end at most this.
+   */
+  private end = 0;
 
   constructor(
     readonly path: PathLike,
@@ -110,6 +115,17 @@ export class DirectAppender {
     private readonly onWritten: () => void,
     private readonly onError: (err: Error) => void,
   ) {}
+
+  /** `bytes` from offset 0 are already on file (the header, written before anything else). */
+  seed(bytes: Buffer): void {
+    this.kept = { bytes: Buffer.from(bytes), base: 0 };
+    this.end = bytes.length;
+  }
+
+  /** Bytes from the file's start known to be written. */
+  get writtenEnd(): number {
+    return this.end;
+  }
 
   /** The current slab, taken on first use (an idle session holds none). */
   private slab(): Slab {
@@ -244,6 +260,7 @@ export class DirectAppender {
       } else {
         // Only whole blocks count as written: a tail is written again with the blocks after it.
         if (job.counts) this.unwrittenBytes -= n;
+        this.end = Math.max(this.end, job.pos + n);
         if (n < job.data.length) {
           // Short write: the rest, buffered (its blocks are not touched by later direct writes).
           this.enqueue({ ...job, data: job.data.subarray(n), pos: job.pos + n, direct: false });

@@ -80,6 +80,11 @@ export class LiveSessions {
     });
   }
 
+  /** Removes files list() found unreadable. */
+  async removeFiles(files: string[]): Promise<void> {
+    for (const f of files) await rm(f, { force: true });
+  }
+
   /** The notes on disk; files that cannot be read or parsed are returned as errors. */
   list(): { records: LiveRecord[]; bad: { file: string; error: string }[] } {
     const records: LiveRecord[] = [];

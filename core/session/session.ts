@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
+import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
@@ -70,6 +71,9 @@ async function flushed(s: Writable): Promise<void> {
     once(s, 'close'),
   ]);
 }
+
+/** recording.on_failure refuse: the recording could not be started, so the session is not. */
+class RefusedUnrecorded extends Error {}
 
 export class ChannelSession implements SessionHandlers {
   readonly id = randomUUID();
@@ -237,6 +241,31 @@ export class ChannelSession implements SessionHandlers {
 
     const width = this.term?.cols ?? 80;
     const height = this.term?.rows ?? 24;
+    // recording.on_failure: under refuse, no session runs (or goes on) unrecorded.
+    const refuse = deps.config.recording.on_failure === 'refuse';
+    let recordingError: 'disk_full' | 'io_error' | undefined;
+    let refusedForRecording = false;
+    const recordingFailed = (err: unknown) => {
+      if (recordingError !== undefined) return;
+      recordingError = isNoSpace(err) ? 'disk_full' : 'io_error';
+      const why = recordingError === 'disk_full' ? 'disk full' : 'I/O error';
+      if (!refuse) {
+        log.error('recording write failed: the session goes on unrecorded (recording.on_failure: continue)', {
+          err: String(err),
+        });
+        return;
+      }
+      refusedForRecording = true;
+      log.error('recording write failed: the session is ended (recording.on_failure: refuse)', {
+        err: String(err),
+      });
+      if (this.proc && !this.channelClosed) {
+        this.stderrOf?.write(
+          `\r\nsshtrail: the session's recording failed (${why}): the session is ended\r\n`,
+        );
+        this.proc.kill('SIGKILL');
+      }
+    };
     try {
       this.rec = new AsciicastWriter(
         deps.recordingsDir,
@@ -257,11 +286,12 @@ export class ChannelSession implements SessionHandlers {
           input: deps.config.recording.input,
           flushInterval: deps.config.recording.flush_interval,
           directIo: deps.config.recording.direct_io,
-          onError: (err) => log.error('recording write failed', { err: err.message }),
+          onError: recordingFailed,
         },
       );
     } catch (err) {
       log.error('cannot create recording', { err: String(err) });
+      recordingFailed(err);
     }
 
     // From here on, whatever happens, the session ends with exactly one session.end.
@@ -288,8 +318,12 @@ export class ChannelSession implements SessionHandlers {
 
     const counts = { bytesIn: 0, bytesOut: 0 };
     let exit: ExitInfo | undefined;
-    let reason: 'start_failed' | undefined;
+    let reason: 'start_failed' | 'recording_failed' | undefined;
     try {
+      if (refusedForRecording) {
+        const why = recordingError === 'disk_full' ? 'disk full' : 'I/O error';
+        throw new RefusedUnrecorded(`sshtrail: this session cannot be recorded (${why}); it is refused\r\n`);
+      }
       const proc = this.spawn(placement.cgroupDir, command, forced !== undefined ? requested : undefined);
       this.proc = proc;
       if (this.channelClosed) proc.kill('SIGHUP');
@@ -301,11 +335,14 @@ export class ChannelSession implements SessionHandlers {
     } catch (err) {
       // Nothing runs (spawn threw: E2BIG, EMFILE, ...), or the pump failed: end what may run.
       this.proc?.kill('SIGKILL');
-      if (this.proc === undefined) reason = 'start_failed';
-      log.error(reason ? 'session could not be started' : 'session failed', { err: String(err) });
+      const unrecorded = err instanceof RefusedUnrecorded;
+      if (unrecorded) reason = 'recording_failed';
+      else if (this.proc === undefined) reason = 'start_failed';
+      if (!unrecorded)
+        log.error(reason ? 'session could not be started' : 'session failed', { err: String(err) });
       try {
         if (!this.channelClosed) {
-          this.stderrOf?.write('sshtrail: the session could not be started\r\n');
+          this.stderrOf?.write(unrecorded ? err.message : 'sshtrail: the session could not be started\r\n');
           ch.exit(1);
           ch.end();
         }
@@ -329,9 +366,12 @@ export class ChannelSession implements SessionHandlers {
       bytes_in: counts.bytesIn,
       bytes_out: counts.bytesOut,
     };
+    // Ended because its recording failed mid-way (refuse): that is why, whatever the signal.
+    if (refusedForRecording) reason = 'recording_failed';
     if (reason) end.reason = reason;
     else if (exit && exit.signal !== null) end.signal = exit.signal;
     else if (exit) end.exit_code = exit.code ?? 0;
+    if (recordingError) end.recording_error = recordingError;
     if (rec) end.recording = rec.path;
     deps.emitter.emit('session.end', end, ctx);
     deps.emitter.endSession?.(this.id);

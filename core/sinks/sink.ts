@@ -26,12 +26,18 @@ export type LossReason =
   | 'ring_full'
   | 'invalid'
   | 'ack_timeout'
-  | 'shutdown';
+  | 'shutdown'
+  /** A local write failed for want of space (ENOSPC, EDQUOT). */
+  | 'disk_full';
 
 export type EventOutcome =
   | { status: 'sent' }
-  /** Transient failure: the pipeline retries this event with backoff. */
-  | { status: 'retry'; error?: string; retryAfterMs?: number }
+  /**
+   * Transient failure: the pipeline retries this event with backoff. `reason` names the cause
+   * should events be lost while the sink keeps failing so (its queue fills, retries run out):
+   * they are then counted as `disk_full`, say, rather than `queue_full`.
+   */
+  | { status: 'retry'; error?: string; retryAfterMs?: number; reason?: LossReason }
   /** Permanent failure: never retried, counted as lost with `reason` (default "rejected"). */
   | { status: 'rejected'; error: string; reason?: LossReason };
 
@@ -65,6 +71,11 @@ export interface Sink {
   readonly checkTimeoutMs?: number;
   /** Where the test event goes, to name it in a failure (`write to logs-sshtrail...`). */
   checkTarget?(testEvent: AuditEvent): string;
+  /**
+   * Writes on this host (a file): cheap to try once more after shutdown's deadline, so it gets
+   * the final audit.loss report of what could not be delivered (core/pipeline/index.ts).
+   */
+  readonly local?: boolean;
   close(): Promise<void>;
 }
 

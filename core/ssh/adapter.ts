@@ -8,6 +8,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Logger } from '../log.js';
 import { algorithms } from './algorithms.js';
+import { HandshakeWatch } from './handshake.js';
 
 export interface Peer {
   ip: string;
@@ -77,6 +78,10 @@ export interface ConnectionControl {
 export interface Admission {
   /** The login the client last asked for (names it in later events). */
   login?: string;
+  /** An authentication attempt other than the "none" probe failed. */
+  failedAttempt?(): void;
+  /** ssh2's protocol layer rejected something the client sent. */
+  protocolError?(): void;
   authenticated(): void;
   closed(): void;
 }
@@ -86,6 +91,8 @@ export interface SshServerOptions {
   ident: string;
   keepaliveInterval: number;
   keepaliveCountMax: number;
+  /** Seconds a client has from accept() to a finished key exchange (0: only the grace time). */
+  kexTimeout: number;
   log: Logger;
   /**
    * Before the handshake: undefined drops the socket at once (e.g. too many unauthenticated).
@@ -127,7 +134,7 @@ export class SshServer {
   private readonly ssh: ssh2.Server;
   private readonly sockets = new Set<Socket>();
   /** Keyed by "ip port": ssh2's connection event names the peer, not the socket. */
-  private readonly admissions = new Map<string, Admission>();
+  private readonly admissions = new Map<string, { admission: Admission; kex: KexWatch }>();
 
   constructor(private readonly opts: SshServerOptions) {
     this.ssh = new ssh2.Server(
@@ -154,11 +161,13 @@ export class SshServer {
       return;
     }
     const key = `${peer.ip} ${peer.port}`;
-    this.admissions.set(key, admission);
+    const kex = new KexWatch(socket, peer, this.opts.kexTimeout, this.opts.log);
+    this.admissions.set(key, { admission, kex });
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
       this.admissions.delete(key);
+      kex.closed();
       admission.closed();
     });
     this.ssh.injectSocket(socket);
@@ -167,7 +176,9 @@ export class SshServer {
   private onClient(client: ssh2.Connection, peer: Peer): void {
     const log = this.opts.log;
     let closed = false;
-    const admission = this.admissions.get(`${peer.ip} ${peer.port}`);
+    const pending = this.admissions.get(`${peer.ip} ${peer.port}`);
+    const admission = pending?.admission;
+    client.once('handshake', () => pending?.kex.done());
     const hooks = this.opts.connection({
       peer,
       authenticated: () => admission?.authenticated(),
@@ -179,7 +190,13 @@ export class SshServer {
       hooks.closed();
     };
     client.on('close', onClose);
-    client.on('error', (err) => log.debug('connection error', { client: peer.ip, err: err.message }));
+    client.on('error', (err: Error & { level?: string }) => {
+      // 'protocol' errors are malformed or unexpected packets the client sent; 'handshake' ones
+      // (no common algorithm) and 'socket' ones are not misbehaviour.
+      if (err.level === 'protocol') admission?.protocolError?.();
+      if (pending?.kex.failed(err.message)) return;
+      log.debug('connection error', { client: peer.ip, err: err.message });
+    });
 
     client.on('authentication', (ctx) => {
       const req: AuthRequest = { method: ctx.method, login: ctx.username };
@@ -194,6 +211,7 @@ export class SshServer {
         (answer) => {
           if (answer === 'accept') ctx.accept();
           else {
+            if (ctx.method !== 'none') admission?.failedAttempt?.();
             ctx.reject(['publickey']);
             if (answer === 'disconnect') client.end();
           }
@@ -313,5 +331,65 @@ export class SshServer {
   /** Drops every remaining socket (the end of shutdown). */
   destroyAll(): void {
     for (const s of this.sockets) s.destroy();
+  }
+}
+
+/**
+ * One socket's key exchange: a deadline for it, and one log line with the client's ident and
+ * offered algorithms when it fails, times out or the client leaves before it finished. ssh2 keeps
+ * quiet about all three (it even swallows errors before the client's ident).
+ */
+class KexWatch {
+  private readonly seen: HandshakeWatch;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly peer: Peer,
+    timeoutSeconds: number,
+    private readonly log: Logger,
+  ) {
+    this.seen = new HandshakeWatch(socket);
+    this.timer =
+      timeoutSeconds > 0
+        ? setTimeout(() => {
+            this.report('key exchange timed out', { timeout_s: timeoutSeconds });
+            this.socket.destroy();
+          }, timeoutSeconds * 1000)
+        : undefined;
+  }
+
+  /** The first key exchange finished: nothing more to watch. */
+  done(): void {
+    this.settle();
+  }
+
+  /** ssh2 reported an error; true when it ended the key exchange (and was logged here). */
+  failed(reason: string): boolean {
+    if (this.settled) return false;
+    this.report('key exchange failed', { reason });
+    return true;
+  }
+
+  closed(): void {
+    if (!this.settled) this.report('connection closed before the key exchange finished', {});
+  }
+
+  private report(msg: string, extra: Record<string, unknown>): void {
+    if (this.settled) return;
+    this.log.info(msg, {
+      client: this.peer.ip,
+      client_port: this.peer.port,
+      ...extra,
+      ...this.seen.fields(),
+    });
+    this.settle();
+  }
+
+  private settle(): void {
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.seen.stop();
   }
 }

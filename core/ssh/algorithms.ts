@@ -10,7 +10,8 @@ export const algorithms = {
     'curve25519-sha256@libssh.org',
     'diffie-hellman-group16-sha512',
     'diffie-hellman-group18-sha512',
-    'diffie-hellman-group-exchange-sha256',
+    // No diffie-hellman-group-exchange-*: ssh2's server cannot answer a GEX request, so offering
+    // it failed every client that prefers it.
   ],
   // RSA host keys sign with rsa-sha2-* only; see host-keys.ts for how ssh-rsa is kept out.
   serverHostKey: ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256'],

@@ -3,6 +3,7 @@
  * connection and in total), grace and idle timers, and shutdown. Policy for each step lives in
  * auth.ts (who may log in) and core/session (what a session does).
  */
+import { randomInt } from 'node:crypto';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter } from '../events/emitter.js';
 import type { Logger } from '../log.js';
@@ -17,11 +18,19 @@ import {
   type Peer,
   SshServer,
 } from './adapter.js';
+import { AdmissionPolicy, type Refusal } from './admission.js';
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 
 /** Events need a login; before the client named one, this stands in (not a valid login name). */
 export const UNKNOWN_LOGIN = '(unknown)';
+
+const refusalText: Record<Refusal, string> = {
+  connection_limit: 'too many unauthenticated connections',
+  startups_early_drop: 'random early drop (many unauthenticated connections)',
+  source_limit: 'too many unauthenticated connections from this address block',
+  source_penalty: 'address block is penalised',
+};
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -34,13 +43,18 @@ export interface ServerDeps {
 
 export class SshtrailServer {
   private ssh: SshServer | undefined;
-  private unauthenticated = 0;
+  private readonly admission: AdmissionPolicy;
   private readonly sessions = new Set<ChannelSession>();
   private readonly connections = new Set<ConnectionControl>();
   private stopping = false;
   private address: Peer = { ip: '', port: 0 };
 
-  constructor(private readonly deps: ServerDeps) {}
+  constructor(private readonly deps: ServerDeps) {
+    this.admission = new AdmissionPolicy(deps.config.auth, {
+      now: () => performance.now(),
+      random: () => randomInt(0x1_0000_0000) / 0x1_0000_0000,
+    });
+  }
 
   async start(host: string, port: number): Promise<Peer> {
     const { config, log } = this.deps;
@@ -51,6 +65,7 @@ export class SshtrailServer {
       ident: config.ident,
       keepaliveInterval: config.session.keepalive_interval,
       keepaliveCountMax: config.session.keepalive_count_max,
+      kexTimeout: config.auth.kex_timeout,
       log,
       admit: (peer, drop) => this.admit(peer, drop),
       connection: (conn) => this.connection(conn, recordingsDir),
@@ -60,29 +75,32 @@ export class SshtrailServer {
     return this.address;
   }
 
-  /** Counts unauthenticated sockets from accept() on, and runs their login grace timer. */
+  /**
+   * Before the handshake: asks the admission policy (limits, early drop, penalties), runs the
+   * login grace timer, and tells the policy how the connection went.
+   */
   private admit(peer: Peer, drop: () => void): Admission | undefined {
     const { config, emitter, log } = this.deps;
     if (this.stopping) return undefined;
-    if (this.unauthenticated >= config.auth.max_unauthenticated) {
-      this.deps.emitter.emit(
+    const decision = this.admission.admit(peer.ip);
+    if (!decision.admitted) {
+      emitter.emit(
         'auth.failure',
-        { method: 'none', reason: 'connection_limit' },
+        { method: 'none', reason: decision.reason },
         { login: UNKNOWN_LOGIN, client_addr: peer.ip, client_port: peer.port },
       );
-      this.deps.log.warn('refused connection: too many unauthenticated connections', { client: peer.ip });
+      log.warn(`refused connection: ${refusalText[decision.reason]}`, {
+        client: peer.ip,
+        ...(decision.block ? { block: decision.block } : {}),
+        ...(decision.penaltyLeft !== undefined ? { penalty_left_s: Math.ceil(decision.penaltyLeft) } : {}),
+      });
       return undefined;
     }
-    this.unauthenticated++;
-    let counted = true;
-    const release = () => {
-      if (counted) this.unauthenticated--;
-      counted = false;
-      if (grace) clearTimeout(grace);
-    };
+    const ticket = decision.ticket;
     const grace =
       config.auth.grace_time > 0
         ? setTimeout(() => {
+            ticket.graceExceeded();
             emitter.emit(
               'auth.failure',
               { method: 'none', reason: 'grace_timeout' },
@@ -92,7 +110,19 @@ export class SshtrailServer {
             drop();
           }, config.auth.grace_time * 1000)
         : undefined;
-    const admission: Admission = { authenticated: release, closed: release };
+    const admission: Admission = {
+      failedAttempt: () => ticket.failedAttempt(),
+      protocolError: () => ticket.protocolError(),
+      authenticated: () => {
+        if (grace) clearTimeout(grace);
+        ticket.authenticated();
+      },
+      closed: () => {
+        if (grace) clearTimeout(grace);
+        const offence = ticket.closed();
+        if (offence) log.debug('source penalised', { client: peer.ip, offence });
+      },
+    };
     return admission;
   }
 

@@ -8,13 +8,15 @@ import { preserialised } from '../../core/events/json.js';
 import {
   type AuditEvent,
   defineSinkType,
+  type EventOutcome,
   SENT,
   type SendResult,
   type Sink,
   type SinkContext,
 } from '../../core/sinks/sink.js';
 import { type FileSinkOptions, fileConfigSchema } from './config.js';
-import { RotatingFile } from './rotating-file.js';
+import { WriteFailures } from './failures.js';
+import { AppendError, isNoSpace, RotatingFile } from './rotating-file.js';
 
 /**
  * Encodes batches as NDJSON bytes, each event's JSON written straight into one buffer: cheaper
@@ -51,6 +53,8 @@ export class BatchEncoder {
   }
 }
 
+const SENT_ONE: EventOutcome = { status: 'sent' };
+
 export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink {
   const path = options.path ?? join(ctx.dataDir, 'events', 'audit.ndjson');
   const file = new RotatingFile(path, {
@@ -61,28 +65,50 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
   });
   const policy = options.fsync ?? 'interval';
   const encoder = new BatchEncoder();
+  const failures = new WriteFailures(path, ctx.logger);
   let syncTimer: NodeJS.Timeout | undefined;
   if (policy === 'interval') {
     syncTimer = setInterval(() => {
-      file
-        .sync()
-        .catch((err: unknown) => ctx.logger.warn('file sink: fsync failed', { path, error: String(err) }));
+      file.sync().catch((err: unknown) => failures.syncFailed(err));
     }, options.fsync_interval_ms ?? 1000);
     syncTimer.unref();
   }
+  /**
+   * The lines the file kept (whole ones only: rotating-file.ts cut the rest off) count as sent;
+   * the rest are retried by the pipeline. Out of space, they are held with reason disk_full, so
+   * what the queue cannot hold meanwhile is counted as lost to a full disk.
+   */
+  const failed = (batch: readonly AuditEvent[], bytes: Buffer, err: unknown): SendResult => {
+    const kept = err instanceof AppendError ? linesIn(bytes, err.keptBytes) : 0;
+    const noSpace = isNoSpace(err);
+    failures.failed(err, noSpace, batch.length - kept);
+    const retry: EventOutcome = {
+      status: 'retry',
+      error: String(err),
+      ...(noSpace ? { reason: 'disk_full' as const } : {}),
+    };
+    if (kept === 0) return { kind: 'batch', outcome: retry };
+    return { kind: 'each', outcomes: batch.map((_, i) => (i < kept ? SENT_ONE : retry)) };
+  };
   return {
     name: ctx.name,
+    local: true,
     async send(batch): Promise<SendResult> {
+      const bytes = encoder.encode(batch);
       try {
-        const bytes = encoder.encode(batch);
         await file.append(bytes);
-        encoder.release(bytes);
-        if (policy === 'always') await file.sync();
-        return SENT;
       } catch (err) {
-        // Disk full, I/O errors: transient from here; the pipeline retries and counts.
-        return { kind: 'batch', outcome: { status: 'retry', error: String(err) } };
+        encoder.release(bytes);
+        return failed(batch, bytes, err);
       }
+      encoder.release(bytes);
+      failures.recovered();
+      if (policy === 'always') {
+        // The lines are in the file: sending them again would duplicate them. A failed fsync
+        // leaves their durability to the OS, which is worth a log line, not a retry.
+        await file.sync().catch((err: unknown) => failures.syncFailed(err));
+      }
+      return SENT;
     },
     async close() {
       if (syncTimer) clearInterval(syncTimer);
@@ -94,6 +120,13 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
       }
     },
   };
+}
+
+/** Newlines in the first `n` bytes: whole events, one per line. */
+function linesIn(bytes: Buffer, n: number): number {
+  let lines = 0;
+  for (let i = bytes.indexOf(10); i >= 0 && i < n; i = bytes.indexOf(10, i + 1)) lines++;
+  return lines;
 }
 
 export const fileSinkType = defineSinkType<FileSinkOptions>({

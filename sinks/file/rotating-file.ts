@@ -1,6 +1,11 @@
 /**
  * An append-only file that rotates by size and age and syncs on a policy. Writes are one
  * `write(2)` per batch on an O_APPEND descriptor opened 0600 in a 0700 directory.
+ *
+ * Whole lines only: when a write stops short (ENOSPC, EDQUOT, EIO), the file is cut back with
+ * ftruncate to the end of the last whole line written, so a reader never sees half an event and a
+ * retry of the rest never duplicates or splices a line. The append then fails with an
+ * AppendError telling how many bytes (whole lines) were kept.
  */
 import {
   chmodSync,
@@ -8,6 +13,7 @@ import {
   existsSync,
   fdatasync,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -27,11 +33,50 @@ export interface RotationPolicy {
   now?: () => number;
 }
 
+/** An append that stopped short; the file holds the first `keptBytes` of it (whole lines). */
+export class AppendError extends Error {
+  readonly code: string | undefined;
+
+  constructor(
+    err: NodeJS.ErrnoException,
+    readonly keptBytes: number,
+  ) {
+    super(err.message, { cause: err });
+    this.name = 'AppendError';
+    this.code = err.code;
+  }
+}
+
+export { isNoSpace } from '../../core/errors.js';
+
+/**
+ * One write(2) of `buf`, all-or-nothing per line: when the kernel takes only part of it, the file
+ * is cut back to the last whole line at once, in the write's own callback (a reader tailing the
+ * file can see the partial line only for that instant, and no later write is ever joined to it).
+ * A short write to a regular file means no room (the filesystem, a quota or RLIMIT_FSIZE): it is
+ * reported as ENOSPC; the kernel's own error comes with the next write.
+ */
+function writeLines(fd: number, buf: Buffer, size: number, cut: (to: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    write(fd, buf, 0, buf.length, null, (err, n) => {
+      if (err) return reject(new AppendError(err, 0));
+      if (n === buf.length) return resolve();
+      const kept = n === 0 ? 0 : buf.lastIndexOf(10, n - 1) + 1;
+      if (kept < n) cut(size + kept);
+      const short: NodeJS.ErrnoException = new Error(`short write: ${n} of ${buf.length} bytes (no space)`);
+      short.code = 'ENOSPC';
+      reject(new AppendError(short, kept));
+    });
+  });
+}
+
 export class RotatingFile {
   private fd = -1;
   private size = 0;
   private openedAt = 0;
   private dirty = false;
+  /** A cut-back that failed: the file must be truncated to this size before anything is added. */
+  private cutTo: number | undefined;
   /** The last append in the chain; appends wait for it (see append). */
   private tail: Promise<void> = Promise.resolve();
   private readonly dir: string;
@@ -86,22 +131,44 @@ export class RotatingFile {
     // Encode once: the length for rotation and the bytes to write come from the same buffer.
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const bytes = buf.length;
+    // A rotation that failed half-way (disk full) left no descriptor: a new file, then.
+    if (this.fd < 0) this.open();
+    this.repair();
     if (
       this.size > 0 &&
       (this.size + bytes > this.policy.maxBytes || this.now() - this.openedAt >= this.policy.maxAgeMs)
     ) {
       this.rotate();
     }
-    const fd = this.fd;
-    await new Promise<void>((resolve, reject) => {
-      write(fd, buf, 0, bytes, null, (err, written) => {
-        if (err) reject(err);
-        else if (written !== bytes) reject(new Error(`short write: ${written} of ${bytes} bytes`));
-        else resolve();
-      });
-    });
+    try {
+      await writeLines(this.fd, buf, this.size, (to) => this.cutBack(to));
+    } catch (err) {
+      const kept = err instanceof AppendError ? err.keptBytes : 0;
+      this.size += kept;
+      if (kept > 0) this.dirty = true;
+      throw err;
+    }
     this.size += bytes;
     this.dirty = true;
+  }
+
+  /**
+   * Drops a partial line at the end of the file. When the truncate itself fails, the next append
+   * tries again before it writes (and fails while it cannot), so nothing is ever joined to it.
+   */
+  private cutBack(size: number): void {
+    this.cutTo = size;
+    try {
+      this.repair();
+    } catch {
+      // Left in cutTo: the next append repairs first.
+    }
+  }
+
+  private repair(): void {
+    if (this.cutTo === undefined) return;
+    ftruncateSync(this.fd, this.cutTo);
+    this.cutTo = undefined;
   }
 
   /** Forces written data to disk; in the append chain, so a rotation never closes it mid-sync. */

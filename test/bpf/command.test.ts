@@ -3,7 +3,16 @@
  * cgroup, events taken from what the enhanced recording emits.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EnhancedRecording } from '../../bpf/index.js';
 import { needs } from '../helpers/privileged.js';
@@ -94,6 +103,7 @@ describe('command capture', { timeout: 120_000 }, () => {
     assert.ok(failed, JSON.stringify(commands));
     assert.equal(failed.fields.return_code, -2); // -ENOENT
     assert.deepEqual(failed.argv, ['/nonexistent', 'arg1']);
+    assert.equal('exe_path' in failed.fields, false); // nothing ran
     assert.deepEqual(em.invalid, []);
   });
 
@@ -135,4 +145,58 @@ describe('command capture', { timeout: 120_000 }, () => {
     assert.ok(failed.argv.length >= 20);
     assert.deepEqual(failed.argv.slice(1), args.slice(0, failed.argv.length - 1));
   });
+
+  test('exe_path is the absolute file that ran: ./tool, ../x/tool, a symlink, a deleted file, a memfd', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    const dir = mkdtempSync('/tmp/sshtrail-exe-');
+    try {
+      mkdirIn(dir, 'x', 'y');
+      const tool = join(dir, 'x', 'tool');
+      copyFileSync('/bin/true', tool);
+      symlinkSync(tool, join(dir, 'link'));
+      copyFileSync('/bin/true', join(dir, 'gone'));
+      const memfd = [
+        'import os',
+        "fd = os.memfd_create('sshtrail-mem')",
+        "os.write(fd, open('/bin/true', 'rb').read())",
+        "os.execv('/proc/self/fd/%d' % fd, ['from-memfd'])",
+      ].join('\n');
+      const { commands } = await inSession(
+        [
+          `cd ${dir}/x && ./tool first`,
+          'cd ../y && ../x/tool second',
+          '../link third',
+          // Opened, unlinked, then run through its descriptor.
+          `(exec 3<${dir}/gone && rm ${dir}/gone && exec /proc/self/fd/3 fourth)`,
+          `/usr/bin/python3 -c "${memfd}"`,
+        ].join('; '),
+      );
+      const by = (arg: string) => commands.find((c) => c.argv.includes(arg))?.fields;
+      assert.deepEqual(
+        [by('first'), by('second'), by('third')].map((f) => [f?.path, f?.exe_path, f?.exe_deleted]),
+        [
+          ['./tool', tool, false],
+          ['../x/tool', tool, false],
+          ['../link', tool, false],
+        ],
+      );
+      const gone = by('fourth');
+      assert.deepEqual(
+        [gone?.path, gone?.exe_path, gone?.exe_deleted],
+        ['/proc/self/fd/3', join(dir, 'gone'), true],
+      );
+      const mem = by('from-memfd');
+      assert.deepEqual([mem?.exe_path, mem?.exe_deleted], ['/memfd:sshtrail-mem', true]);
+      // /usr/bin/python3 is a symlink: the file it points to ran.
+      const python = commands.find((c) => c.argv[0] === '/usr/bin/python3');
+      assert.equal(python?.fields.exe_path, realpathSync('/usr/bin/python3'));
+      assert.deepEqual(em.invalid, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+function mkdirIn(dir: string, ...names: string[]): void {
+  for (const n of names) mkdirSync(join(dir, n));
+}

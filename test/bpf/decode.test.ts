@@ -25,31 +25,43 @@ function header(kind: number, size: number, cgroupId: number, comm: string): Buf
   b.writeUInt32LE(4242, 4);
   b.writeUInt32LE(4243, 8);
   b.writeBigUInt64LE(BigInt(cgroupId), 16);
-  b.write(comm, 24);
+  // The time as the addon leaves it: Unix seconds, nanoseconds.
+  b.writeUInt32LE(1_800_000_000, 24);
+  b.writeUInt32LE(123_456_789, 28);
+  b.write(comm, 32);
   return b;
 }
 
-function diskRecord(cgroupId: number, path: string, flags: number, ret: number): Buffer {
+/** A disk record; `dir` is the directory the kernel walked for a relative path. */
+function diskRecord(cgroupId: number, path: string, flags: number, ret: number, dir = ''): Buffer {
   const p = Buffer.from(`${path}\0`);
-  const b = header(1, 56 + p.length, cgroupId, 'cat');
-  b.writeInt32LE(ret, 40);
-  b.writeInt32LE(-100, 44);
-  b.writeUInt32LE(flags, 48);
-  b.writeUInt16LE(p.length, 52);
-  p.copy(b, 56);
+  const d = dir ? Buffer.from(`${dir}\0`) : Buffer.alloc(0);
+  const b = header(1, 72 + p.length + d.length, cgroupId, 'cat');
+  b.writeInt32LE(ret, 48);
+  b.writeInt32LE(-100, 52);
+  b.writeUInt32LE(flags, 56);
+  b.writeUInt16LE(p.length, 60);
+  b.writeUInt16LE(d.length, 62);
+  b[65] = dir ? 1 : 0;
+  p.copy(b, 72);
+  d.copy(b, 72 + p.length);
   return b;
 }
 
-function commandRecord(cgroupId: number, path: string, argv: Buffer, truncated: boolean): Buffer {
+function commandRecord(cgroupId: number, path: string, argv: Buffer, truncated: boolean, exe = ''): Buffer {
   const p = Buffer.from(`${path}\0`);
-  const b = header(0, 64 + p.length + argv.length, cgroupId, 'ls');
-  b.writeUInt32LE(1, 40);
-  b.writeInt32LE(0, 52);
-  b.writeUInt16LE(p.length, 56);
-  b.writeUInt16LE(argv.length, 58);
-  b[60] = truncated ? 1 : 0;
-  p.copy(b, 64);
-  argv.copy(b, 64 + p.length);
+  const e = exe ? Buffer.from(`${exe}\0`) : Buffer.alloc(0);
+  const b = header(0, 80 + p.length + e.length + argv.length, cgroupId, 'ls');
+  b.writeUInt32LE(1, 48);
+  b.writeInt32LE(0, 60);
+  b.writeUInt16LE(p.length, 64);
+  b.writeUInt16LE(e.length, 66);
+  b.writeUInt16LE(argv.length, 68);
+  b[70] = truncated ? 1 : 0;
+  b[72] = exe ? 1 : 0;
+  p.copy(b, 80);
+  e.copy(b, 80 + p.length);
+  argv.copy(b, 80 + p.length + e.length);
   return b;
 }
 
@@ -63,7 +75,7 @@ describe('record decoding', () => {
 
   test('a batch of records decodes in order; a malformed tail is counted, not guessed', () => {
     const batch = Buffer.concat([
-      frame(commandRecord(7, '/usr/bin/ls', Buffer.from('ls\0-la\0'), false)),
+      frame(commandRecord(7, './ls', Buffer.from('ls\0-la\0'), false, '/usr/bin/ls')),
       frame(diskRecord(7, '/etc/hostname', 0o2000000, 3)),
       Buffer.from([200, 0, 0, 0, 1, 2]),
     ]);
@@ -74,7 +86,9 @@ describe('record decoding', () => {
     assert.equal(cmd?.kind, 'command');
     if (cmd?.kind === 'command') {
       assert.deepEqual(cmd.argv, ['ls', '-la']);
-      assert.equal(cmd.path, '/usr/bin/ls');
+      assert.equal(cmd.path, './ls');
+      assert.deepEqual(cmd.exe, { path: '/usr/bin/ls', complete: true, deleted: false });
+      assert.deepEqual([cmd.sec, cmd.nsec], [1_800_000_000, 123_456_789]);
       assert.equal(cmd.comm, 'ls');
       assert.equal(cmd.cgroupId, 7);
     }
@@ -89,8 +103,8 @@ describe('record decoding', () => {
     d.register(7n, s);
     d.handleBatch(
       Buffer.concat([
-        frame(diskRecord(7, '/etc/hostname', 0, 3)),
-        frame(diskRecord(7, '/usr/lib/x.so', 0o2000000, 3)),
+        frame(diskRecord(7, 'hostname', 0, 3, '/etc')),
+        frame(diskRecord(7, '../lib/x.so', 0o2000000, 3, '/usr/bin')),
         frame(diskRecord(8, '/etc/passwd', 0, 3)),
         frame(commandRecord(7, '/usr/bin/ls', Buffer.from('ls\0'), true)),
       ]),
@@ -104,6 +118,7 @@ describe('record decoding', () => {
     );
     assert.equal(d.stats.excluded, 1);
     assert.equal(d.stats.unattributed, 1);
+    assert.equal(em.events[0]?.fields.path, '/etc/hostname');
     assert.equal(em.events[1]?.fields.argv_truncated, true);
     assert.deepEqual(em.invalid, []);
   });

@@ -123,6 +123,36 @@ describe('disk capture', { timeout: 120_000 }, () => {
     await running;
   });
 
+  test('a relative open is resolved against the cwd at the syscall, not the one after a later chdir', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    assert.ok(rec);
+    const s = session('disk');
+    const placed = await rec.hooks.prepare(s);
+    // The process then lives on in /tmp, long enough for the decoder to see it there; an openat
+    // relative to a directory fd (closed at once) too.
+    const script = [
+      'import os, time',
+      "os.chdir('/etc')",
+      "open('hostname').close()",
+      "d = os.open('/usr/share', os.O_RDONLY | os.O_DIRECTORY)",
+      "os.chdir('/tmp')",
+      "os.close(os.open('../etc/./hostname', os.O_RDONLY))",
+      "os.close(os.open('common-licenses/GPL-3', os.O_RDONLY, dir_fd=d))",
+      'os.close(d)',
+      'time.sleep(0.3)',
+    ].join('\n');
+    await sh(placed.cgroupDir, `exec /usr/bin/python3 -c "${script}"`);
+    await rec.hooks.finish(s);
+    const opens = em
+      .of('session.disk', s.session_id)
+      .filter((d) => d.program === 'python3')
+      .map((d) => String(d.path));
+    assert.equal(opens.filter((p) => p === '/etc/hostname').length, 2, JSON.stringify(opens));
+    assert.ok(opens.includes('/usr/share/common-licenses/GPL-3'), JSON.stringify(opens));
+    assert.ok(!opens.includes('/tmp/hostname'), JSON.stringify(opens));
+    assert.deepEqual(em.invalid, []);
+  });
+
   test('paths under disk_exclude_prefixes are dropped and counted', async (t) => {
     if (!needs(t, bpfAvailable, bpfReason)) return;
     assert.ok(rec);

@@ -3,9 +3,10 @@
  * client, the real kernel, events read back from the file sink (audit.ndjson).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findCgroup2Mount } from '../../core/cgroup/index.js';
 import { needs } from '../helpers/privileged.js';
@@ -92,6 +93,39 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
       (e) => e.type === 'session.command' && (e.argv as string[]).join(' ') === '/bin/echo bye',
     );
     assert.ok(bye >= 0 && bye < types.indexOf('session.end'));
+  });
+
+  test("event times are the syscalls' own: an exec, its connect and the next exec are in the order they ran", async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    if (!needs(t, enabled, 'the server did not turn enhanced recording on')) return;
+    const port = (listener.address() as AddressInfo).port;
+    // Each round: sh execs python3, which connects, then execs `true` at once: the connect and the
+    // second exec land in different rings within microseconds, read in whichever order.
+    const py = join(mkdtempSync(join(tmpdir(), 'sshtrail-order-')), 'connect.py');
+    writeFileSync(
+      py,
+      `import socket, os\nsocket.create_connection(("127.0.0.1", ${port}))\nos.execv("/bin/true", ["true", str(os.getpid())])\n`,
+    );
+    chmodSync(dirname(py), 0o755);
+    const events = await session(`for i in 1 2 3; do sh -c 'exec /usr/bin/python3 ${py}'; done`);
+    rmSync(dirname(py), { recursive: true, force: true });
+    const time = (e: EventRecord | undefined) => String(e?.time);
+    const rounds = events.filter((e) => e.type === 'session.command' && (e.argv as string[])[0] === 'true');
+    assert.equal(rounds.length, 3, JSON.stringify(events));
+    for (const last of rounds) {
+      const pid = last.pid;
+      const python = events.find(
+        (e) =>
+          e.type === 'session.command' && e.pid === pid && (e.argv as string[])[0] === '/usr/bin/python3',
+      );
+      const connect = events.find(
+        (e) => e.type === 'session.network' && e.pid === pid && e.dst_port === port,
+      );
+      assert.ok(python && connect, JSON.stringify(events));
+      // RFC 3339 with nanoseconds, fixed width: ordered as strings.
+      assert.ok(time(python) < time(connect), `exec ${time(python)} before connect ${time(connect)}`);
+      assert.ok(time(connect) < time(last), `connect ${time(connect)} before the next exec ${time(last)}`);
+    }
   });
 
   test('a daemon left by a session is killed when it ends; its cgroup is gone', async (t) => {

@@ -16,7 +16,12 @@ import {
 import { addonPath } from '../../bpf/native.js';
 import { findCgroup2Mount } from '../../core/cgroup/index.js';
 import type { EnhancedConfig } from '../../core/enhanced/config-schema.js';
-import type { AuditEmitter, ConnectionContext, SessionContext } from '../../core/events/emitter.js';
+import type {
+  AuditEmitter,
+  ConnectionContext,
+  EventTime,
+  SessionContext,
+} from '../../core/events/emitter.js';
 import { currentEntry, shippedSchemas } from '../../core/events/schemas.js';
 import { createAjv, fieldsSchema, formatErrors } from '../../core/events/validators.js';
 import { silentLogger } from '../../core/log.js';
@@ -35,6 +40,8 @@ export interface Recorded {
   type: string;
   fields: Record<string, unknown>;
   context?: SessionContext | ConnectionContext;
+  /** The time the producer gave (kernel events: their syscall's). */
+  at?: EventTime;
 }
 
 /** A test double of the pipeline's producer interface that keeps and validates what it gets. */
@@ -43,8 +50,13 @@ export class RecordingEmitter implements AuditEmitter {
   readonly invalid: string[] = [];
   private readonly validators = new Map<string, ValidateFunction>();
 
-  emit(type: string, fields: Record<string, unknown>, context?: SessionContext | ConnectionContext): void {
-    this.events.push({ type, fields, ...(context ? { context } : {}) });
+  emit(
+    type: string,
+    fields: Record<string, unknown>,
+    context?: SessionContext | ConnectionContext,
+    at?: EventTime,
+  ): void {
+    this.events.push({ type, fields, ...(context ? { context } : {}), ...(at ? { at } : {}) });
     const validate = this.validator(type);
     if (!validate(fields)) this.invalid.push(`${type}: ${formatErrors(validate.errors).join('; ')}`);
   }

@@ -110,25 +110,33 @@ describe('session cgroups', { timeout: 60_000 }, () => {
     assert.equal(alive(pid), false);
     assert.equal(existsSync(left.dir), false);
     assert.ok(existsSync(next.rootDir));
-    await next.removeRootIfEmpty(); // keeps a root it did not create
-    assert.ok(existsSync(next.rootDir));
-    rmdirSync(next.rootDir);
+    await next.removeRootIfEmpty(); // the root is the instance's own, made by either run
+    assert.equal(existsSync(next.rootDir), false);
+    rmdirSync(join(next.rootDir, '..'));
   });
 
-  test("a running process's session under the root, and a fresh empty one, are spared at start-up", async (t) => {
+  test("at start-up even a fresh cgroup and one with a live parent go (the root is this instance's); a sibling instance's root is untouched", async (t) => {
     if (!needs(t, usable, reason)) return;
-    const r = root();
-    const other = await CgroupManager.open({ root: r });
-    const live = await other.create('live-session'); // its shell's parent (this process) lives
-    const pid = await sleeperIn(live.dir);
-    const fresh = await other.create('being-set-up');
-    const next = await CgroupManager.open({ root: r });
-    assert.ok(alive(pid));
-    assert.ok(existsSync(live.dir) && existsSync(fresh.dir));
-    await next.destroy(live.dir);
-    await next.destroy(fresh.dir);
-    assert.equal(alive(pid), false);
+    const base = root();
+    const crashed = await CgroupManager.open({ root: `${base}/a` });
+    const other = await CgroupManager.open({ root: `${base}/b` });
+    const mine = await crashed.create('live-parent'); // its shell's parent (this process) lives
+    const minePid = await sleeperIn(mine.dir);
+    const fresh = await crashed.create('just-made');
+    const theirs = await other.create('their-session');
+    const theirPid = await sleeperIn(theirs.dir);
+    const next = await CgroupManager.open({ root: `${base}/a` });
+    assert.equal(alive(minePid), false);
+    assert.equal(existsSync(mine.dir) || existsSync(fresh.dir), false);
+    assert.ok(alive(theirPid) && existsSync(theirs.dir));
+    // Stopping one removes its root only; the shared parent stays while the other uses it.
+    await next.removeRootIfEmpty();
+    assert.equal(existsSync(next.rootDir), false);
+    assert.ok(existsSync(theirs.dir));
+    await other.destroy(theirs.dir);
     await other.removeRootIfEmpty();
+    assert.equal(alive(theirPid), false);
+    rmdirSync(join(other.rootDir, '..'));
   });
 
   test('an invalid root or a mount that is not cgroup v2 is refused', async (t) => {

@@ -10,7 +10,8 @@
  * `auth.authorized_keys_file` pointing into the temp dir: ~/.ssh is never touched. Extra config
  * keys (`enhanced_recording`, `sinks`, ...) go in `config`. Sessions get SHLVL=1 from the client
  * (allowed by the test config) so that bash skips ~/.bashrc, which on these machines runs a slow
- * `pyenv init`; pass `skipBashrc: false` to keep the real start-up.
+ * `pyenv init`; pass `skipBashrc: false` to keep the real start-up. 127.0.0.1 is exempt from
+ * pre-auth penalties (`auth.penalties.exempt`); `ssh -b 127.0.0.2` connects from another source.
  */
 import { type ChildProcess, type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,6 +37,8 @@ export interface StartOptions {
   wrap?: string[];
   /** Descriptors the server inherits from 3 on (as one started from inside a session would). */
   inheritFds?: number[];
+  /** Start on a stopped server's temp dir (kept by stop(..., { keepDir: true })): a restart. */
+  dir?: string;
 }
 
 export interface SshOptions {
@@ -121,12 +124,11 @@ export function generateKey(path: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'e
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'sshtrail-test-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sshtrail-test-'));
   const dataDir = join(dir, 'data');
   const keysDir = join(dir, 'authorized_keys');
-  mkdirSync(keysDir, { mode: 0o700 });
   const login = userInfo().username;
-  const keyFile = generateKey(join(dir, 'id_ed25519'));
+  const keyFile = join(dir, 'id_ed25519');
   const authorize = (who: string, publicKey: string) => {
     const file = join(keysDir, who);
     let prev = '';
@@ -135,11 +137,17 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     } catch {}
     writeFileSync(file, `${prev}${publicKey.trim()}\n`, { mode: 0o600 });
   };
-  authorize(login, readFileSync(`${keyFile}.pub`, 'utf8'));
+  if (!opts.dir) {
+    mkdirSync(keysDir, { mode: 0o700 });
+    generateKey(keyFile);
+    authorize(login, readFileSync(`${keyFile}.pub`, 'utf8'));
+  }
 
   const skipBashrc = opts.skipBashrc ?? true;
   const base: Record<string, unknown> = {
-    auth: { authorized_keys_file: join(keysDir, '%u') },
+    // Tests fail logins on purpose, one after another, from 127.0.0.1: exempt from penalties so
+    // they do not lock each other out. Tests of penalties connect from 127.0.0.2 and up.
+    auth: { authorized_keys_file: join(keysDir, '%u'), penalties: { exempt: ['127.0.0.1'] } },
     session: { env_allow: skipBashrc ? ['LANG', 'LC_*', 'SHLVL'] : ['LANG', 'LC_*'] },
   };
   const config = merge(base, opts.config ?? {});

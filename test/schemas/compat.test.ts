@@ -99,9 +99,33 @@ test('a new optional field is a compatible change recorded as a minor version; d
     compare(added, lock).find((c) => c.id === CMD),
     { id: CMD, kind: 'minor', added: ['tty'] },
   );
-  assert.equal(updatedLock(added, lock)[CMD]?.version, '1.1.0');
+  // One minor version up from what the lock records now, patch reset.
+  const [major, minor] = String(lock[CMD]?.version).split('.').map(Number);
+  assert.equal(updatedLock(added, lock)[CMD]?.version, `${major}.${(minor ?? 0) + 1}.0`);
   const described = edited(CMD, (s) => {
     s.properties.pid!.description = 'another wording';
   });
   assert.equal(compare(described, lock).find((c) => c.id === CMD)?.kind, 'same');
+});
+
+const LOSS = 'https://sshtrail.dev/schemas/audit.loss/v1.json';
+
+test('a new value in an enum is a minor version; a value taken away is incompatible', () => {
+  const lock = readLock(shippedSchemas());
+  const reasons = (lock[LOSS]!.schema.properties.reason as { enum: string[] }).enum;
+  const widened = edited(LOSS, (s) => {
+    s.properties.reason!.enum = [...reasons, 'cosmic_ray'];
+  });
+  assert.deepEqual(
+    compare(widened, lock).find((c) => c.id === LOSS),
+    { id: LOSS, kind: 'minor', added: [], widened: ['reason'] },
+  );
+  const narrowed = edited(LOSS, (s) => {
+    s.properties.reason!.enum = reasons.slice(1);
+  });
+  assert.equal(compare(narrowed, lock).find((c) => c.id === LOSS)?.kind, 'incompatible');
+  const swapped = edited(LOSS, (s) => {
+    s.properties.reason!.enum = [...reasons.slice(1), 'cosmic_ray'];
+  });
+  assert.equal(compare(swapped, lock).find((c) => c.id === LOSS)?.kind, 'incompatible');
 });

@@ -119,7 +119,7 @@ test('the file sink rotates through the pipeline and every fsync policy writes e
   }
 });
 
-test('a failing write (disk full) is retried, then counted as lost with retries_exhausted', async () => {
+test('a failing write (disk full) is retried, then counted as lost to the full disk (disk_full) when retries run out', async () => {
   const dir = tmp();
   const p = await startPipeline({
     config: {
@@ -139,7 +139,7 @@ test('a failing write (disk full) is retried, then counted as lost with retries_
   p.emit('session.command', cmd.fields, cmd.context);
   await waitFor(() => p.stats().sinks[0]!.dropped_total === 1, 'the drop');
   const s = p.stats().sinks[0]!;
-  assert.deepEqual(s.dropped, { retries_exhausted: 1 });
+  assert.deepEqual(s.dropped, { disk_full: 1 });
   assert.equal(s.retries, 2);
   assert.equal(s.sent, 0);
   assert.equal(statSync('/dev/full').mode & 0o777, 0o666, 'a device is never chmodded');

@@ -39,6 +39,27 @@ describe('offered algorithms', () => {
     assert.match(r.stderr, /cipher: chacha20-poly1305@openssh\.com/);
   });
 
+  it('completes a key exchange with every KEX, cipher and MAC it offers', async () => {
+    // ssh2's server has no group exchange: offering one broke clients that prefer it.
+    const probe = await srv.ssh(['true'], { options: ['-vv'] });
+    const offer = (what: string): string[] => {
+      const m = new RegExp(`peer server KEXINIT proposal[\\s\\S]*?debug2: ${what}: (\\S+)`).exec(
+        probe.stderr,
+      );
+      assert.ok(m, probe.stderr);
+      return (m[1] as string).split(',').filter((a) => !a.startsWith('kex-strict-'));
+    };
+    const tries = [
+      ...offer('KEX algorithms').map((a) => ['-o', `KexAlgorithms=${a}`]),
+      ...offer('ciphers ctos').map((a) => ['-o', `Ciphers=${a}`]),
+      ...offer('MACs ctos').map((a) => ['-o', `Ciphers=aes128-ctr`, '-o', `MACs=${a}`]),
+    ];
+    for (const options of tries) {
+      const r = await srv.ssh(['echo ok'], { options });
+      assert.equal(r.code, 0, `${options.join(' ')}: ${r.stderr}`);
+    }
+  });
+
   it('uses the host keys named in the config instead of generated ones', async () => {
     const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -4,17 +4,21 @@
  * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT ends sessions
  * and flushes recordings and events before returning.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
+import { checkDataDir, prepareDataDir } from '../../config/data-dir.js';
 import { loadConfig, parseListen } from '../../config/load.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
+import { acquireInstanceLock } from '../../data-dir/lock.js';
 import { SshtrailError } from '../../errors.js';
-import { createLogger, type LogFormat, type LogLevel } from '../../log.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
+import { closeCrashedSessions } from '../../session/crash-recovery.js';
 import type { SessionHooks } from '../../session/hooks.js';
+import { LiveSessions } from '../../session/live-sessions.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
 import { SshtrailServer } from '../../ssh/server.js';
 import { raisePriority } from '../../sys/priority.js';
@@ -83,6 +87,8 @@ function waitForStopSignal(): Promise<string> {
 /** `serve --check`: everything start-up would refuse, without starting or writing anything. */
 function checkOnly(config: ServerConfig, file: string | undefined): number {
   resolveSettings(config as unknown as PipelineConfig, sinkTypes);
+  // A data dir that does not exist yet is created 0700 at start; one that exists must be safe now.
+  if (existsSync(config.data_dir)) checkDataDir(config.data_dir);
   // Generated host keys are made at start; configured ones must be readable keys now.
   if (config.host_keys?.length)
     loadHostKeys(config.data_dir, config.host_keys, createLogger({ level: 'error' }));
@@ -99,13 +105,33 @@ async function run(argv: string[]): Promise<number> {
   const stop = waitForStopSignal();
   raisePriority(config.server_nice, log);
 
-  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+  prepareDataDir(config.data_dir);
+  // One server per data dir: what is left in it (notes, this instance's cgroups) is then ours.
+  const lock = acquireInstanceLock(config.data_dir);
+  try {
+    return await serve(config, host, port, log, stop);
+  } finally {
+    lock.release();
+  }
+}
+
+async function serve(
+  config: ServerConfig,
+  host: string,
+  port: number,
+  log: Logger,
+  stop: Promise<string>,
+): Promise<number> {
   const pipeline = await startPipeline({
     config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
     sinkTypes,
     dataDir: config.data_dir,
     logger: log.child({ component: 'pipeline' }),
   });
+
+  // Sessions a crashed run left open are killed and closed before anything new starts.
+  const live = LiveSessions.open(config.data_dir);
+  await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }));
 
   // Enhanced recording (cgroup v2 + eBPF) takes part in sessions through these hooks only.
   const enhanced = await startEnhancedRecording({
@@ -125,6 +151,7 @@ async function run(argv: string[]): Promise<number> {
     emitter: pipeline,
     hooks,
     log: log.child({ component: 'ssh' }),
+    live,
   });
   let address: { ip: string; port: number };
   try {
