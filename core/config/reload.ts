@@ -18,6 +18,8 @@ export const RESTART_ONLY = [
   'pipeline',
   'metrics',
   'enhanced_recording',
+  // The sftp-server path is checked once, at start (core/session/subsystems.ts).
+  'sftp',
 ] as const;
 
 export interface ReloadPlan {

@@ -217,6 +217,25 @@ export const serverConfigProperties: Record<string, unknown> = {
       },
     },
   },
+  sftp: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      enabled: {
+        type: 'boolean',
+        default: true,
+        description: 'Serve the `sftp` subsystem (sftp, and scp, which speaks SFTP since OpenSSH 9).',
+      },
+      server: {
+        type: 'string',
+        pattern: '^/',
+        default: '/usr/lib/openssh/sftp-server',
+        description:
+          "OpenSSH's sftp-server (Debian: openssh-sftp-server), run for each sftp session through the launcher as the login, like a command. Checked at start: when it is missing, a warning is logged and the subsystem is refused.",
+      },
+    },
+  },
   recording: {
     type: 'object',
     additionalProperties: false,

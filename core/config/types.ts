@@ -43,6 +43,7 @@ export interface ServerConfig {
     env_max_count: number;
     env_max_bytes: number;
   };
+  sftp: { enabled: boolean; server: string };
   recording: {
     input: boolean;
     flush_interval: number;

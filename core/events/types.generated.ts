@@ -1053,6 +1053,207 @@ export interface SessionNetworkEvent {
 }
 
 /**
+ * The fields a producer passes to emit('session.sftp', ...).
+ */
+export interface SessionSftpFields {
+  /**
+   * file: a file was opened, and read or written, through one handle (one event when the handle was closed, or when the session ended with it open). The others: one request that changes the file system (setstat: chmod, chown, touch or truncate, by path or through a handle; hardlink: OpenSSH's hardlink@openssh.com).
+   */
+  action: "file" | "remove" | "rename" | "mkdir" | "rmdir" | "setstat" | "symlink" | "hardlink";
+  /**
+   * The path as the client sent it (OpenSSH's clients send absolute paths; a relative one is relative to the login's home directory, where sftp-server starts). For setstat through a handle, the path the handle was opened with. Bytes that are not UTF-8 are replaced by U+FFFD.
+   */
+  path: string;
+  /**
+   * rename and hardlink: the new name. symlink: what the link points to (path is the link).
+   */
+  target?: string;
+  /**
+   * file: the open flags (SSH_FXF_*) by name.
+   */
+  flags?: ("read" | "write" | "append" | "create" | "truncate" | "exclusive")[];
+  /**
+   * file: bytes sftp-server returned from the file (a download).
+   */
+  bytes_read?: number;
+  /**
+   * file: bytes sftp-server confirmed written to the file (an upload).
+   */
+  bytes_written?: number;
+  /**
+   * file: true when the bytes moved formed one run from offset 0 in order (how sftp and scp copy a file), so that sha256 is the hash of what was transferred. False for random access, a write that failed, a file both read and written, or a server-side copy.
+   */
+  sequential?: boolean;
+  /**
+   * file, when sequential: SHA-256 (hex) of the bytes transferred through the handle (written ones when anything was written, else read ones). For a whole-file upload or download this is the file's hash, which a SIEM can match against known files.
+   */
+  sha256?: string;
+  /**
+   * setstat: the attributes the client set.
+   */
+  attrs?: {
+    /**
+     * Truncated or extended to this size.
+     */
+    size?: number;
+    /**
+     * New owner.
+     */
+    uid?: number;
+    /**
+     * New group.
+     */
+    gid?: number;
+    /**
+     * New mode bits (as st_mode; 420 is 0644).
+     */
+    permissions?: number;
+    /**
+     * New access time, Unix seconds.
+     */
+    atime?: number;
+    /**
+     * New modification time, Unix seconds.
+     */
+    mtime?: number;
+  };
+  /**
+   * sftp-server's answer (its SSH_FX_* status by name): ok, or why not (permission_denied, no_such_file, failure, ...). file: the open's status when the open failed, else the close's; not_closed when the session ended with the handle still open. status_N for a code SFTP v3 does not name.
+   */
+  result: string;
+}
+
+/**
+ * What an SFTP session (sftp, and scp, which speaks SFTP since OpenSSH 9) did to a file, read from the SFTP packets passing between the client and OpenSSH's sftp-server: one event per file handle when it is closed (action file), one per change to the namespace (remove, rename, mkdir, rmdir, setstat, symlink, hardlink) when its reply arrives. Reads of metadata (stat, directory listings) are not reported; directories listed are not either. (https://sshtrail.dev/schemas/session.sftp/v1.json)
+ */
+export interface SessionSftpEvent {
+  /**
+   * The event type.
+   */
+  type: "session.sftp";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.sftp/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * file: a file was opened, and read or written, through one handle (one event when the handle was closed, or when the session ended with it open). The others: one request that changes the file system (setstat: chmod, chown, touch or truncate, by path or through a handle; hardlink: OpenSSH's hardlink@openssh.com).
+   */
+  action: "file" | "remove" | "rename" | "mkdir" | "rmdir" | "setstat" | "symlink" | "hardlink";
+  /**
+   * The path as the client sent it (OpenSSH's clients send absolute paths; a relative one is relative to the login's home directory, where sftp-server starts). For setstat through a handle, the path the handle was opened with. Bytes that are not UTF-8 are replaced by U+FFFD.
+   */
+  path: string;
+  /**
+   * rename and hardlink: the new name. symlink: what the link points to (path is the link).
+   */
+  target?: string;
+  /**
+   * file: the open flags (SSH_FXF_*) by name.
+   */
+  flags?: ("read" | "write" | "append" | "create" | "truncate" | "exclusive")[];
+  /**
+   * file: bytes sftp-server returned from the file (a download).
+   */
+  bytes_read?: number;
+  /**
+   * file: bytes sftp-server confirmed written to the file (an upload).
+   */
+  bytes_written?: number;
+  /**
+   * file: true when the bytes moved formed one run from offset 0 in order (how sftp and scp copy a file), so that sha256 is the hash of what was transferred. False for random access, a write that failed, a file both read and written, or a server-side copy.
+   */
+  sequential?: boolean;
+  /**
+   * file, when sequential: SHA-256 (hex) of the bytes transferred through the handle (written ones when anything was written, else read ones). For a whole-file upload or download this is the file's hash, which a SIEM can match against known files.
+   */
+  sha256?: string;
+  /**
+   * setstat: the attributes the client set.
+   */
+  attrs?: {
+    /**
+     * Truncated or extended to this size.
+     */
+    size?: number;
+    /**
+     * New owner.
+     */
+    uid?: number;
+    /**
+     * New group.
+     */
+    gid?: number;
+    /**
+     * New mode bits (as st_mode; 420 is 0644).
+     */
+    permissions?: number;
+    /**
+     * New access time, Unix seconds.
+     */
+    atime?: number;
+    /**
+     * New modification time, Unix seconds.
+     */
+    mtime?: number;
+  };
+  /**
+   * sftp-server's answer (its SSH_FX_* status by name): ok, or why not (permission_denied, no_such_file, failure, ...). file: the open's status when the open failed, else the close's; not_closed when the session ended with the handle still open. status_N for a code SFTP v3 does not name.
+   */
+  result: string;
+}
+
+/**
  * The fields a producer passes to emit('session.start', ...).
  */
 export interface SessionStartFields {
@@ -1197,6 +1398,7 @@ export interface EventFieldsByType {
   'session.disk': SessionDiskFields;
   'session.end': SessionEndFields;
   'session.network': SessionNetworkFields;
+  'session.sftp': SessionSftpFields;
   'session.start': SessionStartFields;
 }
 
@@ -1210,4 +1412,5 @@ export type SshtrailEvent =
   | SessionDiskEvent
   | SessionEndEvent
   | SessionNetworkEvent
+  | SessionSftpEvent
   | SessionStartEvent;

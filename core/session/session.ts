@@ -1,8 +1,9 @@
 /**
  * One session channel: collects its pty and env requests, starts the shell or command through the
  * launcher, pumps data both ways with flow control, records it, and reports its life as events.
+ * A subsystem (sftp) runs its program the same way, its stream audited by an SftpTap.
  * Order at the end: process exited and output drained -> exit-status -> channel closed ->
- * hooks.finish -> recording closed -> session.end.
+ * open SFTP handles reported -> hooks.finish -> recording closed -> session.end.
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -23,6 +24,8 @@ import { launcherArgs, launcherPath } from './launch.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
 import { processStartTime } from './proc-stat.js';
 import { type ExitInfo, type SessionProcess, spawnPipes, spawnPty } from './process.js';
+import { SftpTap } from './sftp-tap.js';
+import type { Subsystems } from './subsystems.js';
 
 export interface SessionDeps {
   config: ServerConfig;
@@ -32,7 +35,16 @@ export interface SessionDeps {
   recordingsDir: string;
   /** Durable notes of live sessions (closed after a crash by the next start). */
   live?: LiveSessions;
+  /** What the subsystems run (detected at start); without it every subsystem is refused. */
+  subsystems?: Subsystems;
 }
+
+/** What the client asked the channel to run. */
+type Request =
+  | { kind: 'shell' }
+  | { kind: 'exec'; command: string }
+  /** `program` is what runs for it (sftp-server), through the login's shell as sshd does. */
+  | { kind: 'subsystem'; name: string; program: string };
 
 export interface ConnectionInfo {
   account: Account;
@@ -176,7 +188,7 @@ export class ChannelSession implements SessionHandlers {
   shell(): StartDecision {
     if (this.started) return undefined;
     this.started = true;
-    return (ch) => void this.run(ch, undefined);
+    return (ch) => void this.run(ch, { kind: 'shell' });
   }
 
   exec(command: string): StartDecision {
@@ -188,7 +200,28 @@ export class ChannelSession implements SessionHandlers {
       return undefined;
     }
     this.started = true;
-    return (ch) => void this.run(ch, command);
+    return (ch) => void this.run(ch, { kind: 'exec', command });
+  }
+
+  subsystem(name: string): StartDecision {
+    if (this.started) return undefined;
+    const subsystems = this.deps.subsystems;
+    const program = name === 'sftp' ? subsystems?.sftp : undefined;
+    if (program === undefined) {
+      const why = name === 'sftp' ? (subsystems?.sftpRefused ?? 'not configured') : 'unknown subsystem';
+      this.deps.log.info('subsystem refused', {
+        session_id: this.id,
+        subsystem: name,
+        reason: why,
+        client: this.conn.client.ip,
+      });
+      return undefined;
+    }
+    this.started = true;
+    // A binary protocol on pipes: a terminal would mangle it (CR/LF, ^C, ^D), so a pty the
+    // client asked for first is not used.
+    this.term = undefined;
+    return (ch) => void this.run(ch, { kind: 'subsystem', name, program });
   }
 
   closed(): void {
@@ -214,9 +247,9 @@ export class ChannelSession implements SessionHandlers {
     this.markEnded();
   }
 
-  private async run(ch: Channel, command: string | undefined): Promise<void> {
+  private async run(ch: Channel, request: Request): Promise<void> {
     try {
-      await this.runInner(ch, command);
+      await this.runInner(ch, request);
     } catch (err) {
       this.deps.log.error('session failed', { session_id: this.id, err: String(err) });
       try {
@@ -228,16 +261,23 @@ export class ChannelSession implements SessionHandlers {
     }
   }
 
-  private async runInner(ch: Channel, requested: string | undefined): Promise<void> {
+  private async runInner(ch: Channel, request: Request): Promise<void> {
     const { deps, conn } = this;
     const { account } = conn;
     const ctx = this.context;
-    // command="..." on the key's line: that command runs whatever the client asked for (a shell
-    // or another command, which the forced one finds in SSH_ORIGINAL_COMMAND), as with sshd.
+    // What the login's shell is given to run with -c: nothing for a shell, the command, or the
+    // subsystem's program (as sshd runs an external subsystem).
+    const requested =
+      request.kind === 'exec' ? request.command : request.kind === 'subsystem' ? request.program : undefined;
+    // command="..." on the key's line: that command runs whatever the client asked for (a shell,
+    // another command or a subsystem, which the forced one finds in SSH_ORIGINAL_COMMAND), as
+    // with sshd; a subsystem's stream is still audited as one.
     const forced = conn.keyOptions?.command;
     const command = forced ?? requested;
     // session.start tells what the client asked for; forced_command what ran instead.
-    const kind = requested === undefined ? 'shell' : 'exec';
+    const { kind } = request;
+    const asked =
+      request.kind === 'exec' ? request.command : request.kind === 'subsystem' ? request.name : undefined;
     const log = deps.log.child({ session_id: this.id });
     this.stderrOf = this.term ? ch : ch.stderr;
 
@@ -287,9 +327,13 @@ export class ChannelSession implements SessionHandlers {
           login: account.login,
           clientAddr: conn.client.ip,
           clientPort: conn.client.port,
-          // The recording shows what ran: a forced command is an exec.
-          kind: command === undefined ? 'shell' : 'exec',
-          ...(command !== undefined ? { command } : {}),
+          // The recording shows what ran: a forced command is an exec; a subsystem by its name.
+          kind: kind === 'subsystem' ? 'subsystem' : command === undefined ? 'shell' : 'exec',
+          ...(kind === 'subsystem' && forced === undefined
+            ? { command: asked }
+            : command !== undefined
+              ? { command }
+              : {}),
           width,
           height,
           ...(this.term ? { term: this.term.term } : {}),
@@ -323,13 +367,14 @@ export class ChannelSession implements SessionHandlers {
       });
     });
     const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
-    if (requested !== undefined) start.command = requested;
+    if (asked !== undefined) start.command = asked;
     if (forced !== undefined) start.forced_command = forced;
     if (this.term) Object.assign(start, { term: this.term.term, width, height });
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
     deps.emitter.emit('session.start', start, ctx);
 
     const counts = { bytesIn: 0, bytesOut: 0 };
+    const tap = kind === 'subsystem' ? new SftpTap(deps.emitter, ctx, log) : undefined;
     let exit: ExitInfo | undefined;
     let reason: 'start_failed' | 'recording_failed' | undefined;
     try {
@@ -344,7 +389,7 @@ export class ChannelSession implements SessionHandlers {
       if (deps.live && pidStart !== undefined) {
         deps.live.write({ ...note, pid: proc.pid, pid_start: pidStart }).catch(() => {});
       }
-      exit = await this.pump(ch, proc, counts);
+      exit = await this.pump(ch, proc, counts, tap);
     } catch (err) {
       // Nothing runs (spawn threw: E2BIG, EMFILE, ...), or the pump failed: end what may run.
       this.proc?.kill('SIGKILL');
@@ -363,6 +408,8 @@ export class ChannelSession implements SessionHandlers {
       if (this.proc) exit = await Promise.race([this.proc.done, once(ch, 'close').then(() => undefined)]);
     }
 
+    // Handles still open when the stream ended, before session.end.
+    tap?.end();
     try {
       await deps.hooks.finish(ctx);
     } catch (err) {
@@ -441,6 +488,7 @@ export class ChannelSession implements SessionHandlers {
     ch: Channel,
     proc: SessionProcess,
     counts: { bytesIn: number; bytesOut: number },
+    tap?: SftpTap,
   ): Promise<ExitInfo> {
     const { conn } = this;
     const log = this.deps.log;
@@ -462,14 +510,18 @@ export class ChannelSession implements SessionHandlers {
       counts.bytesOut += data.length;
       conn.activity();
       if (!output.write(stream === 1 ? ch : ch.stderr, data)) hold('channel', (cb) => output.onDrain(cb));
-      if (rec) {
+      if (tap && stream === 1) {
+        // The SFTP stream is audited by the tap, not recorded: docs/design.md, "SFTP".
+        tap.server(data);
+      } else if (rec) {
         rec.output(data, stream);
         if (rec.backlogged) hold('recording', (cb) => rec.onDrain(cb));
       }
     });
     ch.on('data', (data: Buffer) => {
       counts.bytesIn += data.length;
-      rec?.input(data);
+      if (tap) tap.client(data);
+      else rec?.input(data);
       conn.activity();
       // Process not reading: stop reading the channel; the SSH window then stops the client.
       if (!proc.writeInput(data)) ch.pause();

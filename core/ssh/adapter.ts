@@ -56,6 +56,8 @@ export interface SessionHandlers {
   /** Return a function to receive the opened channel, or undefined to reject. */
   shell?(): MaybePromise<StartDecision>;
   exec?(command: string): MaybePromise<StartDecision>;
+  /** A subsystem (`sftp`...) by name: started like exec, or undefined to refuse it. */
+  subsystem?(name: string): MaybePromise<StartDecision>;
   /** The channel closed (by either side). */
   closed?(): void;
 }
@@ -336,7 +338,15 @@ export class SshServer {
       const exec = h.exec.bind(h);
       start('exec', accept, reject, () => exec(info.command));
     });
-    // Subsystems (sftp...), x11 and agent forwarding have no listener: ssh2 rejects them.
+    session.on('subsystem', (accept, reject, info) => {
+      if (!h.subsystem) {
+        log.info('subsystem refused', { subsystem: info.name });
+        return reject?.();
+      }
+      const subsystem = h.subsystem.bind(h);
+      start(`subsystem ${info.name}`, accept, reject, () => subsystem(info.name));
+    });
+    // x11 and agent forwarding have no listener: ssh2 rejects them.
     session.once('close', () => h.closed?.());
   }
 

@@ -12,6 +12,7 @@ import { ensureRecordingsDir } from '../recording/asciicast.js';
 import type { SessionHooks } from '../session/hooks.js';
 import type { LiveSessions } from '../session/live-sessions.js';
 import { ChannelSession } from '../session/session.js';
+import { detectSubsystems, type Subsystems } from '../session/subsystems.js';
 import {
   type Admission,
   type ConnectionControl,
@@ -60,6 +61,7 @@ export class SshtrailServer {
   private readonly connections = new Set<ConnectionControl>();
   private stopping = false;
   private address: Peer = { ip: '', port: 0 };
+  private subsystems: Subsystems = {};
 
   constructor(private readonly deps: ServerDeps) {
     this.config = deps.config;
@@ -74,6 +76,7 @@ export class SshtrailServer {
     const { log } = this.deps;
     this.hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
     const recordingsDir = ensureRecordingsDir(config.data_dir);
+    this.subsystems = detectSubsystems(config.sftp, log);
     this.ssh = new SshServer({
       ...protocolOptions(config, this.hostKeys),
       log,
@@ -213,7 +216,15 @@ export class SshtrailServer {
             server: this.address,
             activity,
           },
-          { config, emitter, hooks, log, recordingsDir, ...(live ? { live } : {}) },
+          {
+            config,
+            emitter,
+            hooks,
+            log,
+            recordingsDir,
+            subsystems: this.subsystems,
+            ...(live ? { live } : {}),
+          },
           (done) => {
             open--;
             mine.delete(done);
