@@ -42,6 +42,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Start on a stopped server's temp dir (kept by stop(..., { keepDir: true })): a restart. */
   dir?: string;
+  /** Called with the data dir's path before the server starts (e.g. to mount a small tmpfs there). */
+  beforeStart?: (dataDir: string) => void;
 }
 
 export interface SshOptions {
@@ -157,6 +159,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     authorize(login, readFileSync(`${keyFile}.pub`, 'utf8'));
   }
 
+  opts.beforeStart?.(dataDir);
   const skipBashrc = opts.skipBashrc ?? true;
   const base: Record<string, unknown> = {
     // StrictModes off: the keys live below /tmp, a world-writable directory that sshd's check

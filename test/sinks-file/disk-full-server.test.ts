@@ -1,0 +1,98 @@
+/**
+ * A full disk under the real server (issue: "a full disk corrupts nothing"): the data dir is a
+ * small tmpfs, filled to the last byte while the server runs and logins go on, then freed. What
+ * remains must pass `sshtrail validate` (no half lines, no repeated seq), logins on the full disk
+ * are refused with a session.end saying why (recording.on_failure: refuse), events are written
+ * once space is back (or counted as audit.loss disk_full), and logins work again.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isRoot } from '../helpers/privileged.js';
+import { repoRoot, startServer } from '../helpers/server.js';
+
+test('a full data dir refuses unrecordable logins, loses nothing silently, corrupts nothing, and recovers', {
+  skip: isRoot ? false : 'needs root: mounts a tmpfs',
+}, async () => {
+  const srv = await startServer({
+    beforeStart: (dataDir) => {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', dataDir]);
+    },
+  });
+  const tmpfs = filler(srv.dataDir);
+  try {
+    const first = await srv.ssh(['echo', 'before']);
+    assert.equal(first.code, 0, first.stderr);
+    await srv.waitForEvents((e) => e.some((x) => x.type === 'session.end'));
+
+    tmpfs.fill();
+    // Logins while the disk is full: refused or served, never hanging, never corrupting.
+    for (let i = 0; i < 3; i++) await srv.ssh(['echo', `full-${i}`]);
+    tmpfs.free();
+
+    // Space is back: a login works and is recorded, and the gap is in the stream.
+    let after = await srv.ssh(['echo', 'after']);
+    for (let i = 0; i < 20 && after.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await srv.ssh(['echo', 'after']);
+    }
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(String(after.stdout), 'after\n');
+    const ev = await srv.waitForEvents((e) =>
+      e.some(
+        (x) =>
+          x.type === 'session.end' && x.exit_code === 0 && String(x.recording ?? '') !== '' && e.length > 8,
+      ),
+    );
+    // The policy for a recording that cannot be written (recording.on_failure: refuse): each
+    // login on the full disk got a session.start and a session.end saying why, none ran unrecorded.
+    const full = ev.filter((x) => x.type === 'session.start' && /^echo full-/.test(String(x.command)));
+    assert.equal(full.length, 3, JSON.stringify(ev));
+    for (const st of full) {
+      const end = ev.filter((x) => x.type === 'session.end' && x.session_id === st.session_id);
+      assert.equal(end.length, 1);
+      assert.equal(end[0]?.recording_error, 'disk_full', JSON.stringify(end[0]));
+      assert.ok(!ev.some((x) => x.type === 'session.command' && x.session_id === st.session_id));
+    }
+    // Events written while the disk was full either arrive (written once space returned) or are
+    // counted in an audit.loss disk_full: never silently gone.
+    for (const l of ev.filter((x) => x.type === 'audit.loss')) assert.equal(l.reason, 'disk_full');
+  } finally {
+    await srv.stop(undefined, { keepDir: true });
+    const file = join(srv.dataDir, 'events', 'audit.ndjson');
+    const text = readFileSync(file, 'utf8');
+    try {
+      // Every line whole and valid, seq never repeated within a session.
+      execFileSync(process.execPath, [join(repoRoot, 'dist', 'core', 'cli', 'main.js'), 'validate', file], {
+        stdio: 'pipe',
+      });
+      assert.ok(text.endsWith('\n'));
+    } finally {
+      tmpfs.unmount();
+      execFileSync('rm', ['-rf', join(srv.dataDir, '..')]);
+    }
+  }
+});
+
+/** Fills the tmpfs mounted on `dir` to its last byte with a filler file, and frees it. */
+function filler(dir: string): { fill(): void; free(): void; unmount(): void } {
+  const path = join(dir, 'filler');
+  return {
+    fill() {
+      const fd = openSync(path, 'a');
+      const page = Buffer.alloc(4096, 0x78);
+      try {
+        for (;;) writeSync(fd, page);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      } finally {
+        closeSync(fd);
+      }
+    },
+    free: () => rmSync(path, { force: true }),
+    unmount: () => execFileSync('umount', [dir]),
+  };
+}
