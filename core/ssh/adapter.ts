@@ -241,19 +241,35 @@ export class SshServer {
         if (ctx.blob) req.blob = ctx.blob;
         if (ctx.hashAlgo) req.hashAlgo = ctx.hashAlgo;
       }
+      // The answer is asynchronous: by then the client may have sent another request (ssh2 then
+      // aborts this one) or gone. A stale answer is dropped, never applied to the request that
+      // replaced it (ssh2 throws when one is given: found by the fuzz test).
+      let stale = false;
+      ctx.once('abort', () => {
+        stale = true;
+      });
+      const answerWith = (apply: () => void) => {
+        if (stale || closed) return;
+        try {
+          apply();
+        } catch (err) {
+          log.debug('authentication answer dropped', { client: peer.ip, err: String(err) });
+        }
+      };
       hooks.authenticate(req).then(
-        (answer) => {
-          if (answer === 'accept') ctx.accept();
-          else {
-            if (ctx.method !== 'none') admission?.failedAttempt?.();
-            // At the attempt limit sshd answers with a disconnect, not one more failure.
-            if (answer === 'disconnect') client.end();
-            else ctx.reject(['publickey']);
-          }
-        },
+        (answer) =>
+          answerWith(() => {
+            if (answer === 'accept') ctx.accept();
+            else {
+              if (ctx.method !== 'none') admission?.failedAttempt?.();
+              // At the attempt limit sshd answers with a disconnect, not one more failure.
+              if (answer === 'disconnect') client.end();
+              else ctx.reject(['publickey']);
+            }
+          }),
         (err: unknown) => {
           log.error('authentication handler failed; rejected', { err: String(err) });
-          ctx.reject(['publickey']);
+          answerWith(() => ctx.reject(['publickey']));
         },
       );
     });
