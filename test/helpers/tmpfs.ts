@@ -1,12 +1,13 @@
 /**
- * A small tmpfs for disk-full tests (root only): mounted on a fresh directory, filled to the last
- * byte by a filler file, freed by removing it, unmounted when the test is done.
+ * A small tmpfs for disk-full tests (root only): mounted on a fresh directory (or on `at`, e.g. a
+ * server's data dir before it starts), filled to the last byte by a filler file, freed by
+ * removing it, unmounted when the test is done.
  *
  *   const fs = mountTmpfs(256 * 1024);
  *   try { fs.fill(); ...; fs.free(); } finally { fs.unmount(); }
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,9 +20,15 @@ export interface Tmpfs {
   unmount(): void;
 }
 
-export function mountTmpfs(bytes: number): Tmpfs {
-  const dir = mkdtempSync(join(tmpdir(), 'sshtrail-tmpfs-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'tmpfs', dir]);
+/**
+ * `at`: mount there (created with the mode if missing; left in place at unmount) instead of on a
+ * fresh temp directory; `mode`: the tmpfs root's mode (0755 by default).
+ */
+export function mountTmpfs(bytes: number, opts: { at?: string; mode?: number } = {}): Tmpfs {
+  const mode = opts.mode ?? 0o755;
+  const dir = opts.at ?? mkdtempSync(join(tmpdir(), 'sshtrail-tmpfs-'));
+  if (opts.at) mkdirSync(dir, { recursive: true, mode });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0${mode.toString(8)}`, 'tmpfs', dir]);
   const filler = join(dir, 'filler');
   return {
     dir,
@@ -52,7 +59,7 @@ export function mountTmpfs(bytes: number): Tmpfs {
       } catch {
         execFileSync('umount', ['-l', dir]);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.at) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -7,22 +7,23 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRoot } from '../helpers/privileged.js';
 import { repoRoot, startServer } from '../helpers/server.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 test('a full data dir refuses unrecordable logins, loses nothing silently, corrupts nothing, and recovers', {
   skip: isRoot ? false : 'needs root: mounts a tmpfs',
 }, async () => {
+  let mounted: Tmpfs | undefined;
   const srv = await startServer({
     beforeStart: (dataDir) => {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', dataDir]);
+      mounted = mountTmpfs(8 * 1024 * 1024, { at: dataDir, mode: 0o700 });
     },
   });
-  const tmpfs = filler(srv.dataDir);
+  const tmpfs = mounted as Tmpfs;
   try {
     const first = await srv.ssh(['echo', 'before']);
     assert.equal(first.code, 0, first.stderr);
@@ -72,27 +73,7 @@ test('a full data dir refuses unrecordable logins, loses nothing silently, corru
       assert.ok(text.endsWith('\n'));
     } finally {
       tmpfs.unmount();
-      execFileSync('rm', ['-rf', join(srv.dataDir, '..')]);
+      rmSync(join(srv.dataDir, '..'), { recursive: true, force: true });
     }
   }
 });
-
-/** Fills the tmpfs mounted on `dir` to its last byte with a filler file, and frees it. */
-function filler(dir: string): { fill(): void; free(): void; unmount(): void } {
-  const path = join(dir, 'filler');
-  return {
-    fill() {
-      const fd = openSync(path, 'a');
-      const page = Buffer.alloc(4096, 0x78);
-      try {
-        for (;;) writeSync(fd, page);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-      } finally {
-        closeSync(fd);
-      }
-    },
-    free: () => rmSync(path, { force: true }),
-    unmount: () => execFileSync('umount', [dir]),
-  };
-}
