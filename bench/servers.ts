@@ -126,7 +126,8 @@ export async function startSshtrail(
     cfg,
     JSON.stringify({
       ...rest,
-      auth: { authorized_keys_file: b.authorized, ...auth },
+      // The keys file lives under /tmp (world-writable), so StrictModes is off on both servers.
+      auth: { authorized_keys_file: b.authorized, strict_modes: false, ...auth },
       session: { env_allow: ['LANG', 'LC_*', 'SHLVL'], ...session },
     }),
   );
