@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     { detached: true },
   );
   const out: string[] = [];
+  const broken: string[] = [];
   const loadBefore = loadavg()[0]?.toFixed(2);
   try {
     for (const user of ['root', nonRoot]) {
@@ -119,8 +120,11 @@ async function main(): Promise<void> {
         ['sshtrail', trail.port],
       ] as const) {
         progress(`${n} concurrent logins as ${user} to ${name}`);
-        const s = summary(name, user, await burst(b, port, user));
+        const r = await burst(b, port, user);
+        const s = summary(name, user, r);
         out.push(s.line);
+        // None through is a broken set-up (keys, config), not a figure: fail the bench loudly.
+        if (!r.some((x) => x.ok)) broken.push(`${name} as ${user}: ${r[0]?.why ?? 'no logins'}`);
         medians[name] = s.medianMs;
         // Let the previous burst's sessions finish and the load settle.
         await new Promise((r) => setTimeout(r, 3000));
@@ -133,6 +137,7 @@ async function main(): Promise<void> {
       `command '${command}', ConnectTimeout ${timeout} s; load average before ${loadBefore} (2 cores)`,
     );
     process.stdout.write(`${out.join('\n')}\n`);
+    if (broken.length) throw new Error(`no login got through: ${broken.join('; ')}`);
   } finally {
     await stopAll([sshd.proc, trail.proc]);
     b.remove();
