@@ -117,10 +117,12 @@ export async function startSshd(
 export async function startSshtrail(
   b: BenchDir,
   config: Record<string, unknown> = {},
-  opts: { detached?: boolean } = {},
+  opts: { detached?: boolean; name?: string } = {},
 ): Promise<Running & { dataDir: string }> {
-  const dataDir = join(b.dir, 'sshtrail-data');
-  const cfg = join(b.dir, 'sshtrail.yaml');
+  // A name of its own gives a second server in the same bench dir its own data dir and config.
+  const name = opts.name ?? 'sshtrail';
+  const dataDir = join(b.dir, `${name}-data`);
+  const cfg = join(b.dir, `${name}.yaml`);
   const { auth, session, ...rest } = config as { auth?: object; session?: object };
   writeFileSync(
     cfg,
