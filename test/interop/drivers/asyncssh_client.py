@@ -34,7 +34,7 @@ async def run(host, port, login, keyfile, mode, arg):
                     break
                 sys.stdout.buffer.write(data)
                 seen += data
-                if not sent and b"$ " in seen:
+                if not sent and (b"$ " in seen or b"# " in seen):
                     proc.stdin.write(arg.encode())
                     sent = True
         else:

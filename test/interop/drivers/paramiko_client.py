@@ -2,6 +2,10 @@
 
     paramiko_client.py HOST PORT LOGIN KEYFILE exec COMMAND
     paramiko_client.py HOST PORT LOGIN KEYFILE shell INPUT
+    paramiko_client.py HOST PORT LOGIN KEYFILE exec COMMAND ssh-rsa
+
+With `ssh-rsa` last, an RSA key signs with SHA-1 ssh-rsa whatever server-sig-algs says, as
+Paramiko did before 2.9 (a client the server must refuse).
 
 Prints the session's output and exits with the remote exit status (255 when the connection or
 the login failed). `shell` requests a PTY, starts a shell and sends INPUT once the prompt shows.
@@ -14,6 +18,8 @@ import paramiko
 
 def main():
     host, port, login, keyfile, mode, arg = sys.argv[1:7]
+    if sys.argv[7:8] == ["ssh-rsa"]:
+        paramiko.auth_handler.AuthHandler._finalize_pubkey_algorithm = lambda self, key_type: key_type
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     try:
@@ -35,7 +41,7 @@ def main():
             sys.stdout.buffer.write(data)
             seen += data
             # Typed ahead of the prompt, the line would be echoed before the shell reads it.
-            if not sent and b"$ " in seen:
+            if not sent and (b"$ " in seen or b"# " in seen):
                 chan.sendall(arg.encode())
                 sent = True
     else:

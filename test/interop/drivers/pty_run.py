@@ -2,7 +2,7 @@
 
     pty_run.py INPUT -- ARGV...
 
-Starts ARGV on a new PTY, copies its output to stdout, types INPUT once a shell prompt ("$ ")
+Starts ARGV on a new PTY, copies its output to stdout, types INPUT once a shell prompt ("$ " or "# ")
 shows, and exits with the client's exit status. Typed earlier, the input could be flushed when
 the client switches the terminal to raw mode.
 """
@@ -28,7 +28,7 @@ def main():
             break
         sys.stdout.buffer.write(data)
         seen += data
-        if not sent and b"$ " in seen:
+        if not sent and (b"$ " in seen or b"# " in seen):
             os.write(fd, text)
             sent = True
     sys.stdout.flush()
