@@ -7,7 +7,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Logger } from '../log.js';
-import { algorithms } from './algorithms.js';
+import { algorithms, userKeyAlgorithms } from './algorithms.js';
 import { HandshakeWatch } from './handshake.js';
 import { type TerminalMode, terminalModes } from './terminal-modes.js';
 
@@ -159,6 +159,8 @@ export class SshServer {
         hostKeys: opts.hostKeys.map((key) => ({ key }) as unknown as Buffer),
         ident: opts.ident,
         algorithms,
+        // Read by the patched ssh2 (patches/README.md): ssh2's own list offers ssh-rsa and ssh-dss.
+        serverSigAlgs: [...userKeyAlgorithms],
         keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
         keepaliveCountMax: opts.keepaliveCountMax,
       } as ssh2.ServerConfig,

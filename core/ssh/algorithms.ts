@@ -27,12 +27,17 @@ export const algorithms = {
   compress: ['none'],
 };
 
-/** Public-key algorithms a client may authenticate with (signatures verified in auth.ts). */
+/**
+ * Public-key algorithms a client may authenticate with (signatures verified in auth.ts), in the
+ * order sent to the client as server-sig-algs (EXT_INFO, RFC 8308): sshd's since OpenSSH 8.8,
+ * which refuses SHA-1 ssh-rsa signatures by default, as sshtrail does. Clients read the list to
+ * choose how to sign with an RSA key (Dropbear and AsyncSSH fall back to ssh-rsa without it).
+ */
 export const userKeyAlgorithms = new Set([
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
   'ecdsa-sha2-nistp521',
-  'rsa-sha2-256',
   'rsa-sha2-512',
+  'rsa-sha2-256',
 ]);

@@ -114,9 +114,18 @@ export class ConnectionAuth {
     const keyType =
       req.key.algo === 'ssh-rsa' && req.hashAlgo ? `rsa-sha2-${req.hashAlgo.slice(3)}` : req.key.algo;
     const identity = { key_type: keyType, fingerprint: fingerprint(req.key.data) };
-    // ssh-rsa signatures use SHA-1: refused.
+    // ssh-rsa signatures use SHA-1: refused, as by sshd's default since OpenSSH 8.8.
     if (!userKeyAlgorithms.has(keyType))
-      return this.failure(req, 'method_not_allowed', 'key algorithm not accepted', identity);
+      return this.failure(
+        req,
+        'method_not_allowed',
+        keyType === 'ssh-rsa'
+          ? 'ssh-rsa signatures (SHA-1) are not accepted; the client must sign with rsa-sha2-256 or rsa-sha2-512'
+          : keyTypeShape.test(keyType)
+            ? `key algorithm ${keyType} not accepted`
+            : 'key algorithm not accepted',
+        identity,
+      );
 
     const resolved = await this.resolve(req.login);
     if (!resolved.account) return this.failure(req, 'unknown_login', resolved.detail, identity);

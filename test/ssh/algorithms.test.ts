@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { repoRoot, startServer, type TestServer } from '../helpers/server.js';
+
+const paramikoClient = join(repoRoot, 'test', 'interop', 'drivers', 'paramiko_client.py');
 
 describe('offered algorithms', () => {
   let srv: TestServer;
@@ -78,5 +82,46 @@ describe('offered algorithms', () => {
       await own.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('tells clients the user-key signatures it accepts: server-sig-algs without ssh-rsa or ssh-dss', async () => {
+    const r = await srv.ssh(['true'], { options: ['-vvv'] });
+    assert.equal(r.code, 0, r.stderr);
+    const m = /kex_input_ext_info: server-sig-algs=<([^>]*)>/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.deepEqual((m[1] as string).split(','), [
+      'ssh-ed25519',
+      'ecdsa-sha2-nistp256',
+      'ecdsa-sha2-nistp384',
+      'ecdsa-sha2-nistp521',
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+    ]);
+  });
+
+  it('refuses an RSA key signed with SHA-1 (ssh-rsa), as sshd does, saying why in the event and log', async () => {
+    // OpenSSH and today's Paramiko will not sign with ssh-rsa once the server leaves it out of
+    // server-sig-algs: the driver makes Paramiko sign as it did before 2.9.
+    const key = srv.newKey('id_rsa_sha1', 'rsa');
+    srv.authorize(srv.login, readFileSync(`${key}.pub`, 'utf8'));
+    const paramiko = (disabled: string) =>
+      spawnSync(
+        '/usr/bin/python3',
+        [paramikoClient, '127.0.0.1', String(srv.port), srv.login, key, 'exec', 'echo signed', disabled],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const sha1 = paramiko('ssh-rsa');
+    assert.equal(sha1.status, 255, sha1.stderr);
+    const events = await srv.waitForEvents((e) =>
+      e.some((x) => x.type === 'auth.failure' && x.key_type === 'ssh-rsa'),
+    );
+    const refused = events.find((x) => x.type === 'auth.failure' && x.key_type === 'ssh-rsa');
+    assert.equal(refused?.reason, 'method_not_allowed');
+    assert.match(String(refused?.detail), /ssh-rsa signatures \(SHA-1\) are not accepted/);
+    await srv.waitForLog(/authentication refused.*SHA-1/);
+    // The same key and client signing with SHA-2 log in.
+    const sha2 = paramiko('');
+    assert.equal(sha2.status, 0, sha2.stderr);
+    assert.equal(sha2.stdout, 'signed\n');
   });
 });

@@ -27,19 +27,10 @@ function packet(payload: Buffer): Buffer {
   return Buffer.concat([head, payload, Buffer.alloc(padding)]);
 }
 
-function kexinit(cipher: string): Buffer {
-  const lists = [
-    'curve25519-sha256',
-    'ssh-ed25519',
-    cipher,
-    cipher,
-    'hmac-sha2-256',
-    'hmac-sha2-256',
-    'none',
-    'none',
-    '',
-    '',
-  ].map(nameList);
+function kexinit(cipher: string, mac = 'hmac-sha2-256'): Buffer {
+  const lists = ['curve25519-sha256', 'ssh-ed25519', cipher, cipher, mac, mac, 'none', 'none', '', ''].map(
+    nameList,
+  );
   return packet(Buffer.concat([Buffer.from([20]), randomBytes(16), ...lists, Buffer.alloc(5)]));
 }
 
@@ -113,6 +104,27 @@ describe('failed and stalled key exchanges', () => {
     const line = await logLine(srv, /key exchange timed out.*stall_test/);
     assert.match(line, /stage=kexinit/);
     assert.match(line, /timeout_s=3/);
+    assert.doesNotMatch(srv.logs(), /login grace time over/);
+  });
+
+  it('a client that stalls mid key exchange (KEXINIT sent, no key-exchange init) is logged with its offer and disconnected', {
+    timeout: 60_000,
+  }, async () => {
+    // An offer the server can use: the exchange starts, then the client says nothing more.
+    const reply = await talk(
+      srv,
+      Buffer.concat([
+        Buffer.from('SSH-2.0-midkex_test\r\n'),
+        kexinit('aes128-ctr', 'hmac-sha2-256-etm@openssh.com'),
+      ]),
+    );
+    // The server's KEXINIT only: no reply to a key-exchange init that never came.
+    assert.deepEqual(packetTypes(reply), [20]);
+    const line = await logLine(srv, /key exchange timed out.*midkex_test/);
+    assert.match(line, /stage="?key exchange/);
+    assert.match(line, /timeout_s=3/);
+    assert.match(line, /client_ciphers=aes128-ctr/);
+    assert.match(line, /client_kex=curve25519-sha256/);
     assert.doesNotMatch(srv.logs(), /login grace time over/);
   });
 
