@@ -3,12 +3,13 @@
 # Idempotent: apt runs only for packages that are absent, npm ci only when the lock changed.
 #   scripts/setup.sh          runtime needs (build tools for the BPF programs, OpenSSH client)
 #   scripts/setup.sh --test   plus what the test suite drives (sshd, ssh-audit, rsyslog, asciinema,
-#                             and the interop clients: Dropbear's dbclient, PuTTY's plink)
+#                             the interop clients: Dropbear's dbclient, PuTTY's plink, and the
+#                             transfer clients: rsync, git, ansible-core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ openssh-client)
-test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin python3-paramiko putty-tools)
+test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin python3-paramiko putty-tools rsync git ansible-core)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
 
