@@ -1295,6 +1295,10 @@ export interface SessionStartFields {
    * The session's cgroup id when enhanced recording is on: kernel events carry the same id.
    */
   cgroup_id?: number;
+  /**
+   * The kernel's audit session id of the session (/proc/<pid>/sessionid; auditd's ses=), given when the server runs as root and could set the login's audit uid (/proc/self/loginuid; auditd's auid=). Every process of the session carries it, so it attributes kernel and audit records to the session beside cgroup_id. Absent on a kernel without audit support or where the loginuid cannot be set.
+   */
+  audit_session_id?: number;
 }
 
 /**
@@ -1392,6 +1396,10 @@ export interface SessionStartEvent {
    * The session's cgroup id when enhanced recording is on: kernel events carry the same id.
    */
   cgroup_id?: number;
+  /**
+   * The kernel's audit session id of the session (/proc/<pid>/sessionid; auditd's ses=), given when the server runs as root and could set the login's audit uid (/proc/self/loginuid; auditd's auid=). Every process of the session carries it, so it attributes kernel and audit records to the session beside cgroup_id. Absent on a kernel without audit support or where the loginuid cannot be set.
+   */
+  audit_session_id?: number;
 }
 
 /** Fields by event type. */
