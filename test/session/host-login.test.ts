@@ -177,4 +177,43 @@ describe('host login records', {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  // Started from a login shell, the server has a loginuid of its own (0 here).
+  const asLoggedIn = `echo 0 > /proc/self/loginuid || exit 99`;
+
+  it("a server with a loginuid of its own still gives each session the login's", async () => {
+    const own = await startServer({ wrap: ['sh', '-c', `${asLoggedIn}; exec "$@"`, 'sh'] });
+    try {
+      own.authorize(user.name, readFileSync(`${own.keyFile}.pub`, 'utf8'));
+      const r = await own.ssh(['echo L=$(cat /proc/self/loginuid) S=$(cat /proc/self/sessionid)'], {
+        login: user.name,
+      });
+      const m = /L=(\d+) S=(\d+)/.exec(String(r.stdout));
+      assert.ok(m, r.stderr);
+      assert.equal(Number(m[1]), user.uid);
+      await own.waitForEvents((e) => starts(e).some((s) => s.audit_session_id === Number(m[2])));
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('where the loginuid cannot be set, it says so once and sessions go on without an audit session id', async () => {
+    // Without CAP_AUDIT_CONTROL a set loginuid is as good as immutable (audit=1 loginuid_immutable).
+    const own = await startServer({
+      wrap: ['sh', '-c', `${asLoggedIn}; exec setpriv --bounding-set -audit_control "$@"`, 'sh'],
+    });
+    try {
+      own.authorize(user.name, readFileSync(`${own.keyFile}.pub`, 'utf8'));
+      for (let i = 0; i < 2; i++) {
+        const r = await own.ssh(['cat', '/proc/self/loginuid'], { login: user.name });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(String(r.stdout), '0');
+      }
+      const ev = await own.waitForEvents((e) => starts(e).length === 2);
+      for (const s of starts(ev)) assert.equal(s.audit_session_id, undefined);
+      assert.equal(own.logs().match(/cannot set the audit loginuid of sessions/g)?.length, 1, own.logs());
+    } finally {
+      await own.stop();
+    }
+  });
 });
