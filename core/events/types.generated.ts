@@ -231,7 +231,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. Accounts refused whatever the key, as sshd without PAM refuses them: account_expired, the shadow expiry date (field 8) has passed; account_locked, the password field starts with "!" (usermod -L, passwd -l); invalid_shell, the login shell does not exist or is not executable.
    */
   reason:
     | "unknown_login"
@@ -243,7 +243,10 @@ export interface AuthFailureFields {
     | "connection_limit"
     | "startups_early_drop"
     | "source_limit"
-    | "source_penalty";
+    | "source_penalty"
+    | "account_expired"
+    | "account_locked"
+    | "invalid_shell";
   /**
    * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
    */
@@ -338,7 +341,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. Accounts refused whatever the key, as sshd without PAM refuses them: account_expired, the shadow expiry date (field 8) has passed; account_locked, the password field starts with "!" (usermod -L, passwd -l); invalid_shell, the login shell does not exist or is not executable.
    */
   reason:
     | "unknown_login"
@@ -350,7 +353,10 @@ export interface AuthFailureEvent {
     | "connection_limit"
     | "startups_early_drop"
     | "source_limit"
-    | "source_penalty";
+    | "source_penalty"
+    | "account_expired"
+    | "account_locked"
+    | "invalid_shell";
   /**
    * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
    */
@@ -1289,6 +1295,10 @@ export interface SessionStartFields {
    * The session's cgroup id when enhanced recording is on: kernel events carry the same id.
    */
   cgroup_id?: number;
+  /**
+   * The kernel's audit session id of the session (/proc/<pid>/sessionid; auditd's ses=), given when the server runs as root and could set the login's audit uid (/proc/self/loginuid; auditd's auid=). Every process of the session carries it, so it attributes kernel and audit records to the session beside cgroup_id. Absent on a kernel without audit support or where the loginuid cannot be set.
+   */
+  audit_session_id?: number;
 }
 
 /**
@@ -1386,6 +1396,10 @@ export interface SessionStartEvent {
    * The session's cgroup id when enhanced recording is on: kernel events carry the same id.
    */
   cgroup_id?: number;
+  /**
+   * The kernel's audit session id of the session (/proc/<pid>/sessionid; auditd's ses=), given when the server runs as root and could set the login's audit uid (/proc/self/loginuid; auditd's auid=). Every process of the session carries it, so it attributes kernel and audit records to the session beside cgroup_id. Absent on a kernel without audit support or where the loginuid cannot be set.
+   */
+  audit_session_id?: number;
 }
 
 /** Fields by event type. */

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { endCrashedRecording } from '../recording/crashed.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
 import { procStat } from './proc-stat.js';
+import { writeUtmpLogout } from './utmp.js';
 
 export async function closeCrashedSessions(
   live: LiveSessions,
@@ -27,6 +28,7 @@ export async function closeCrashedSessions(
     } catch (err) {
       log.error('cannot kill what a crashed session left', { session_id: ctx.session_id, err: String(err) });
     }
+    if (rec.tty !== undefined && rec.pid !== undefined) await writeUtmpLogout(rec.tty, rec.pid, log);
     const now = Date.now();
     const end: Record<string, unknown> = {
       reason: 'server_crash',

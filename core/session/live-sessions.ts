@@ -26,6 +26,8 @@ export interface LiveRecord {
   /** The session's first process, and its start time (/proc/<pid>/stat field 22), which tells a reused pid. */
   pid?: number;
   pid_start?: string;
+  /** A PTY session's terminal (/dev/pts/N), whose utmp login was written: its logout is owed. */
+  tty?: string;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;

@@ -18,6 +18,8 @@ export interface ExitInfo {
 
 export interface SessionProcess {
   readonly pid: number;
+  /** The terminal's path (/dev/pts/N), for a PTY session. */
+  readonly tty?: string;
   /** stream 1: stdout (or the PTY), 2: stderr. */
   onOutput(cb: (data: Buffer, stream: 1 | 2) => void): void;
   pauseOutput(): void;
@@ -51,7 +53,7 @@ export interface PtySpawn {
   rows: number;
 }
 
-type UnixPty = nodePty.IPty & { fd: number; _socket: ReadStream };
+type UnixPty = nodePty.IPty & { fd: number; _socket: ReadStream; ptsName: string };
 
 export function spawnPty(s: PtySpawn): SessionProcess {
   const p = nodePty.spawn(s.file, s.args, {
@@ -177,6 +179,7 @@ export function spawnPty(s: PtySpawn): SessionProcess {
 
   return {
     pid: p.pid,
+    tty: p.ptsName,
     onOutput(cb) {
       output = cb;
       p.onData((d) => cb(d as unknown as Buffer, 1));

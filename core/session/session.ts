@@ -20,12 +20,14 @@ import type { KeyOptions } from '../ssh/key-options.js';
 import { ChannelOutput } from './channel-output.js';
 import { RequestedEnv, sessionEnv } from './env.js';
 import type { SessionHooks } from './hooks.js';
-import { launcherArgs, launcherPath } from './launch.js';
+import { isRoot, launcherArgs, launcherPath } from './launch.js';
+import { auditSessionId, LaunchReport } from './launch-report.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
 import { processStartTime } from './proc-stat.js';
 import { type ExitInfo, type SessionProcess, spawnPipes, spawnPty } from './process.js';
 import { SftpTap } from './sftp-tap.js';
 import type { Subsystems } from './subsystems.js';
+import { writeUtmpLogout } from './utmp.js';
 
 export interface SessionDeps {
   config: ServerConfig;
@@ -96,6 +98,8 @@ export class ChannelSession implements SessionHandlers {
   private started = false;
   private proc: SessionProcess | undefined;
   private rec: AsciicastWriter | undefined;
+  /** The PTY whose utmp login was written (as root). */
+  private utmpTty: string | undefined;
   private channelClosed = false;
   /** Settles when the session has fully ended (session.end emitted). */
   readonly ended: Promise<void>;
@@ -371,7 +375,15 @@ export class ChannelSession implements SessionHandlers {
     if (forced !== undefined) start.forced_command = forced;
     if (this.term) Object.assign(start, { term: this.term.term, width, height });
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
-    deps.emitter.emit('session.start', start, ctx);
+    // Emitted once the launcher has set the loginuid and reported the audit session id, before the
+    // login's program runs; or before session.end when nothing could be started.
+    let startEmitted = false;
+    const emitStart = (auditSession?: number) => {
+      if (startEmitted) return;
+      startEmitted = true;
+      if (auditSession !== undefined) start.audit_session_id = auditSession;
+      deps.emitter.emit('session.start', start, ctx);
+    };
 
     const counts = { bytesIn: 0, bytesOut: 0 };
     const tap = kind === 'subsystem' ? new SftpTap(deps.emitter, ctx, log) : undefined;
@@ -379,19 +391,43 @@ export class ChannelSession implements SessionHandlers {
     let reason: 'start_failed' | 'recording_failed' | undefined;
     try {
       if (refusedForRecording) {
+        emitStart();
         const why = recordingError === 'disk_full' ? 'disk full' : 'I/O error';
         throw new RefusedUnrecorded(`sshtrail: this session cannot be recorded (${why}); it is refused\r\n`);
       }
-      const proc = this.spawn(placement.cgroupDir, command, forced !== undefined ? requested : undefined);
+      // As root, the launcher sets the loginuid and reports (launch-report.ts).
+      const report = isRoot ? LaunchReport.open() : undefined;
+      let proc: SessionProcess;
+      try {
+        proc = this.spawn(placement.cgroupDir, command, forced !== undefined ? requested : undefined, report);
+      } catch (err) {
+        report?.release();
+        throw err;
+      }
+      report?.closeChild();
       this.proc = proc;
+      // The utmp login the launcher writes for a terminal (as root) is owed its logout.
+      if (isRoot && proc.tty !== undefined) this.utmpTty = proc.tty;
       if (this.channelClosed) proc.kill('SIGHUP');
       const pidStart = processStartTime(proc.pid);
       if (deps.live && pidStart !== undefined) {
-        deps.live.write({ ...note, pid: proc.pid, pid_start: pidStart }).catch(() => {});
+        deps.live
+          .write({
+            ...note,
+            pid: proc.pid,
+            pid_start: pidStart,
+            ...(this.utmpTty !== undefined ? { tty: this.utmpTty } : {}),
+          })
+          .catch(() => {});
       }
+      if (report) {
+        emitStart(auditSessionId(await report.read(), log));
+        report.release();
+      } else emitStart();
       exit = await this.pump(ch, proc, counts, tap);
     } catch (err) {
       // Nothing runs (spawn threw: E2BIG, EMFILE, ...), or the pump failed: end what may run.
+      emitStart();
       this.proc?.kill('SIGKILL');
       const unrecorded = err instanceof RefusedUnrecorded;
       if (unrecorded) reason = 'recording_failed';
@@ -410,6 +446,7 @@ export class ChannelSession implements SessionHandlers {
 
     // Handles still open when the stream ended, before session.end.
     tap?.end();
+    if (this.utmpTty !== undefined && this.proc) await writeUtmpLogout(this.utmpTty, this.proc.pid, log);
     try {
       await deps.hooks.finish(ctx);
     } catch (err) {
@@ -445,6 +482,7 @@ export class ChannelSession implements SessionHandlers {
     cgroupDir: string | undefined,
     command: string | undefined,
     originalCommand: string | undefined,
+    report: LaunchReport | undefined,
   ): SessionProcess {
     const { deps, conn } = this;
     const { account } = conn;
@@ -463,7 +501,8 @@ export class ChannelSession implements SessionHandlers {
       ...(cgroupDir ? { cgroupDir } : {}),
       argv0: command === undefined ? `-${shellName}` : shellName,
       ttyEnv: this.term !== undefined,
-      ...(this.term ? { ttyModes: this.term.modes } : {}),
+      ...(this.term ? { ttyModes: this.term.modes, utmpHost: conn.client.ip } : {}),
+      ...(report ? { reportFd: report.childFd } : {}),
       program: account.shell,
       args: command === undefined ? [] : ['-c', command],
     };

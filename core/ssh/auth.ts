@@ -17,6 +17,7 @@ import ssh2 from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
+import { type AccountRefusal, accountRefusal } from './account-status.js';
 import { type Account, isValidLogin, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
 import { addressAllowed } from './address-match.js';
@@ -32,14 +33,17 @@ export type FailureReason =
   | 'method_not_allowed'
   | 'too_many_attempts'
   | 'grace_timeout'
-  | 'connection_limit';
+  | 'connection_limit'
+  | AccountRefusal;
 
 const serverUid = typeof process.getuid === 'function' ? process.getuid() : -1;
 
 /** A key algorithm name fit for an event (a client may send anything there). */
 const keyTypeShape = /^[\x21-\x7e]{1,64}$/;
 
-type Resolved = { account: Account } | { account?: undefined; detail: string };
+type Resolved =
+  | { account: Account }
+  | { account?: undefined; reason: 'unknown_login' | AccountRefusal; detail: string };
 
 export class ConnectionAuth {
   /** Attempts counted against max_attempts (failures and queries answered yes). */
@@ -85,12 +89,19 @@ export class ConnectionAuth {
   }
 
   private async lookup(login: string): Promise<Resolved> {
-    if (!isValidLogin(login)) return { detail: 'not a valid login name' };
+    const unknown = 'unknown_login';
+    if (!isValidLogin(login)) return { reason: unknown, detail: 'not a valid login name' };
     const a = await lookupAccount(login);
-    if (!a) return { detail: 'no such account' };
+    if (!a) return { reason: unknown, detail: 'no such account' };
     // Not root: the server can only run sessions as its own user.
     if (serverUid !== 0 && a.uid !== serverUid)
-      return { detail: `the server runs as uid ${serverUid} and can log in no other account` };
+      return {
+        reason: unknown,
+        detail: `the server runs as uid ${serverUid} and can log in no other account`,
+      };
+    // Expired, locked, or without a shell that can run: refused whatever the key, as sshd does.
+    const refused = await accountRefusal(a);
+    if (refused) return refused;
     return { account: a };
   }
 
@@ -128,7 +139,7 @@ export class ConnectionAuth {
       );
 
     const resolved = await this.resolve(req.login);
-    if (!resolved.account) return this.failure(req, 'unknown_login', resolved.detail, identity);
+    if (!resolved.account) return this.failure(req, resolved.reason, resolved.detail, identity);
     const account = resolved.account;
     const path = expandKeysPath(this.config.authorized_keys_file, account);
     const file = await readAuthorizedKeys(path, account, this.config.strict_modes);

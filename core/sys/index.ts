@@ -18,6 +18,8 @@ export interface SysAddon {
     flags: number,
     data: string | null,
   ): void;
+  /** A unix stream socket pair: [ours (close-on-exec), the child's (inherited)]. */
+  socketPair(): [number, number];
 }
 
 /** mount(2) flags used here (linux/mount.h). */

@@ -3,6 +3,9 @@
  *
  *   setCloexec(fd)                                    FD_CLOEXEC on a descriptor the server holds
  *   mount(source, target, fstype, flags, data|null)   mount(2), for tracefs and a private cgroup2
+ *   socketPair()                                      [ours, child's]: a unix stream pair, only
+ *                                                     ours close-on-exec (the launcher's report
+ *                                                     channel: node-pty cannot pass descriptors)
  *
  * Errors are thrown with `code` set to the errno name (EPERM, EROFS, ...), so the caller can say
  * exactly why and what to do. Plain C over N-API with no dependencies: built with the launcher,
@@ -15,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static const char *errno_name(int e) {
   switch (e) {
@@ -96,10 +101,32 @@ static napi_value do_mount(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value socket_pair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return throw_errno(env, errno, "socketpair");
+  /* The child's end is inherited through the next fork and exec, and closed by us right after. */
+  int flags = fcntl(sv[1], F_GETFD);
+  if (flags < 0 || fcntl(sv[1], F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+    int e = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return throw_errno(env, e, "fcntl");
+  }
+  napi_value out, a, b;
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_int32(env, sv[0], &a);
+  napi_create_int32(env, sv[1], &b);
+  napi_set_element(env, out, 0, a);
+  napi_set_element(env, out, 1, b);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"setCloexec", NULL, set_cloexec, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mount", NULL, do_mount, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -5,6 +5,9 @@
  * may still have a session as that user would race.
  *
  *   const u = ensureUser('sshtrail-t1');   // { name, uid, gid, home }
+ *
+ * useradd leaves the password field "!", which sshd without PAM (and so sshtrail) reads as a
+ * locked account: test logins get "*" instead, a key-only account that is not locked.
  */
 import { execFileSync } from 'node:child_process';
 import { isRoot } from './privileged.js';
@@ -32,7 +35,10 @@ export function ensureUser(name: string): TestUser {
   if (!/^sshtrail-[a-z0-9-]{1,20}$/.test(name)) throw new Error(`test logins are named sshtrail-*: ${name}`);
   if (!isRoot) throw new Error('ensureUser needs root');
   const found = lookup(name);
-  if (found) return found;
+  if (found) {
+    keyOnly(name);
+    return found;
+  }
   try {
     execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', '--user-group', name], {
       stdio: 'pipe',
@@ -45,5 +51,30 @@ export function ensureUser(name: string): TestUser {
   }
   const made = lookup(name);
   if (!made) throw new Error(`useradd ${name} succeeded but getent does not find it`);
+  keyOnly(name);
   return made;
+}
+
+/** The shadow password field of `name` ("" when there is no entry). */
+export function shadowPassword(name: string): string {
+  try {
+    return execFileSync('getent', ['shadow', name], { encoding: 'utf8' }).split(':')[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A password field of "*" (no password, not locked) unless it is already so. */
+function keyOnly(name: string): void {
+  if (shadowPassword(name) === '*') return;
+  execFileSync('usermod', ['--password', '*', name], { stdio: 'pipe' });
+}
+
+/**
+ * Runs usermod on a test login (lock, expire, change its shell), for a test that restores it
+ * afterwards; test logins only.
+ */
+export function modifyUser(name: string, args: string[]): void {
+  if (!/^sshtrail-[a-z0-9-]{1,20}$/.test(name)) throw new Error(`test logins are named sshtrail-*: ${name}`);
+  execFileSync('usermod', [...args, name], { stdio: 'pipe' });
 }

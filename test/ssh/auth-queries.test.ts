@@ -126,6 +126,11 @@ describe('account lookup', () => {
       assert.equal(f.reason, 'key_not_authorized', JSON.stringify(f));
       assert.match(String(f.detail), /no authorized keys file/);
     }
-    assert.deepEqual(calls(), ['getent passwd sshtrail-nss-only', 'getent initgroups sshtrail-nss-only']);
+    // The shadow entry too (expiry and lock, as sshd's getspnam() asks the same sources).
+    assert.deepEqual(calls(), [
+      'getent passwd sshtrail-nss-only',
+      'getent initgroups sshtrail-nss-only',
+      'getent shadow sshtrail-nss-only',
+    ]);
   });
 });

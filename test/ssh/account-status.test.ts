@@ -1,0 +1,87 @@
+/**
+ * Accounts sshd (without PAM) refuses whatever the key: expired (usermod -e 1), locked
+ * (usermod -L) and one whose shell does not exist. Each is an auth.failure with its own reason and
+ * a log line; a nologin shell is not refused (it runs and says so, as under sshd). The login is
+ * put back after every case.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { isRoot } from '../helpers/privileged.js';
+import { type EventRecord, startServer, type TestServer } from '../helpers/server.js';
+import { ensureUser, modifyUser, type TestUser } from '../helpers/users.js';
+
+const failures = (ev: EventRecord[]) => ev.filter((e) => e.type === 'auth.failure');
+
+describe('accounts sshd refuses', { skip: isRoot ? false : 'needs root: changes a test login' }, () => {
+  let srv: TestServer;
+  let user: TestUser;
+
+  const restore = () => modifyUser(user.name, ['--expiredate', '', '--unlock', '--shell', '/bin/bash']);
+
+  before(async () => {
+    user = ensureUser('sshtrail-refuse');
+    srv = await startServer();
+    srv.authorize(user.name, readFileSync(`${srv.keyFile}.pub`, 'utf8'));
+    restore();
+  });
+  after(async () => {
+    restore();
+    await srv.stop();
+  });
+
+  it('lets the account in as it is', async () => {
+    const r = await srv.ssh(['echo', 'ok'], { login: user.name });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(String(r.stdout), 'ok\n');
+  });
+
+  for (const [what, args, reason, detail] of [
+    ['an expired account', ['--expiredate', '1'], 'account_expired', /expired on day 1/],
+    ['a locked account', ['--lock'], 'account_locked', /locked/],
+    [
+      'a shell that does not exist',
+      ['--shell', '/nonexistent/sh'],
+      'invalid_shell',
+      /\/nonexistent\/sh does not exist/,
+    ],
+  ] as const) {
+    it(`refuses ${what} with reason ${reason}`, async () => {
+      modifyUser(user.name, [...args]);
+      try {
+        const before = failures(srv.readEvents()).length;
+        const r = await srv.ssh(['echo', 'in'], { login: user.name });
+        assert.notEqual(r.code, 0, 'logged in');
+        assert.doesNotMatch(String(r.stdout), /in/);
+        const ev = await srv.waitForEvents((e) => failures(e).length > before);
+        const f = failures(ev)
+          .slice(before)
+          .find((x) => x.login === user.name);
+        assert.equal(f?.reason, reason, JSON.stringify(f));
+        assert.match(String(f?.detail), detail);
+        await srv.waitForLog(new RegExp(`authentication refused.*${reason}`));
+      } finally {
+        restore();
+      }
+    });
+  }
+
+  it('runs a nologin shell, which refuses by itself, as sshd does', async () => {
+    modifyUser(user.name, ['--shell', '/usr/sbin/nologin']);
+    try {
+      const before = srv.readEvents().length;
+      const r = await srv.ssh(['echo', 'in'], { login: user.name });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(String(r.stdout) + r.stderr, /not available/);
+      const ev = await srv.waitForEvents((e) =>
+        e.some((x) => x.type === 'session.end' && x.login === user.name),
+      );
+      assert.deepEqual(
+        failures(ev.slice(before)).filter((x) => x.login === user.name),
+        [],
+      );
+    } finally {
+      restore();
+    }
+  });
+});
