@@ -231,7 +231,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. login_not_allowed: the access lists (access.deny_users, allow_users, deny_groups, allow_groups, as sshd's DenyUsers...) refuse the login, whatever key it offers (detail says which list). root_login_refused: access.permit_root_login (or a match block's) refuses root with this key: no, or forced-commands-only and the key's authorized_keys line has no command=.
    */
   reason:
     | "unknown_login"
@@ -243,7 +243,9 @@ export interface AuthFailureFields {
     | "connection_limit"
     | "startups_early_drop"
     | "source_limit"
-    | "source_penalty";
+    | "source_penalty"
+    | "login_not_allowed"
+    | "root_login_refused";
   /**
    * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
    */
@@ -338,7 +340,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. login_not_allowed: the access lists (access.deny_users, allow_users, deny_groups, allow_groups, as sshd's DenyUsers...) refuse the login, whatever key it offers (detail says which list). root_login_refused: access.permit_root_login (or a match block's) refuses root with this key: no, or forced-commands-only and the key's authorized_keys line has no command=.
    */
   reason:
     | "unknown_login"
@@ -350,7 +352,9 @@ export interface AuthFailureEvent {
     | "connection_limit"
     | "startups_early_drop"
     | "source_limit"
-    | "source_penalty";
+    | "source_penalty"
+    | "login_not_allowed"
+    | "root_login_refused";
   /**
    * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
    */
@@ -771,9 +775,9 @@ export interface SessionEndFields {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known). sftp_only: the login is SFTP-only (force_command internal-sftp or the sftp-server) and asked for a shell or a command: it was told "This service allows sftp connections only." and nothing ran. subsystem_refused: the subsystem asked for is refused (unknown, sftp off for this login or the server, or no sftp-server); nothing ran.
    */
-  reason?: "start_failed" | "server_crash" | "recording_failed";
+  reason?: "start_failed" | "server_crash" | "recording_failed" | "sftp_only" | "subsystem_refused";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -868,9 +872,9 @@ export interface SessionEndEvent {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known). sftp_only: the login is SFTP-only (force_command internal-sftp or the sftp-server) and asked for a shell or a command: it was told "This service allows sftp connections only." and nothing ran. subsystem_refused: the subsystem asked for is refused (unknown, sftp off for this login or the server, or no sftp-server); nothing ran.
    */
-  reason?: "start_failed" | "server_crash" | "recording_failed";
+  reason?: "start_failed" | "server_crash" | "recording_failed" | "sftp_only" | "subsystem_refused";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -1266,9 +1270,21 @@ export interface SessionStartFields {
    */
   command?: string;
   /**
-   * The command that ran instead, forced by the key's authorized_keys line (command="..."), whatever the client asked for; absent when none is forced. The client's request stays in kind and command.
+   * The command that ran instead, whatever the client asked for: forced by access.force_command or a match block (as sshd's ForceCommand), else by the key's authorized_keys line (command="..."); see forced_by. Absent when none is forced. The client's request stays in kind and command. internal-sftp: the login is SFTP-only.
    */
   forced_command?: string;
+  /**
+   * Where forced_command comes from: the server's config (access.force_command or a match block; it wins) or the key's authorized_keys line.
+   */
+  forced_by?: "config" | "authorized_keys";
+  /**
+   * The config's match blocks that apply to this login (their names, or match[N]), in config order; absent when none does.
+   */
+  match_blocks?: string[];
+  /**
+   * The client asked for a pseudo-terminal and was refused: by the key's no-pty or restrict option, or by access.permit_tty false (or a match block's). The session runs without one.
+   */
+  pty_refused?: "key_option" | "permit_tty";
   /**
    * Whether the session has a pseudo-terminal.
    */
@@ -1363,9 +1379,21 @@ export interface SessionStartEvent {
    */
   command?: string;
   /**
-   * The command that ran instead, forced by the key's authorized_keys line (command="..."), whatever the client asked for; absent when none is forced. The client's request stays in kind and command.
+   * The command that ran instead, whatever the client asked for: forced by access.force_command or a match block (as sshd's ForceCommand), else by the key's authorized_keys line (command="..."); see forced_by. Absent when none is forced. The client's request stays in kind and command. internal-sftp: the login is SFTP-only.
    */
   forced_command?: string;
+  /**
+   * Where forced_command comes from: the server's config (access.force_command or a match block; it wins) or the key's authorized_keys line.
+   */
+  forced_by?: "config" | "authorized_keys";
+  /**
+   * The config's match blocks that apply to this login (their names, or match[N]), in config order; absent when none does.
+   */
+  match_blocks?: string[];
+  /**
+   * The client asked for a pseudo-terminal and was refused: by the key's no-pty or restrict option, or by access.permit_tty false (or a match block's). The session runs without one.
+   */
+  pty_refused?: "key_option" | "permit_tty";
   /**
    * Whether the session has a pseudo-terminal.
    */
