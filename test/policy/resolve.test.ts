@@ -4,9 +4,11 @@
  * path.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { validateConfig } from '../../core/config/load.js';
+import { loadConfig, validateConfig } from '../../core/config/load.js';
 import { SshtrailError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
 import { isSftpOnly, loginRefusal, resolveLoginPolicy } from '../../core/policy/login-policy.js';
 import { matchPattern, matchPatternList } from '../../core/policy/patterns.js';
 
@@ -144,5 +146,21 @@ describe('access and match config errors', () => {
       errorOf({ match: [{ when: { user: ['a'] } }] }),
       /match\[0\]: must have required property 'set'/,
     );
+  });
+});
+
+describe('the example policy config', () => {
+  it('loads, and gives what its comments say', () => {
+    const c = loadConfig(join(packageRoot(), 'examples/policy/sshtrail.yaml'), {
+      data_dir: '/tmp/sshtrail-example',
+    });
+    const scan = resolveLoginPolicy(c, who('scans', ['sftp-only'], '10.1.2.3'));
+    assert.equal(scan.forceCommand, 'internal-sftp');
+    assert.equal(scan.permitTty, false);
+    assert.deepEqual(scan.matched, ['sftp-only']);
+    const away = resolveLoginPolicy(c, who('ana', ['ssh-users'], '198.51.100.7'));
+    assert.equal(away.sftp, false);
+    assert.equal(away.permitRootLogin, 'no');
+    assert.match(String(loginRefusal(c.access, who('ana', ['ssh-users'], '203.0.113.9'))), /deny_users/);
   });
 });
