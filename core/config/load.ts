@@ -10,6 +10,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { SshtrailError } from '../errors.js';
+import { accessChecks } from '../policy/check.js';
 import { configSchema } from './schema.js';
 import type { ConfigOverrides, ServerConfig } from './types.js';
 
@@ -80,7 +81,8 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
   cfg.listen ??= DEFAULT_LISTEN;
   cfg.data_dir = resolve(cfg.data_dir ?? defaultDataDir());
   // Freeze the server's own sections; the other sections belong to their modules.
-  for (const k of ['log', 'auth', 'session', 'recording', 'host_keys'] as const) deepFreeze(cfg[k]);
+  for (const k of ['log', 'auth', 'session', 'recording', 'host_keys', 'access', 'match'] as const)
+    deepFreeze(cfg[k]);
   return cfg;
 }
 
@@ -96,6 +98,7 @@ function crossChecks(cfg: ServerConfig): string[] {
       out.push(`auth.penalties.exempt[${i}]: '${entry}' is not an address or CIDR block`);
     }
   });
+  out.push(...accessChecks(cfg));
   if (penalties.enabled && penalties.max < penalties.min) {
     out.push('auth.penalties.max: must be at least auth.penalties.min (no penalty could ever apply)');
   }

@@ -13,6 +13,63 @@ const seconds = (description: string, dflt: number, minimum = 0) => ({
   description,
 });
 
+/** A list of sshd name patterns (`*`, `?`), one per entry, for AllowUsers-style keys. */
+const namePatterns = (description: string, withHost: boolean) => ({
+  type: 'array',
+  items: {
+    type: 'string',
+    // No negation here (sshd has none in these lists either); `user@host` only for users.
+    pattern: withHost ? '^[^!\\s@,][^\\s@,]*(@[^\\s@]+)?$' : '^[^!\\s,][^\\s,]*$',
+  },
+  default: [],
+  description,
+});
+
+/** A Match criterion: a pattern list, `!` negating an entry. */
+const criterion = (description: string) => ({
+  type: 'array',
+  items: { type: 'string', pattern: '^!?[^!\\s,]+$' },
+  minItems: 1,
+  description,
+});
+
+const permitRootLogin = {
+  enum: ['yes', 'prohibit-password', 'no', 'forced-commands-only'],
+  description:
+    "As sshd's PermitRootLogin. sshtrail only authenticates with keys, so prohibit-password is yes; forced-commands-only lets root in only with a key whose authorized_keys line has command=; no refuses root (auth.failure reason root_login_refused).",
+};
+const forceCommand = {
+  type: 'string',
+  minLength: 1,
+  description:
+    "As sshd's ForceCommand: run this (with the login's shell -c) instead of whatever the client asked for, the client's command in SSH_ORIGINAL_COMMAND; it wins over a key's command=. `internal-sftp`, or the configured sftp.server, makes the login SFTP-only: the sftp subsystem works and a shell or command is refused with \"This service allows sftp connections only.\" (session.end reason sftp_only). `none`: no forced command.",
+};
+const permitTty = {
+  type: 'boolean',
+  description: "As sshd's PermitTTY: false refuses pty requests (the session runs without a terminal).",
+};
+
+/** What a `match` block may set; the same keys as `access` (and sftp, forwarding) for one login. */
+const matchSettings = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    permit_root_login: permitRootLogin,
+    force_command: forceCommand,
+    permit_tty: permitTty,
+    sftp: {
+      type: 'boolean',
+      description: 'Whether the sftp subsystem is served to the login (sftp.enabled).',
+    },
+    forwarding: {
+      type: 'object',
+      description:
+        'Overrides keys of the top-level `forwarding` settings for the login, key by key (each as sshd Allow*Forwarding in a Match block).',
+    },
+  },
+};
+
 export const serverConfigProperties: Record<string, unknown> = {
   listen: {
     type: 'string',
@@ -233,6 +290,71 @@ export const serverConfigProperties: Record<string, unknown> = {
         default: '/usr/lib/openssh/sftp-server',
         description:
           "OpenSSH's sftp-server (Debian: openssh-sftp-server), run for each sftp session through the launcher as the login, like a command. Checked at start: when it is missing, a warning is logged and the subsystem is refused.",
+      },
+    },
+  },
+  access: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description:
+      "Who may log in and what a login gets (sshd's AllowUsers, DenyUsers, AllowGroups, DenyGroups, PermitRootLogin, ForceCommand, PermitTTY, Banner). Checked in sshd's order: deny_users, allow_users, deny_groups, allow_groups; a login refused by them gets auth.failure reason login_not_allowed before any key is looked at.",
+    properties: {
+      allow_users: namePatterns(
+        'If not empty, only logins matching one of these patterns may log in. `user@host` also requires the client address to match host (a comma-separated list of addresses, wildcards, CIDR blocks, `!` negating one; no DNS).',
+        true,
+      ),
+      deny_users: namePatterns(
+        'Logins matching one of these patterns (`user@host` as in allow_users) are refused.',
+        true,
+      ),
+      allow_groups: namePatterns(
+        'If not empty, only logins with a primary or supplementary group whose name matches one of these patterns may log in.',
+        false,
+      ),
+      deny_groups: namePatterns(
+        'Logins with a primary or supplementary group whose name matches one of these patterns are refused.',
+        false,
+      ),
+      permit_root_login: { ...permitRootLogin, default: 'prohibit-password' },
+      force_command: forceCommand,
+      permit_tty: { ...permitTty, default: true },
+      banner: {
+        type: 'string',
+        pattern: '^/',
+        description:
+          "As sshd's Banner: a file whose text is sent to the client before authentication (OpenSSH's ssh prints it on stderr). Read at start and at each reload; a file that cannot be read is logged and no banner is sent.",
+      },
+    },
+  },
+  match: {
+    type: 'array',
+    default: [],
+    description:
+      "sshd's Match blocks: each `when` (user, group, address: pattern lists, all given must match) selects the logins its `set` applies to. For each setting the first matching block that sets it wins, over the value outside any block (as sshd).",
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['when', 'set'],
+      properties: {
+        name: {
+          type: 'string',
+          pattern: '^[\\x21-\\x7e]{1,64}$',
+          description: 'Names the block in logs and in session.start match_blocks (default: match[N]).',
+        },
+        when: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            user: criterion('Login name patterns.'),
+            group: criterion(
+              "Group name patterns, matched against the login's primary and supplementary groups.",
+            ),
+            address: criterion('Client address patterns: addresses, wildcards, CIDR blocks.'),
+          },
+        },
+        set: matchSettings,
       },
     },
   },

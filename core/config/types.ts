@@ -44,6 +44,8 @@ export interface ServerConfig {
     env_max_bytes: number;
   };
   sftp: { enabled: boolean; server: string };
+  access: AccessConfig;
+  match: MatchBlock[];
   recording: {
     input: boolean;
     flush_interval: number;
@@ -55,6 +57,36 @@ export interface ServerConfig {
   pipeline?: unknown;
   metrics?: unknown;
   enhanced_recording?: unknown;
+}
+
+export type PermitRootLogin = 'yes' | 'prohibit-password' | 'no' | 'forced-commands-only';
+
+export interface AccessConfig {
+  allow_users: string[];
+  deny_users: string[];
+  allow_groups: string[];
+  deny_groups: string[];
+  permit_root_login: PermitRootLogin;
+  /** `none` (or absent): no forced command. */
+  force_command?: string;
+  permit_tty: boolean;
+  banner?: string;
+}
+
+/** What a match block may set for the logins it selects. */
+export interface MatchSettings {
+  permit_root_login?: PermitRootLogin;
+  force_command?: string;
+  permit_tty?: boolean;
+  sftp?: boolean;
+  /** Keys of the top-level `forwarding` settings (read by the forwarding code). */
+  forwarding?: Record<string, unknown>;
+}
+
+export interface MatchBlock {
+  name?: string;
+  when: { user?: string[]; group?: string[]; address?: string[] };
+  set: MatchSettings;
 }
 
 /** Command-line flags; each overrides the file's value. */

@@ -13,6 +13,7 @@ import type { ServerConfig } from '../config/types.js';
 import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
+import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
@@ -53,6 +54,8 @@ export interface ConnectionInfo {
   user: UserIdentity;
   /** The options of the authorized_keys line that let this key in (forced command, no-pty). */
   keyOptions?: KeyOptions;
+  /** The login's access settings (force_command, permit_tty, sftp), match blocks applied. */
+  policy?: LoginPolicy;
   client: Peer;
   server: Peer;
   /** Any traffic (idle timeout). */
@@ -86,6 +89,15 @@ async function flushed(s: Writable): Promise<void> {
   ]);
 }
 
+/** What sshd prints for a shell or command under ForceCommand internal-sftp. */
+export const SFTP_ONLY_MESSAGE = 'This service allows sftp connections only.\n';
+
+/** The forced command and where it comes from: the config wins over a key's command= (as sshd). */
+interface Forced {
+  command: string;
+  by: 'config' | 'authorized_keys';
+}
+
 /** recording.on_failure refuse: the recording could not be started, so the session is not. */
 class RefusedUnrecorded extends Error {}
 
@@ -96,6 +108,8 @@ export class ChannelSession implements SessionHandlers {
   /** Env refusals past the limits already logged as a warning (then only at debug level). */
   private envLimitLogged = false;
   private started = false;
+  /** Why a pty request was refused, for session.start. */
+  private ptyRefused: 'key_option' | 'permit_tty' | undefined;
   private proc: SessionProcess | undefined;
   private rec: AsciicastWriter | undefined;
   /** The PTY whose utmp login was written (as root). */
@@ -133,8 +147,22 @@ export class ChannelSession implements SessionHandlers {
 
   pty(req: PtyRequest): boolean {
     if (this.started || this.term) return false;
-    // no-pty / restrict: the client goes on without a terminal, as with sshd.
-    if (this.conn.keyOptions?.noPty) return false;
+    // no-pty / restrict, or permit_tty false: the client goes on without a terminal, as with sshd.
+    const refused = this.conn.keyOptions?.noPty
+      ? 'key_option'
+      : this.conn.policy?.permitTty === false
+        ? 'permit_tty'
+        : undefined;
+    if (refused) {
+      this.ptyRefused = refused;
+      this.deps.log.info('pty request refused', {
+        session_id: this.id,
+        login: this.conn.account.login,
+        client: this.conn.client.ip,
+        reason: refused === 'key_option' ? 'no-pty (authorized_keys)' : 'permit_tty is false',
+      });
+      return false;
+    }
     // `ssh -tt` without a local terminal asks for 0x0 (docs/design.md, "PTYs").
     this.term = {
       term: req.term || 'xterm',
@@ -192,6 +220,7 @@ export class ChannelSession implements SessionHandlers {
   shell(): StartDecision {
     if (this.started) return undefined;
     this.started = true;
+    if (this.sftpOnly) return (ch) => this.refuseSftpOnly(ch, { kind: 'shell' });
     return (ch) => void this.run(ch, { kind: 'shell' });
   }
 
@@ -204,28 +233,107 @@ export class ChannelSession implements SessionHandlers {
       return undefined;
     }
     this.started = true;
+    if (this.sftpOnly) return (ch) => this.refuseSftpOnly(ch, { kind: 'exec', command });
     return (ch) => void this.run(ch, { kind: 'exec', command });
   }
 
   subsystem(name: string): StartDecision {
     if (this.started) return undefined;
     const subsystems = this.deps.subsystems;
-    const program = name === 'sftp' ? subsystems?.sftp : undefined;
+    const policy = this.conn.policy;
+    let program = name === 'sftp' ? subsystems?.sftp : undefined;
+    let why = name === 'sftp' ? (subsystems?.sftpRefused ?? 'not configured') : 'unknown subsystem';
+    if (program !== undefined && policy && !policy.sftp) {
+      program = undefined;
+      why = policy.matched.length
+        ? `sftp is off for this login (match blocks: ${policy.matched.join(', ')})`
+        : 'sftp.enabled is false';
+    }
     if (program === undefined) {
-      const why = name === 'sftp' ? (subsystems?.sftpRefused ?? 'not configured') : 'unknown subsystem';
       this.deps.log.info('subsystem refused', {
         session_id: this.id,
+        login: this.conn.account.login,
         subsystem: name,
         reason: why,
         client: this.conn.client.ip,
       });
+      this.refused({ kind: 'subsystem', command: name }, 'subsystem_refused');
       return undefined;
+    }
+    // internal-sftp forced: OpenSSH's sftp-server runs it, with the forced command's arguments.
+    const forced = policy?.forceCommand;
+    if (forced !== undefined && this.sftpOnly) {
+      const args = forced.trim().split(/\s+/).slice(1);
+      program = [program, ...args].join(' ');
     }
     this.started = true;
     // A binary protocol on pipes: a terminal would mangle it (CR/LF, ^C, ^D), so a pty the
     // client asked for first is not used.
     this.term = undefined;
     return (ch) => void this.run(ch, { kind: 'subsystem', name, program });
+  }
+
+  /** force_command makes this login SFTP-only (internal-sftp, or the sftp-server itself). */
+  private get sftpOnly(): boolean {
+    return isSftpOnly(this.conn.policy?.forceCommand, this.deps.config.sftp.server);
+  }
+
+  /** The command that runs instead of what the client asked for, if any. */
+  private get forced(): Forced | undefined {
+    const config = this.conn.policy?.forceCommand;
+    if (config !== undefined) return { command: config, by: 'config' };
+    const key = this.conn.keyOptions?.command;
+    return key !== undefined ? { command: key, by: 'authorized_keys' } : undefined;
+  }
+
+  /** The session.start fields every session of this login carries (policy). */
+  private policyFields(): Record<string, unknown> {
+    const f: Record<string, unknown> = {};
+    const matched = this.conn.policy?.matched;
+    if (matched?.length) f.match_blocks = matched;
+    if (this.ptyRefused) f.pty_refused = this.ptyRefused;
+    return f;
+  }
+
+  /**
+   * A request the policy refuses: session.start says what was asked, session.end why nothing
+   * ran; the session is over (no later request on the channel can start anything).
+   */
+  private refused(
+    asked: { kind: 'shell' | 'exec' | 'subsystem'; command?: string },
+    reason: 'sftp_only' | 'subsystem_refused',
+  ): void {
+    const ctx = this.context;
+    const pty = asked.kind !== 'subsystem' && this.term !== undefined;
+    const start: Record<string, unknown> = { kind: asked.kind, pty, ...this.policyFields() };
+    if (asked.command !== undefined) start.command = asked.command;
+    const forced = this.forced;
+    if (forced && reason === 'sftp_only')
+      Object.assign(start, { forced_command: forced.command, forced_by: forced.by });
+    this.deps.emitter.emit('session.start', start, ctx);
+    this.deps.emitter.emit('session.end', { duration_ms: 0, bytes_in: 0, bytes_out: 0, reason }, ctx);
+    this.deps.emitter.endSession?.(this.id);
+    this.started = true;
+    this.finished();
+  }
+
+  /** sshd under ForceCommand internal-sftp: a shell or command gets this line and exit 1. */
+  private refuseSftpOnly(ch: Channel, asked: { kind: 'shell' } | { kind: 'exec'; command: string }): void {
+    this.deps.log.info('session refused: this login is SFTP-only (force_command)', {
+      session_id: this.id,
+      login: this.conn.account.login,
+      client: this.conn.client.ip,
+      kind: asked.kind,
+    });
+    this.refused(
+      { kind: asked.kind, ...(asked.kind === 'exec' ? { command: asked.command } : {}) },
+      'sftp_only',
+    );
+    try {
+      ch.write(this.term ? SFTP_ONLY_MESSAGE.replace('\n', '\r\n') : SFTP_ONLY_MESSAGE);
+      ch.exit(1);
+      ch.end();
+    } catch {}
   }
 
   closed(): void {
@@ -276,7 +384,10 @@ export class ChannelSession implements SessionHandlers {
     // command="..." on the key's line: that command runs whatever the client asked for (a shell,
     // another command or a subsystem, which the forced one finds in SSH_ORIGINAL_COMMAND), as
     // with sshd; a subsystem's stream is still audited as one.
-    const forced = conn.keyOptions?.command;
+    // access.force_command (or a match block's) wins over the key's, as ForceCommand in sshd. An
+    // SFTP-only login's sftp request runs the sftp-server itself (`program` already says how).
+    const forcedBy = this.forced;
+    const forced = request.kind === 'subsystem' && this.sftpOnly ? undefined : forcedBy?.command;
     const command = forced ?? requested;
     // session.start tells what the client asked for; forced_command what ran instead.
     const { kind } = request;
@@ -372,7 +483,11 @@ export class ChannelSession implements SessionHandlers {
     });
     const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
     if (asked !== undefined) start.command = asked;
-    if (forced !== undefined) start.forced_command = forced;
+    if (forced !== undefined && forcedBy)
+      Object.assign(start, { forced_command: forced, forced_by: forcedBy.by });
+    else if (request.kind === 'subsystem' && this.sftpOnly && forcedBy)
+      Object.assign(start, { forced_command: forcedBy.command, forced_by: forcedBy.by });
+    Object.assign(start, this.policyFields());
     if (this.term) Object.assign(start, { term: this.term.term, width, height });
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
     // Emitted once the launcher has set the loginuid and reported the audit session id, before the

@@ -14,8 +14,13 @@ export interface Subsystems {
   sftpRefused?: string;
 }
 
-export function detectSubsystems(config: ServerConfig['sftp'], log: Logger): Subsystems {
-  if (!config.enabled) return { sftpRefused: 'sftp.enabled is false' };
+/** `wanted`: sftp.enabled, or a match block turns sftp on for some logins. */
+export function detectSubsystems(
+  config: ServerConfig['sftp'],
+  log: Logger,
+  wanted = config.enabled,
+): Subsystems {
+  if (!wanted) return { sftpRefused: 'sftp.enabled is false' };
   const path = config.server;
   let why: string | undefined;
   try {

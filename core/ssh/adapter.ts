@@ -98,6 +98,8 @@ export interface SshServerOptions {
   keepaliveCountMax: number;
   /** Seconds a client has from accept() to a finished key exchange (0: only the grace time). */
   kexTimeout: number;
+  /** Text sent before authentication (SSH_MSG_USERAUTH_BANNER), as sshd's Banner. */
+  banner?: string;
   log: Logger;
   /**
    * Before the handshake: undefined drops the socket at once (e.g. too many unauthenticated).
@@ -163,6 +165,8 @@ export class SshServer {
         serverSigAlgs: [...userKeyAlgorithms],
         keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
         keepaliveCountMax: opts.keepaliveCountMax,
+        // ssh2 sends it once per connection, when the client asks for the ssh-userauth service.
+        ...(opts.banner ? { banner: opts.banner } : {}),
       } as ssh2.ServerConfig,
       (client, info) =>
         this.onClient(client, { ip: info.ip, port: info.port }, info.header.identRaw.slice(0, 255)),
@@ -173,10 +177,11 @@ export class SshServer {
   reconfigure(
     change: Pick<
       SshServerOptions,
-      'hostKeys' | 'ident' | 'keepaliveInterval' | 'keepaliveCountMax' | 'kexTimeout'
+      'hostKeys' | 'ident' | 'keepaliveInterval' | 'keepaliveCountMax' | 'kexTimeout' | 'banner'
     >,
   ): void {
     const opts = { ...this.opts, ...change };
+    if (change.banner === undefined) delete opts.banner;
     this.ssh = this.protocol(opts);
     this.opts = opts;
   }

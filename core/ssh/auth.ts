@@ -18,6 +18,8 @@ import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { type AccountRefusal, accountRefusal } from './account-status.js';
+import { groupNames } from '../policy/group-names.js';
+import { type LoginPolicy, loginRefusal, needsGroups, resolveLoginPolicy } from '../policy/login-policy.js';
 import { type Account, isValidLogin, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
 import { addressAllowed } from './address-match.js';
@@ -34,6 +36,8 @@ export type FailureReason =
   | 'too_many_attempts'
   | 'grace_timeout'
   | 'connection_limit'
+  | 'login_not_allowed'
+  | 'root_login_refused'
   | AccountRefusal;
 
 const serverUid = typeof process.getuid === 'function' ? process.getuid() : -1;
@@ -42,8 +46,11 @@ const serverUid = typeof process.getuid === 'function' ? process.getuid() : -1;
 const keyTypeShape = /^[\x21-\x7e]{1,64}$/;
 
 type Resolved =
-  | { account: Account }
-  | { account?: undefined; reason: 'unknown_login' | AccountRefusal; detail: string };
+  | { account: Account; policy: LoginPolicy }
+  | { account?: undefined; reason: 'unknown_login' | 'login_not_allowed' | AccountRefusal; detail: string };
+
+/** The config the access policy is resolved from (core/policy/login-policy.ts). */
+export type PolicyConfig = Pick<ServerConfig, 'access' | 'match' | 'sftp'> & { forwarding?: unknown };
 
 export class ConnectionAuth {
   /** Attempts counted against max_attempts (failures and queries answered yes). */
@@ -60,12 +67,15 @@ export class ConnectionAuth {
   user: UserIdentity | undefined;
   /** The options of the authorized_keys line the key was accepted by (forced command, no-pty). */
   keyOptions: KeyOptions | undefined;
+  /** The login's effective access settings (match blocks applied), set once authenticated. */
+  policy: LoginPolicy | undefined;
 
   constructor(
     private readonly peer: Peer,
     private readonly config: ServerConfig['auth'],
     private readonly emitter: AuditEmitter,
     private readonly log: Logger,
+    private readonly policyConfig: PolicyConfig,
   ) {}
 
   context(login: string, user?: UserIdentity): ConnectionContext {
@@ -89,20 +99,26 @@ export class ConnectionAuth {
   }
 
   private async lookup(login: string): Promise<Resolved> {
-    const unknown = 'unknown_login';
-    if (!isValidLogin(login)) return { reason: unknown, detail: 'not a valid login name' };
+    const unknown = (detail: string): Resolved => ({ reason: 'unknown_login', detail });
+    if (!isValidLogin(login)) return unknown('not a valid login name');
     const a = await lookupAccount(login);
-    if (!a) return { reason: unknown, detail: 'no such account' };
+    if (!a) return unknown('no such account');
     // Not root: the server can only run sessions as its own user.
     if (serverUid !== 0 && a.uid !== serverUid)
-      return {
-        reason: unknown,
-        detail: `the server runs as uid ${serverUid} and can log in no other account`,
-      };
-    // Expired, locked, or without a shell that can run: refused whatever the key, as sshd does.
-    const refused = await accountRefusal(a);
-    if (refused) return refused;
-    return { account: a };
+      return unknown(`the server runs as uid ${serverUid} and can log in no other account`);
+    // Expired, locked, or without a shell that can run: refused whatever the key, as sshd does
+    // (its allowed_user() checks these before the access lists).
+    const account = await accountRefusal(a);
+    if (account) return account;
+    const who = {
+      login: a.login,
+      groups: needsGroups(this.policyConfig) ? await groupNames(a.groups) : [],
+      address: this.peer.ip,
+    };
+    // As sshd: a login the access lists refuse is refused whatever key it offers.
+    const refused = loginRefusal(this.policyConfig.access, who);
+    if (refused !== undefined) return { reason: 'login_not_allowed', detail: refused };
+    return { account: a, policy: resolveLoginPolicy(this.policyConfig, who) };
   }
 
   async authenticate(req: AuthRequest): Promise<AuthAnswer> {
@@ -140,7 +156,7 @@ export class ConnectionAuth {
 
     const resolved = await this.resolve(req.login);
     if (!resolved.account) return this.failure(req, resolved.reason, resolved.detail, identity);
-    const account = resolved.account;
+    const { account, policy } = resolved;
     const path = expandKeysPath(this.config.authorized_keys_file, account);
     const file = await readAuthorizedKeys(path, account, this.config.strict_modes);
     // A file refused by StrictModes keeps reason key_not_authorized (the v1 enum is fixed); the
@@ -175,6 +191,12 @@ export class ConnectionAuth {
       refusals.push(`${path} line ${k.line}: ${why}`);
     }
     if (!options) return this.failure(req, 'key_not_authorized', refusals.join('; '), identity);
+    // PermitRootLogin, judged on the line that applies: also for a query, so that a client is
+    // told at once and tries its next key (sshd says so only after the signature).
+    if (account.uid === 0) {
+      const why = rootRefusal(policy, options);
+      if (why !== undefined) return this.failure(req, 'root_login_refused', why, identity);
+    }
     // The client only asks whether this key would do: yes (PK_OK), not yet a success.
     if (!req.signature || !req.blob) {
       this.queries++;
@@ -197,6 +219,7 @@ export class ConnectionAuth {
     this.account = account;
     this.user = identity;
     this.keyOptions = options;
+    this.policy = policy;
     this.emitter.emit(
       'auth.success',
       { method: 'publickey', key_type: identity.key_type, fingerprint: identity.fingerprint },
@@ -268,4 +291,14 @@ export class ConnectionAuth {
     }
     return 'disconnect';
   }
+}
+
+/** Why PermitRootLogin refuses root with this key's line, or undefined (publickey only). */
+function rootRefusal(policy: LoginPolicy, options: KeyOptions): string | undefined {
+  const setting = policy.permitRootLogin;
+  if (setting === 'no') return 'root login refused: permit_root_login is no';
+  // Only the key's own command= counts, not force_command (as sshd).
+  if (setting === 'forced-commands-only' && options.command === undefined)
+    return "root login refused: permit_root_login is forced-commands-only and the key's authorized_keys line has no command=";
+  return undefined;
 }

@@ -4,6 +4,7 @@
  * auth.ts (who may log in) and core/session (what a session does).
  */
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { ParsedKey } from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter } from '../events/emitter.js';
@@ -76,9 +77,13 @@ export class SshtrailServer {
     const { log } = this.deps;
     this.hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
     const recordingsDir = ensureRecordingsDir(config.data_dir);
-    this.subsystems = detectSubsystems(config.sftp, log);
+    this.subsystems = detectSubsystems(
+      config.sftp,
+      log,
+      config.sftp.enabled || config.match.some((m) => m.set.sftp === true),
+    );
     this.ssh = new SshServer({
-      ...protocolOptions(config, this.hostKeys),
+      ...protocolOptions(config, this.hostKeys, log),
       log,
       admit: (peer, drop) => this.admit(peer, drop),
       connection: (conn, admission) => this.connection(conn, admission, recordingsDir),
@@ -99,7 +104,7 @@ export class SshtrailServer {
     const fingerprint = (keys: ParsedKey[]) =>
       keys.map((k) => `${k.type} ${k.getPublicSSH().toString('base64')}`).join('\n');
     const hostKeysChanged = fingerprint(hostKeys) !== fingerprint(this.hostKeys);
-    this.ssh?.reconfigure(protocolOptions(config, hostKeys));
+    this.ssh?.reconfigure(protocolOptions(config, hostKeys, this.deps.log));
     this.admission.reconfigure(config.auth);
     this.config = config;
     this.hostKeys = hostKeys;
@@ -168,7 +173,7 @@ export class SshtrailServer {
     const { emitter, hooks, log, live } = this.deps;
     this.connections.add(conn);
     log.info('connection', { client: conn.peer.ip, port: conn.peer.port, ident: conn.ident });
-    const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log);
+    const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log, config);
     let authenticated = false;
     let open = 0;
     const mine = new Set<ChannelSession>();
@@ -212,6 +217,7 @@ export class SshtrailServer {
             account,
             user,
             ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
+            ...(auth.policy ? { policy: auth.policy } : {}),
             client: conn.peer,
             server: this.address,
             activity,
@@ -271,12 +277,30 @@ export class SshtrailServer {
 }
 
 /** The parts of the config ssh2 and the adapter fix per connection. */
-function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[]) {
+function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[], log: Logger) {
+  const banner = readBanner(config.access.banner, log);
   return {
+    ...(banner !== undefined ? { banner } : {}),
     hostKeys,
     ident: config.ident,
     keepaliveInterval: config.session.keepalive_interval,
     keepaliveCountMax: config.session.keepalive_count_max,
     kexTimeout: config.auth.kex_timeout,
   };
+}
+
+/**
+ * access.banner's text, read at start and at each reload (sshd reads it per connection; here a
+ * reload picks up a change). One trailing newline is dropped: ssh2 ends the text with CRLF.
+ * A file that cannot be read is logged and no banner is sent, as sshd does.
+ */
+function readBanner(path: string | undefined, log: Logger): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    return text === '' ? undefined : text;
+  } catch (err) {
+    log.warn('access.banner cannot be read: no banner is sent', { path, err: String(err) });
+    return undefined;
+  }
 }
