@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ openssh-client)
-test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin python3-paramiko putty-tools)
+test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin python3-paramiko putty-tools tmux mosh)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
 

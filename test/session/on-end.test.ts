@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -251,28 +251,48 @@ describe('sessions that outlive their connection', { timeout: 240_000 }, () => {
       const args = srv.sshArgs().filter((a) => a !== '-T');
       const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
       const sshCmd = ['ssh', ...args.slice(0, -1)].map(quote).join(' ');
-      const marker = `mosh-ok-$((6*7))`;
-      const cmd = `stty rows 24 cols 80; mosh --ssh=${quote(sshCmd)} ${srv.login}@127.0.0.1 -- sh -c ${quote(`echo ${marker}`)}`;
+      // The command waits for the test (a flag file) so that mosh-server is still there at the
+      // SSH session's end, which comes as soon as mosh-server has forked.
+      const flag = join(srv.dir, 'mosh-go');
+      const inner = `while [ ! -e ${flag} ]; do sleep 0.2; done; echo mosh-ok-$((6*7))`;
+      const cmd = `stty rows 24 cols 80; mosh --ssh=${quote(sshCmd)} ${srv.login}@127.0.0.1 -- sh -c ${quote(inner)}`;
       // mosh needs a terminal of some size and a UTF-8 locale.
-      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
-        encoding: 'utf8',
-        timeout: 60_000,
+      const client = spawn('script', ['-qec', cmd, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
       });
-      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stdout, /mosh-ok-42/);
-      const start = await nthSession(srv, 0);
-      const ev = await srv.waitForEvents((e) => find(e, 'session.end', start.session_id) !== undefined);
-      const end = find(ev, 'session.end', start.session_id) as EventRecord;
-      if (start.cgroup_id !== undefined) {
-        assert.ok(Number(end.lingering) >= 1, 'mosh-server did not linger');
-        const done = await srv.waitForEvents(
-          (e) => find(e, 'session.linger.end', start.session_id) !== undefined,
+      let out = '';
+      client.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      client.stderr.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      const exited = once(client, 'close') as Promise<[number | null]>;
+      try {
+        const start = await nthSession(srv, 0);
+        const ev = await srv.waitForEvents(
+          (e) => find(e, 'session.end', start.session_id) !== undefined,
           30_000,
         );
-        const execs = done.filter((x) => x.type === 'session.command' && argvOf(x).includes('mosh-ok-'));
-        assert.ok(execs.length > 0, 'the command run by mosh-server was not captured');
-        for (const x of execs) assert.equal(x.session_id, start.session_id);
+        const end = find(ev, 'session.end', start.session_id) as EventRecord;
+        if (start.cgroup_id !== undefined)
+          assert.ok(Number(end.lingering) >= 1, 'mosh-server did not linger');
+        writeFileSync(flag, '');
+        const [code] = await exited;
+        assert.equal(code, 0, out);
+        assert.match(out, /mosh-ok-42/);
+        if (start.cgroup_id !== undefined) {
+          const done = await srv.waitForEvents(
+            (e) => find(e, 'session.linger.end', start.session_id) !== undefined,
+            30_000,
+          );
+          const execs = done.filter((x) => x.type === 'session.command' && argvOf(x).includes('mosh-ok-'));
+          assert.ok(execs.length > 0, 'the command run by mosh-server was not captured');
+          for (const x of execs) assert.equal(x.session_id, start.session_id);
+        }
+      } finally {
+        client.kill('SIGKILL');
       }
       validates(srv);
     } finally {
