@@ -2,7 +2,7 @@
 # Installs what is missing on a fresh Debian/Ubuntu machine, then builds sshtrail.
 # Idempotent: apt runs only for packages that are absent, npm ci only when the lock changed.
 #   scripts/setup.sh          runtime needs (build tools for the BPF programs, OpenSSH client)
-#   scripts/setup.sh --test   plus what the test suite drives (sshd, ssh-audit, rsyslog, asciinema,
+#   scripts/setup.sh --test   plus what the test suite drives (sshd, ssh-audit, rsyslog, asciinema, tmux, mosh,
 #                             and the interop clients: Dropbear's dbclient, PuTTY's plink)
 set -euo pipefail
 cd "$(dirname "$0")/.."
