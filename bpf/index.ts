@@ -3,13 +3,16 @@
  * it. `startEnhancedRecording` checks what the host allows, loads the programs and returns the
  * session hooks the server calls around every session's process:
  *   prepare: create the cgroup, watch its id           -> {cgroupDir, cgroupId}
- *   finish:  kill what is left and remove the cgroup, drain the rings, report losses, unwatch
+ *   finish:  by session.on_end, kill what is left and remove the cgroup, drain the rings, report
+ *            losses, unwatch; or leave what is left watched until the cgroup empties (then the same)
+ *   adopt:   at start, watch again a cgroup a previous run left lingering, until it empties
  * Ring data is read when the kernel wakes us (the rings' epoll fd on the event loop) and on a
  * short timer while sessions exist, because the programs only wake user space once a chunk has
  * piled up (waking per record dominates the cost of a busy ring).
  */
 import { existsSync } from 'node:fs';
-import { CgroupManager } from '../core/cgroup/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CgroupManager, cgroupProcesses, removeTree, waitUntilEmpty } from '../core/cgroup/index.js';
 import { instanceCgroupRoot } from '../core/cgroup/instance.js';
 import { ensureCgroup2Mount } from '../core/cgroup/mount.js';
 import {
@@ -20,7 +23,13 @@ import {
 import { SshtrailError } from '../core/errors.js';
 import type { AuditEmitter, SessionContext } from '../core/events/emitter.js';
 import type { Logger } from '../core/log.js';
-import { noSessionHooks, type SessionHooks, type SessionPlacement } from '../core/session/hooks.js';
+import {
+  noSessionHooks,
+  type OnEnd,
+  type SessionEndState,
+  type SessionHooks,
+  type SessionPlacement,
+} from '../core/session/hooks.js';
 import { Decoder, type DecoderStats } from './decode.js';
 import { LossReporter } from './loss.js';
 import {
@@ -41,6 +50,11 @@ export interface EnhancedRecordingOptions {
   dataDir: string;
   /** How long the syscall exit programs stay attached once no session is left (tests shorten it). */
   syscallsIdleMs?: number;
+  /**
+   * Session cgroups (names under this instance's root) a previous run left that crash recovery
+   * deals with (adopt or kill): the start-up clean-up leaves them alone.
+   */
+  keepCgroups?: readonly string[];
 }
 
 export interface EnhancedStats extends DecoderStats {
@@ -124,6 +138,7 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
       root: instanceCgroupRoot(config.cgroup_root, opts.dataDir),
       logger: opts.logger,
       mount: config.cgroup_mount ?? ensureCgroup2Mount(opts.logger),
+      ...(opts.keepCgroups ? { keep: opts.keepCgroups } : {}),
     });
   } catch (err) {
     return unavailable(`cannot set up the session cgroups: ${(err as Error).message}`, err);
@@ -148,7 +163,11 @@ export async function startEnhancedRecording(opts: EnhancedRecordingOptions): Pr
   return {
     enabled: true,
     events,
-    hooks: { prepare: (s) => engine.prepare(s), finish: (s) => engine.finish(s) },
+    hooks: {
+      prepare: (s) => engine.prepare(s),
+      finish: (s, onEnd) => engine.finish(s, onEnd),
+      adopt: (s, dir) => engine.adopt(s, dir),
+    },
     stats: () => engine.stats(),
     close: () => engine.close(),
   };
@@ -158,7 +177,16 @@ interface Placed {
   dir: string;
   id: bigint;
   users: number;
+  /** Set while the session has ended and what it left runs on (on_end keep): stops the watch. */
+  lingering?: AbortController;
 }
+
+/**
+ * At a session's end under on_end keep, how long to wait for the cgroup to empty before counting
+ * what lingers: processes that got the hang-up (SIGHUP, or their pipes closing) are usually
+ * exiting at that moment, and are not what the policy is about.
+ */
+const EXITING_MS = 250;
 
 class Engine {
   private readonly placed = new Map<string, Placed>();
@@ -192,15 +220,7 @@ class Engine {
     }
     const cg = await this.cgroups.create(session.session_id);
     try {
-      // Watched before any process joins, so the session's first exec is already seen.
-      this.decoder.register(cg.id, session);
-      this.loss.track(cg.id, session);
-      this.addon.watch(this.handle, cg.id);
-      // A syscall tracepoint slows every syscall of the host (bpf/README.md): attached only while
-      // sessions exist, before this one's first process can run.
-      clearTimeout(this.idleTimer);
-      this.idleTimer = undefined;
-      this.addon.syscalls(this.handle, true);
+      this.watchCgroup(cg.id, session);
     } catch (err) {
       this.forget(cg.id);
       if (this.placed.size === 0) this.detachSyscallsSoon();
@@ -212,11 +232,36 @@ class Engine {
     return { cgroupDir: cg.dir, cgroupId: cg.id.toString() };
   }
 
-  async finish(session: SessionContext): Promise<void> {
+  /** Watched before any process joins (or runs again, adopted), so no exec goes unseen. */
+  private watchCgroup(id: bigint, session: SessionContext): void {
+    this.decoder.register(id, session);
+    this.loss.track(id, session);
+    this.addon.watch(this.handle, id);
+    // A syscall tracepoint slows every syscall of the host (bpf/README.md): attached only while
+    // sessions exist, before this one's first process can run.
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.addon.syscalls(this.handle, true);
+  }
+
+  async finish(session: SessionContext, onEnd: OnEnd = 'kill'): Promise<SessionEndState> {
     const p = this.placed.get(session.session_id);
-    if (!p || --p.users > 0) return;
+    if (!p || --p.users > 0) return {};
+    if (onEnd === 'keep') {
+      const stop = new AbortController();
+      await Promise.race([waitUntilEmpty(p.dir, stop.signal), sleep(EXITING_MS, undefined, { ref: false })]);
+      stop.abort();
+      const left = (await cgroupProcesses(p.dir).catch(() => [])).length;
+      if (left > 0) {
+        // What ran until now is read before session.end; what follows comes after it.
+        this.drainAll();
+        return { lingering: left, emptied: this.linger(session.session_id, p) };
+      }
+    }
     this.placed.delete(session.session_id);
+    let killed: SessionEndState['killed'];
     try {
+      if (onEnd === 'kill') killed = await cgroupProcesses(p.dir);
       await this.cgroups.destroy(p.dir);
     } catch (err) {
       this.logger.error('cannot remove a session cgroup', {
@@ -226,13 +271,54 @@ class Engine {
     } finally {
       // Everything the session's processes did is in the rings by now: read it all before
       // session.end, then report its losses and forget it.
-      this.drainAll();
-      this.loss.check(p.id);
-      this.forget(p.id);
-      if (this.placed.size === 0) {
-        this.detachSyscallsSoon();
-        this.stopTimers();
+      this.release(p);
+    }
+    return onEnd === 'kill' ? { killed: killed ?? [] } : { lingering: 0 };
+  }
+
+  /** A cgroup a previous run left populated: watched and attributed again until it empties. */
+  async adopt(session: SessionContext, dir: string): Promise<SessionEndState> {
+    if (this.closed) throw new SshtrailError('SSHTRAIL_E_INTERNAL', 'enhanced recording is closed');
+    const cg = await this.cgroups.find(dir);
+    try {
+      this.watchCgroup(cg.id, session);
+    } catch (err) {
+      this.forget(cg.id);
+      throw err;
+    }
+    const p: Placed = { dir: cg.dir, id: cg.id, users: 0 };
+    this.placed.set(session.session_id, p);
+    this.startTimers();
+    const left = (await cgroupProcesses(p.dir).catch(() => [])).length;
+    return { lingering: left, emptied: this.linger(session.session_id, p) };
+  }
+
+  /** Settles once the cgroup emptied and was removed, or when the server stops watching. */
+  private linger(sessionId: string, p: Placed): Promise<'emptied' | 'abandoned'> {
+    const stop = new AbortController();
+    p.lingering = stop;
+    return waitUntilEmpty(p.dir, stop.signal).then(async (how) => {
+      if (how === 'aborted') return 'abandoned';
+      this.placed.delete(sessionId);
+      try {
+        await removeTree(p.dir);
+      } catch (err) {
+        this.logger.error('cannot remove a session cgroup', { session_id: sessionId, error: String(err) });
+      } finally {
+        this.release(p);
       }
+      return 'emptied';
+    });
+  }
+
+  /** The cgroup is gone: read its last kernel events, report its losses, stop watching its id. */
+  private release(p: Placed): void {
+    this.drainAll();
+    this.loss.check(p.id);
+    this.forget(p.id);
+    if (this.placed.size === 0) {
+      this.detachSyscallsSoon();
+      this.stopTimers();
     }
   }
 
@@ -249,9 +335,17 @@ class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const [sessionId, p] of [...this.placed]) {
+      // What a session left running (on_end keep) runs on unwatched, in its cgroup: the next
+      // start takes it back (docs/design.md, "Sessions that outlive their connection").
+      if (p.lingering) {
+        this.drainAll();
+        p.lingering.abort();
+        this.placed.delete(sessionId);
+        continue;
+      }
       p.users = 1;
       const ctx = this.decoder.session(p.id);
-      if (ctx) await this.finish(ctx);
+      if (ctx) await this.finish(ctx, 'kill');
       else this.placed.delete(sessionId);
     }
     this.stopTimers();

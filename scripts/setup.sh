@@ -2,14 +2,14 @@
 # Installs what is missing on a fresh Debian/Ubuntu machine, then builds sshtrail.
 # Idempotent: apt runs only for packages that are absent, npm ci only when the lock changed.
 #   scripts/setup.sh          runtime needs (build tools for the BPF programs, OpenSSH client)
-#   scripts/setup.sh --test   plus what the test suite drives (sshd, ssh-audit, rsyslog, asciinema,
+#   scripts/setup.sh --test   plus what the test suite drives (sshd, ssh-audit, rsyslog, asciinema, tmux, mosh,
 #                             the interop matrix's clients: dbclient, plink, Paramiko, AsyncSSH, and the
 #                             transfer clients: rsync, git, ansible-core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ openssh-client)
-test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin putty-tools python3-paramiko python3-asyncssh rsync git ansible-core)
+test_pkgs=(openssh-server ssh-audit rsyslog asciinema curl systemd dropbear-bin putty-tools python3-paramiko python3-asyncssh rsync git ansible-core tmux mosh)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
 

@@ -11,12 +11,15 @@
  * however recent; another instance's subtree is never looked at.
  */
 import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SshtrailError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isPopulated } from './empty.js';
 import { findCgroup2Mount } from './mount.js';
 
+export { type EmptyWait, isPopulated, waitUntilEmpty } from './empty.js';
+export { type CgroupProcess, cgroupProcesses } from './members.js';
 export { findCgroup2Mount, parseCgroup2Mount } from './mount.js';
 
 export interface CgroupOptions {
@@ -25,6 +28,11 @@ export interface CgroupOptions {
   /** The cgroup v2 mount point; detected from /proc/self/mountinfo when absent. */
   mount?: string;
   logger?: Logger;
+  /**
+   * Session cgroups (names under the root) that the start-up clean-up leaves alone: sessions a
+   * previous run left lingering (session.on_end keep), which crash recovery takes back or ends.
+   */
+  keep?: readonly string[];
 }
 
 export interface SessionCgroup {
@@ -62,7 +70,7 @@ export class CgroupManager {
     const mgr = new CgroupManager(mount, join(mount, ...parts), opts.logger);
     // The root is this instance's own: it goes at the end even when a crashed run made it.
     mgr.created = (await mkdirRoot(mgr.rootDir)) ?? mgr.rootDir;
-    const left = await mgr.cleanupLeftovers();
+    const left = await mgr.cleanupLeftovers(new Set(opts.keep ?? []));
     if (left > 0) opts.logger?.warn('removed session cgroups left by a previous server', { count: left });
     return mgr;
   }
@@ -83,16 +91,25 @@ export class CgroupManager {
     return { dir, id: st.ino };
   }
 
+  /** A session cgroup that exists under this root (a previous run's, taken back). */
+  async find(dir: string): Promise<SessionCgroup> {
+    if (dirname(dir) !== this.rootDir || !NAME_RE.test(basename(dir)))
+      throw new SshtrailError('SSHTRAIL_E_INTERNAL', `not a session cgroup of this instance: ${dir}`);
+    const st = await stat(dir, { bigint: true });
+    return { dir, id: st.ino };
+  }
+
   /** Kills every process in the cgroup (and its descendants) and removes it, children first. */
   async destroy(dir: string): Promise<void> {
     await killAll(dir);
     await removeTree(dir);
   }
 
-  /** Kills and removes every cgroup under the root (this instance's previous run); returns how many. */
-  async cleanupLeftovers(): Promise<number> {
+  /** Kills and removes every cgroup under the root (this instance's previous run) but `keep`; returns how many. */
+  async cleanupLeftovers(keep: ReadonlySet<string> = new Set()): Promise<number> {
     let removed = 0;
     for (const child of await subdirs(this.rootDir)) {
+      if (keep.has(child)) continue;
       const dir = join(this.rootDir, child);
       try {
         await this.destroy(dir);
@@ -139,15 +156,6 @@ async function mkdirRoot(dir: string): Promise<string | undefined> {
   }
 }
 
-async function populated(dir: string): Promise<boolean> {
-  try {
-    return /^populated 1$/m.test(await readFile(join(dir, 'cgroup.events'), 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
 async function pids(dir: string): Promise<number[]> {
   const text = await readFile(join(dir, 'cgroup.procs'), 'utf8');
   return text.split('\n').filter(Boolean).map(Number);
@@ -167,7 +175,7 @@ export async function killAll(dir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(dir))) return;
     hasKill = false;
   }
-  while (await populated(dir)) {
+  while (await isPopulated(dir)) {
     if (!hasKill) await signalTree(dir);
     if (Date.now() > deadline) throw new Error(`processes in ${dir} survived SIGKILL`);
     await sleep(5);

@@ -244,6 +244,12 @@ export const serverConfigProperties: Record<string, unknown> = {
       keepalive_interval: seconds('Seconds between keepalive probes (0: off).', 15),
       keepalive_count_max: { type: 'integer', minimum: 0, default: 3 },
       shutdown_grace: seconds('Seconds sessions get to end after SIGTERM/SIGINT.', 10),
+      on_end: {
+        enum: ['keep', 'kill'],
+        default: 'keep',
+        description:
+          "What happens to a session's processes still running when its shell or command has ended (`nohup cmd &`, a detached tmux or screen, mosh-server). keep (as sshd): they run on in the session's cgroup, still captured and attributed to the session; session.end gives how many linger and session.linger.end marks when the last one exited. kill: they are killed at the end of the session, and session.end lists them.",
+      },
       path: {
         type: 'string',
         default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -38,6 +38,7 @@ export interface ServerConfig {
     keepalive_interval: number;
     keepalive_count_max: number;
     shutdown_grace: number;
+    on_end: 'keep' | 'kill';
     path: string;
     env_allow: string[];
     env_max_count: number;

@@ -777,9 +777,9 @@ export interface SessionEndFields {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. disconnected: the client went away and the session's shell or command, hung up (SIGHUP), had not exited two seconds later: the session ended without it (it lingers or was killed, by session.on_end). recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
    */
-  reason?: "start_failed" | "server_crash" | "recording_failed";
+  reason?: "start_failed" | "server_crash" | "recording_failed" | "disconnected";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -800,6 +800,29 @@ export interface SessionEndFields {
    * Path of the session's asciicast recording on the server, when one was made.
    */
   recording?: string;
+  /**
+   * session.on_end keep, with a session cgroup (enhanced recording): how many processes the session started still run at its end (`nohup cmd &`, a detached tmux or screen, mosh-server). They run on in the session's cgroup, captured and attributed to this session: their events follow this one with the same session_id, and session.linger.end marks when the last one exited. 0: nothing was left.
+   */
+  lingering?: number;
+  /**
+   * session.on_end kill: the processes still running at the session's end, killed with its cgroup (the first 64 by pid; killed_count counts all). Absent when nothing was left.
+   *
+   * @maxItems 64
+   */
+  killed?: {
+    /**
+     * Its process id.
+     */
+    pid: number;
+    /**
+     * Its command name as the kernel keeps it (/proc/<pid>/comm, at most 15 bytes; empty when it exited before it could be read).
+     */
+    command: string;
+  }[];
+  /**
+   * How many processes were killed at the session's end (with killed).
+   */
+  killed_count?: number;
 }
 
 /**
@@ -874,9 +897,9 @@ export interface SessionEndEvent {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. disconnected: the client went away and the session's shell or command, hung up (SIGHUP), had not exited two seconds later: the session ended without it (it lingers or was killed, by session.on_end). recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
    */
-  reason?: "start_failed" | "server_crash" | "recording_failed";
+  reason?: "start_failed" | "server_crash" | "recording_failed" | "disconnected";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -897,6 +920,178 @@ export interface SessionEndEvent {
    * Path of the session's asciicast recording on the server, when one was made.
    */
   recording?: string;
+  /**
+   * session.on_end keep, with a session cgroup (enhanced recording): how many processes the session started still run at its end (`nohup cmd &`, a detached tmux or screen, mosh-server). They run on in the session's cgroup, captured and attributed to this session: their events follow this one with the same session_id, and session.linger.end marks when the last one exited. 0: nothing was left.
+   */
+  lingering?: number;
+  /**
+   * session.on_end kill: the processes still running at the session's end, killed with its cgroup (the first 64 by pid; killed_count counts all). Absent when nothing was left.
+   *
+   * @maxItems 64
+   */
+  killed?: {
+    /**
+     * Its process id.
+     */
+    pid: number;
+    /**
+     * Its command name as the kernel keeps it (/proc/<pid>/comm, at most 15 bytes; empty when it exited before it could be read).
+     */
+    command: string;
+  }[];
+  /**
+   * How many processes were killed at the session's end (with killed).
+   */
+  killed_count?: number;
+}
+
+/**
+ * The fields a producer passes to emit('session.linger.end', ...).
+ */
+export interface SessionLingerEndFields {
+  /**
+   * exited: the last process exited (the cgroup's populated flag fell to 0). exited_unwatched: the cgroup was found empty when the server started: the processes exited while no server watched them, so linger_ms runs to that start. killed: a server start killed them (session.on_end is now kill, or there is no enhanced recording to watch them with); see killed.
+   */
+  reason: "exited" | "exited_unwatched" | "killed";
+  /**
+   * How many processes lingered at session.end (its lingering field); those started since are not counted.
+   */
+  processes: number;
+  /**
+   * Time from session.start to this event, in milliseconds.
+   */
+  duration_ms: number;
+  /**
+   * Time from session.end to this event, in milliseconds.
+   */
+  linger_ms: number;
+  /**
+   * Present when the server was stopped (or crashed) and started again since session.end: what the processes did while no server ran was not captured. Absent when they were watched throughout.
+   */
+  unwatched?: true;
+  /**
+   * reason killed: the processes killed (the first 64 by pid; killed_count counts all).
+   *
+   * @maxItems 64
+   */
+  killed?: {
+    /**
+     * Its process id.
+     */
+    pid: number;
+    /**
+     * Its command name as the kernel keeps it (/proc/<pid>/comm, at most 15 bytes).
+     */
+    command: string;
+  }[];
+  /**
+   * reason killed: how many processes were killed.
+   */
+  killed_count?: number;
+}
+
+/**
+ * The last process a session left running (session.end with lingering > 0, under session.on_end keep) has exited and the session's cgroup was removed: the last event of that session. Between session.end and this event, what those processes ran, opened and connected to was reported under the session's id. (https://sshtrail.dev/schemas/session.linger.end/v1.json)
+ */
+export interface SessionLingerEndEvent {
+  /**
+   * The event type.
+   */
+  type: "session.linger.end";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.linger.end/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * exited: the last process exited (the cgroup's populated flag fell to 0). exited_unwatched: the cgroup was found empty when the server started: the processes exited while no server watched them, so linger_ms runs to that start. killed: a server start killed them (session.on_end is now kill, or there is no enhanced recording to watch them with); see killed.
+   */
+  reason: "exited" | "exited_unwatched" | "killed";
+  /**
+   * How many processes lingered at session.end (its lingering field); those started since are not counted.
+   */
+  processes: number;
+  /**
+   * Time from session.start to this event, in milliseconds.
+   */
+  duration_ms: number;
+  /**
+   * Time from session.end to this event, in milliseconds.
+   */
+  linger_ms: number;
+  /**
+   * Present when the server was stopped (or crashed) and started again since session.end: what the processes did while no server ran was not captured. Absent when they were watched throughout.
+   */
+  unwatched?: true;
+  /**
+   * reason killed: the processes killed (the first 64 by pid; killed_count counts all).
+   *
+   * @maxItems 64
+   */
+  killed?: {
+    /**
+     * Its process id.
+     */
+    pid: number;
+    /**
+     * Its command name as the kernel keeps it (/proc/<pid>/comm, at most 15 bytes).
+     */
+    command: string;
+  }[];
+  /**
+   * reason killed: how many processes were killed.
+   */
+  killed_count?: number;
 }
 
 /**
@@ -1411,6 +1606,7 @@ export interface EventFieldsByType {
   'session.command': SessionCommandFields;
   'session.disk': SessionDiskFields;
   'session.end': SessionEndFields;
+  'session.linger.end': SessionLingerEndFields;
   'session.network': SessionNetworkFields;
   'session.sftp': SessionSftpFields;
   'session.start': SessionStartFields;
@@ -1425,6 +1621,7 @@ export type SshtrailEvent =
   | SessionCommandEvent
   | SessionDiskEvent
   | SessionEndEvent
+  | SessionLingerEndEvent
   | SessionNetworkEvent
   | SessionSftpEvent
   | SessionStartEvent;

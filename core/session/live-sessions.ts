@@ -1,7 +1,7 @@
 /**
  * A durable note of every session that emitted session.start and has not yet emitted
- * session.end: one small JSON file per session in <data dir>/sessions/, written before
- * session.start and removed after session.end. A server killed with -9 leaves them behind; its
+ * session.end (or, lingering under session.on_end keep, session.linger.end): one small JSON file
+ * per session in <data dir>/sessions/, written before session.start and removed after the last. A server killed with -9 leaves them behind; its
  * next start closes each of those sessions (crash-recovery.ts) with what the note holds: the
  * event context, when it started, its recording, its cgroup and its process.
  *
@@ -28,6 +28,14 @@ export interface LiveRecord {
   pid_start?: string;
   /** A PTY session's terminal (/dev/pts/N), whose utmp login was written: its logout is owed. */
   tty?: string;
+  /**
+   * session.end was emitted at this time (ms since the epoch), and `lingering` processes it left
+   * run on (session.on_end keep): the note stays until session.linger.end (core/session/linger.ts).
+   */
+  ended_at?: number;
+  lingering?: number;
+  /** A server stop or crash came since session.end: what ran meanwhile was not captured. */
+  unwatched?: boolean;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;

@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import type { ReadStream } from 'node:tty';
 import * as nodePty from 'node-pty';
 import { sysAddon } from '../sys/index.js';
+import { procStat } from './proc-stat.js';
 
 export interface ExitInfo {
   /** Exit code, when the process exited normally. */
@@ -30,13 +31,41 @@ export interface SessionProcess {
   endInput(): void;
   resize(cols: number, rows: number): void;
   kill(signal: NodeJS.Signals): void;
+  /**
+   * The client is gone: SIGHUP to the process's group and, with a PTY, to the terminal's
+   * foreground group, as the kernel does when sshd closes a PTY's master.
+   */
+  hangUp(): void;
   /** Resolves once the process exited and every byte of its output was delivered. */
   readonly done: Promise<ExitInfo>;
+  /** Resolves once the process exited, whatever still holds its output open. */
+  readonly exited: Promise<ExitInfo>;
 }
 
 const signalNames = new Map<number, string>(
   Object.entries(constants.signals).map(([name, num]) => [num as number, name.replace(/^SIG/, '')]),
 );
+
+/** Sends `signal` to process group `pgid`, ignoring one that is gone. */
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (pgid <= 1) return;
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // gone
+  }
+}
+
+/**
+ * The session's process leads its own session and group (setsid: node-pty's fork, or spawn's
+ * detached): the group holds what it started without job control (`cmd &` in `sh -c`); a job
+ * control shell's foreground job has a group of its own, the terminal's.
+ */
+function hangUpSession(pid: number, withTerminal: boolean): void {
+  const st = procStat(pid);
+  signalGroup(pid, 'SIGHUP');
+  if (withTerminal && st && st.tpgid > 0 && st.tpgid !== pid) signalGroup(st.tpgid, 'SIGHUP');
+}
 
 /** Input allowed in flight towards a process before the client is paused. */
 const INPUT_HIGH_WATER = 256 * 1024;
@@ -219,7 +248,11 @@ export function spawnPty(s: PtySpawn): SessionProcess {
         // already gone
       }
     },
+    hangUp() {
+      if (!closed) hangUpSession(p.pid, true);
+    },
     done,
+    exited: done,
   };
 }
 
@@ -247,6 +280,16 @@ export function spawnPipes(s: PipeSpawn): SessionProcess {
   const done = new Promise<ExitInfo>((resolve) => {
     // 'close': exited and stdout/stderr reached end of file.
     child.on('close', (code, signal) => {
+      resolve(
+        signal ? { code: null, signal: signal.replace(/^SIG/, '') } : { code: code ?? 0, signal: null },
+      );
+    });
+    child.on('error', () => resolve({ code: 127, signal: null }));
+  });
+  let gone = false;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.on('exit', (code, signal) => {
+      gone = true;
       resolve(
         signal ? { code: null, signal: signal.replace(/^SIG/, '') } : { code: code ?? 0, signal: null },
       );
@@ -281,6 +324,10 @@ export function spawnPipes(s: PipeSpawn): SessionProcess {
     kill(signal) {
       child.kill(signal);
     },
+    hangUp() {
+      if (!gone && child.pid !== undefined) hangUpSession(child.pid, false);
+    },
     done,
+    exited,
   };
 }

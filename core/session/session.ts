@@ -3,7 +3,9 @@
  * launcher, pumps data both ways with flow control, records it, and reports its life as events.
  * A subsystem (sftp) runs its program the same way, its stream audited by an SftpTap.
  * Order at the end: process exited and output drained -> exit-status -> channel closed ->
- * open SFTP handles reported -> hooks.finish -> recording closed -> session.end.
+ * open SFTP handles reported -> hooks.finish -> recording closed -> session.end. When the client
+ * is gone, the session is hung up and ends once its process exited, whatever still holds its
+ * output. What is left running then stays or is killed by session.on_end (linger.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -20,9 +22,10 @@ import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '
 import type { KeyOptions } from '../ssh/key-options.js';
 import { ChannelOutput } from './channel-output.js';
 import { RequestedEnv, sessionEnv } from './env.js';
-import type { SessionHooks } from './hooks.js';
+import type { SessionEndState, SessionHooks } from './hooks.js';
 import { isRoot, launcherArgs, launcherPath } from './launch.js';
 import { auditSessionId, LaunchReport } from './launch-report.js';
+import { followLinger, killedFields, lingeringNote } from './linger.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
 import { processStartTime } from './proc-stat.js';
 import { type ExitInfo, type SessionProcess, spawnPipes, spawnPty } from './process.js';
@@ -78,6 +81,13 @@ const signals = new Set([
   'USR2',
 ]);
 
+/**
+ * After the client went away and the session was hung up, how long its process may take to exit
+ * before the session ends without it (session.end reason disconnected; by session.on_end it then
+ * lingers or is killed): sshd's session ends with the connection, whatever ignores SIGHUP.
+ */
+const HANGUP_GRACE_MS = 2000;
+
 /** Resolves once a stream holds no unwritten data (or is gone). */
 async function flushed(s: Writable): Promise<void> {
   if (s.writableLength === 0 || s.destroyed || s.writableEnded) return;
@@ -115,6 +125,9 @@ export class ChannelSession implements SessionHandlers {
   /** The PTY whose utmp login was written (as root). */
   private utmpTty: string | undefined;
   private channelClosed = false;
+  /** Settles when the channel closed (the client ended it or went away). */
+  private readonly gone: Promise<void>;
+  private markGone!: () => void;
   /** Settles when the session has fully ended (session.end emitted). */
   readonly ended: Promise<void>;
   private markEnded!: () => void;
@@ -126,6 +139,9 @@ export class ChannelSession implements SessionHandlers {
   ) {
     this.ended = new Promise((r) => {
       this.markEnded = r;
+    });
+    this.gone = new Promise((r) => {
+      this.markGone = r;
     });
     const s = deps.config.session;
     this.requestedEnv = new RequestedEnv({
@@ -337,9 +353,11 @@ export class ChannelSession implements SessionHandlers {
   }
 
   closed(): void {
+    if (this.channelClosed) return;
     this.channelClosed = true;
-    // The client went away: hang up on what the session runs, as sshd does.
-    this.proc?.kill('SIGHUP');
+    this.markGone();
+    // The client went away: hang up on what the session runs, as closing a PTY's master does.
+    this.proc?.hangUp();
     if (!this.started) this.finished();
   }
 
@@ -503,7 +521,7 @@ export class ChannelSession implements SessionHandlers {
     const counts = { bytesIn: 0, bytesOut: 0 };
     const tap = kind === 'subsystem' ? new SftpTap(deps.emitter, ctx, log) : undefined;
     let exit: ExitInfo | undefined;
-    let reason: 'start_failed' | 'recording_failed' | undefined;
+    let reason: 'start_failed' | 'recording_failed' | 'disconnected' | undefined;
     try {
       if (refusedForRecording) {
         emitStart();
@@ -523,7 +541,7 @@ export class ChannelSession implements SessionHandlers {
       this.proc = proc;
       // The utmp login the launcher writes for a terminal (as root) is owed its logout.
       if (isRoot && proc.tty !== undefined) this.utmpTty = proc.tty;
-      if (this.channelClosed) proc.kill('SIGHUP');
+      if (this.channelClosed) proc.hangUp();
       const pidStart = processStartTime(proc.pid);
       if (deps.live && pidStart !== undefined) {
         deps.live
@@ -540,6 +558,7 @@ export class ChannelSession implements SessionHandlers {
         report.release();
       } else emitStart();
       exit = await this.pump(ch, proc, counts, tap);
+      if (exit === undefined) reason = 'disconnected';
     } catch (err) {
       // Nothing runs (spawn threw: E2BIG, EMFILE, ...), or the pump failed: end what may run.
       emitStart();
@@ -562,14 +581,18 @@ export class ChannelSession implements SessionHandlers {
     // Handles still open when the stream ended, before session.end.
     tap?.end();
     if (this.utmpTty !== undefined && this.proc) await writeUtmpLogout(this.utmpTty, this.proc.pid, log);
+    const onEnd = deps.config.session.on_end;
+    let left: SessionEndState = {};
     try {
-      await deps.hooks.finish(ctx);
+      left = await deps.hooks.finish(ctx, onEnd);
     } catch (err) {
       log.error('session finish failed (session cgroup)', { err: String(err) });
     }
     const rec = this.rec;
     try {
-      await rec?.close(exit ?? { code: null, signal: null, reason: reason ?? 'failed' });
+      await rec?.close(
+        exit && reason !== 'disconnected' ? exit : { code: null, signal: null, reason: reason ?? 'failed' },
+      );
     } catch (err) {
       log.error('cannot close the recording', { err: String(err) });
     }
@@ -585,7 +608,23 @@ export class ChannelSession implements SessionHandlers {
     else if (exit) end.exit_code = exit.code ?? 0;
     if (recordingError) end.recording_error = recordingError;
     if (rec) end.recording = rec.path;
+    if (left.lingering !== undefined) end.lingering = left.lingering;
+    if (left.killed) Object.assign(end, killedFields(left.killed));
+    const endedAt = Date.now();
     deps.emitter.emit('session.end', end, ctx);
+    if (left.lingering && left.emptied) {
+      // Still going: the note stays (marked ended) and the sequence goes on until
+      // session.linger.end.
+      log.info('session ended; processes it started run on (session.on_end keep)', {
+        lingering: left.lingering,
+      });
+      const lingering = lingeringNote(note, endedAt, left.lingering);
+      await deps.live?.write(lingering).catch((err: unknown) => {
+        log.error('cannot write the live-session note', { err: String(err) });
+      });
+      followLinger(deps, lingering, left.emptied);
+      return;
+    }
     deps.emitter.endSession?.(this.id);
     await deps.live?.remove(this.id).catch((err: unknown) => {
       log.error('cannot remove the live-session note', { err: String(err) });
@@ -636,14 +675,16 @@ export class ChannelSession implements SessionHandlers {
 
   /**
    * Moves data both ways until the process exited and its output reached the client, then sends
-   * the exit status and closes the channel.
+   * the exit status and closes the channel. Once the client is gone only the process's exit is
+   * waited for (a background job may hold its output open for hours), and at most
+   * HANGUP_GRACE_MS after the hang-up: undefined then, the process still runs.
    */
   private async pump(
     ch: Channel,
     proc: SessionProcess,
     counts: { bytesIn: number; bytesOut: number },
     tap?: SftpTap,
-  ): Promise<ExitInfo> {
+  ): Promise<ExitInfo | undefined> {
     const { conn } = this;
     const log = this.deps.log;
     const rec = this.rec;
@@ -684,7 +725,14 @@ export class ChannelSession implements SessionHandlers {
     ch.on('end', () => proc.endInput());
     ch.on('error', (err: Error) => log.debug('channel error', { session_id: this.id, err: err.message }));
 
-    const exit: ExitInfo = await proc.done;
+    const afterHangUp = this.gone.then(() =>
+      Promise.race([
+        proc.exited,
+        new Promise<undefined>((r) => setTimeout(r, HANGUP_GRACE_MS, undefined).unref()),
+      ]),
+    );
+    const exit = await Promise.race([proc.done, afterHangUp]);
+    if (this.channelClosed || exit === undefined) return exit;
     await Promise.race([output.idle(), once(ch, 'close')]);
     await Promise.all([flushed(ch), flushed(ch.stderr)]);
     if (!this.channelClosed) {

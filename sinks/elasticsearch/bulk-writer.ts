@@ -104,7 +104,7 @@ export class BulkWriter {
       const e = batch[i] as AuditEvent;
       starts?.note(e);
       if (!(FAST.has(e.type) && this.fast(w, e))) this.generic(w, e);
-      if (e.type === 'session.end' && e.session_id) starts?.forget(e.session_id);
+      starts?.noteEnd(e);
     }
     if (batch.length > 0) this.bytesPerEvent = Math.max(256, Math.ceil(w.off / batch.length));
     return w.result();

@@ -42,6 +42,18 @@ export class SessionStarts {
   forget(id: string): void {
     this.starts.delete(id);
   }
+  /**
+   * After the session's last event: session.end, or session.linger.end when session.end said
+   * processes linger (their events still come, under the session's entry leader).
+   */
+  noteEnd(event: AuditEvent): void {
+    const id = event.session_id;
+    if (!id) return;
+    const last =
+      event.type === 'session.linger.end' ||
+      (event.type === 'session.end' && !(typeof event.lingering === 'number' && event.lingering > 0));
+    if (last) this.starts.delete(id);
+  }
 }
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -169,6 +181,18 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
               : 'unknown';
       break;
     }
+    case 'session.linger.end': {
+      // What the session left running has ended: the session's true end.
+      event.category = ['session'];
+      event.type = ['end'];
+      event.end = e.time;
+      const start = e.session_id ? starts?.get(e.session_id) : undefined;
+      if (start) event.start = start;
+      if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
+      event.outcome = 'unknown';
+      if (str(e.reason)) event.reason = e.reason;
+      break;
+    }
     case 'session.command': {
       event.category = ['process'];
       event.type = ['start'];
@@ -253,7 +277,7 @@ export function encodeBulk(batch: readonly AuditEvent[], namespace: string, star
     starts?.note(e);
     body += actionLine(e, namespace);
     body += `${encodeDocument(e, namespace, starts)}\n`;
-    if (e.type === 'session.end' && e.session_id) starts?.forget(e.session_id);
+    starts?.noteEnd(e);
   }
   return body;
 }

@@ -30,6 +30,8 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
     srv = await startServer({
       config: {
         enhanced_recording: { enabled: 'auto', events: ['command', 'network'], cgroup_root: root },
+        // The daemon test below is about the strict policy (keep: test/session/on-end.test.ts).
+        session: { on_end: 'kill' },
       },
     });
     enabled = /enhanced recording on/.test(srv.logs());
@@ -128,7 +130,7 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
     }
   });
 
-  test('a daemon left by a session is killed when it ends; its cgroup is gone', async (t) => {
+  test('a daemon left by a session is killed when it ends (on_end kill), and listed; its cgroup is gone', async (t) => {
     if (!needs(t, bpfAvailable, bpfReason)) return;
     if (!needs(t, enabled, 'the server did not turn enhanced recording on')) return;
     // The session waits until the daemon runs `sleep` (the same pid: setsid need not fork here).
@@ -140,6 +142,11 @@ describe('enhanced recording through the server', { timeout: 180_000 }, () => {
     );
     assert.ok(sleeper, JSON.stringify(events));
     assert.ok(ended(events, sleeper.session_id));
+    const end = events.find((e) => e.type === 'session.end' && e.session_id === sleeper.session_id);
+    assert.ok(
+      (end?.killed as { pid: number }[] | undefined)?.some((k) => k.pid === sleeper.pid),
+      JSON.stringify(end),
+    );
     await waitFor(() => !running(sleeper.pid as number), 'the daemon to be gone');
     assert.equal(existsSync(join(findCgroup2Mount() ?? '', root, String(sleeper.session_id))), false);
   });

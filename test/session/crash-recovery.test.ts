@@ -33,9 +33,11 @@ async function gone(pid: number): Promise<boolean> {
 const ofType = (events: EventRecord[], type: string) => events.filter((e) => e.type === type);
 
 describe('crash leftovers', { timeout: 180_000 }, () => {
-  it('kill -9, restart at once: processes killed, cgroups removed, one session.end server_crash each', async (t) => {
+  it('kill -9, restart at once (on_end kill): processes killed, cgroups removed, one session.end server_crash each', async (t) => {
     if (!needs(t, isRoot, 'needs root (session cgroups)')) return;
-    const first = await startServer();
+    // Under on_end keep a restart takes back what still runs (test/session/on-end.test.ts).
+    const config = { session: { on_end: 'kill' } };
+    const first = await startServer({ config });
     const quiet = spawn('ssh', [...first.sshArgs(), 'echo $$; exec sleep 1000'], {
       stdio: ['pipe', 'pipe', 'ignore'],
     });
@@ -64,7 +66,7 @@ describe('crash leftovers', { timeout: 180_000 }, () => {
       // Both outlived the server: no hangup reaches them.
       for (const pid of pids) assert.ok(alive(pid), `pid ${pid} died with the server`);
 
-      const srv = await startServer({ dir });
+      const srv = await startServer({ dir, config });
       try {
         for (const pid of pids) assert.ok(await gone(pid), `pid ${pid} survived the restart`);
         const cgroups = instanceCgroupDir(srv.dataDir);
@@ -80,6 +82,11 @@ describe('crash leftovers', { timeout: 180_000 }, () => {
           const end = ends[0] as EventRecord;
           assert.equal(end.reason, 'server_crash');
           assert.equal(end.login, s.login);
+          if (s.cgroup_id !== undefined)
+            assert.ok(
+              (end.killed as { command: string }[] | undefined)?.some((k) => k.command === 'sleep'),
+              `killed: ${JSON.stringify(end.killed)}`,
+            );
           const last = readFileSync(String(end.recording), 'utf8').trim().split('\n').at(-1);
           assert.match(last as string, /"sshtrail:end reason=server_crash"/);
         }

@@ -9,7 +9,7 @@ import type { AuditEvent, EventOutcome, SendResult, SinkContext } from '../../co
 let seq = 0;
 const SESSION = 'ses_01JDTESTSESSION0000000001';
 
-function envelope(type: string, fields: Record<string, unknown>, session = true): AuditEvent {
+export function envelope(type: string, fields: Record<string, unknown>, session = true): AuditEvent {
   const ms = Date.now();
   const time = `${new Date(ms).toISOString().slice(0, 23)}${String(++seq % 1_000_000).padStart(6, '0')}Z`;
   const base: Record<string, unknown> = {

@@ -18,7 +18,7 @@ import { SshtrailError } from '../../errors.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
-import { closeCrashedSessions } from '../../session/crash-recovery.js';
+import { closeCrashedSessions, notedCgroups } from '../../session/crash-recovery.js';
 import type { SessionHooks } from '../../session/hooks.js';
 import { LiveSessions } from '../../session/live-sessions.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
@@ -178,9 +178,10 @@ async function serve(
     logger: log.child({ component: 'pipeline' }),
   });
 
-  // Sessions a crashed run left open are killed and closed before anything new starts.
+  // The sessions the previous run left open: their cgroups are not cleaned up with the rest of
+  // the subtree, because under session.on_end keep what still runs there is taken back.
   const live = LiveSessions.open(config.data_dir);
-  await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }));
+  const noted = notedCgroups(live);
 
   // Enhanced recording (cgroup v2 + eBPF) takes part in sessions through these hooks only.
   const enhanced = await startEnhancedRecording({
@@ -188,12 +189,20 @@ async function serve(
     emitter: pipeline,
     logger: log.child({ component: 'enhanced' }),
     dataDir: config.data_dir,
+    keepCgroups: noted,
   }).catch(async (err: unknown) => {
     await pipeline.close(2000);
     throw err;
   });
   if (!enhanced.enabled) log.info('enhanced recording off', { reason: enhanced.reason ?? 'disabled' });
   const hooks: SessionHooks = enhanced.hooks;
+
+  // Sessions a previous run left open are closed (or, lingering under keep, taken back) before
+  // anything new starts.
+  await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }), {
+    onEnd: config.session.on_end,
+    hooks,
+  });
 
   const server = new SshtrailServer({
     config,
