@@ -44,6 +44,7 @@ export interface ServerConfig {
     env_max_bytes: number;
   };
   sftp: { enabled: boolean; server: string };
+  forwarding: { tcp: 'all' | 'local' | 'remote' | 'none'; gateway_ports: 'no' | 'yes' | 'clientspecified' };
   recording: {
     input: boolean;
     flush_interval: number;

@@ -894,6 +894,229 @@ export interface SessionEndEvent {
 }
 
 /**
+ * The fields a producer passes to emit('session.forward', ...).
+ */
+export interface SessionForwardFields {
+  /**
+   * listen: a tcpip-forward request (granted or not); unlisten: its listener closed (cancel-tcpip-forward or the end of the connection). open: a forwarded connection was set up (or refused, or failed: see result); close: it ended, with the bytes moved.
+   */
+  action: "listen" | "unlisten" | "open" | "close";
+  /**
+   * local: the client asked the server to connect somewhere (direct-tcpip: ssh -L, -D, -W, -J). remote: the server listens and hands connections to the client (tcpip-forward: ssh -R).
+   */
+  direction: "local" | "remote";
+  /**
+   * Numbers the connection's forwards: open and close of one forwarded connection, and listen and unlisten of one listener, share it.
+   */
+  forward_id: number;
+  /**
+   * remote open and close: the forward_id of the listener that accepted the connection.
+   */
+  listen_forward_id?: number;
+  /**
+   * remote: the address the client asked to listen on, as sent (ssh -R without one sends localhost; an empty string means every address).
+   */
+  listen_host?: string;
+  /**
+   * remote: the port listened on (the one the server chose when the client asked for 0; on a refusal, the one asked for).
+   */
+  listen_port?: number;
+  /**
+   * remote: the address actually bound, after forwarding.gateway_ports (127.0.0.1 unless it allows more; :: is every address).
+   */
+  bind_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * local: the host the client asked to connect to, as sent (a name or an address).
+   */
+  target_host?: string;
+  /**
+   * local: the port the client asked to connect to.
+   */
+  target_port?: number;
+  /**
+   * local, when connected: the address the helper connected to (target_host resolved).
+   */
+  target_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Where the forwarded connection came from. local: as the client reports it (the address of the program that connected to ssh's listening port; OpenSSH sends 127.0.0.1 for -W and -J). remote: the peer that connected to the listener.
+   */
+  originator_addr?: string;
+  /**
+   * The originator's port (local: as the client reports it; OpenSSH sends 65535 for -W and -J).
+   */
+  originator_port?: number;
+  /**
+   * close: bytes the SSH client sent through the forward (towards the target, or towards the peer of a remote forward).
+   */
+  bytes_in?: number;
+  /**
+   * close: bytes sent back to the SSH client through the forward.
+   */
+  bytes_out?: number;
+  /**
+   * unlisten: connections the listener handed to the client.
+   */
+  connections?: number;
+  /**
+   * close: from the connect (local) or the accept (remote) to the end of both directions; unlisten: how long the listener was open, in milliseconds.
+   */
+  duration_ms?: number;
+  /**
+   * ok; refused: by policy (see reason), nothing was tried; failed: tried and did not work (see reason).
+   */
+  result: "ok" | "refused" | "failed";
+  /**
+   * Why, when result is not ok. refused: forwarding_disabled (forwarding.tcp), key_no_port_forwarding (the key's no-port-forwarding or restrict), not_permitted (the key's permitopen or permitlisten). failed: the error of the helper's connect or listen as the login (ECONNREFUSED, ETIMEDOUT, ENOTFOUND: the name did not resolve, EACCES: a port below 1024 for a non-root login, EADDRINUSE, ...), setup_failed (the forwarding cgroup or helper could not be set up), client_refused (the client did not accept a remote forward's connection).
+   */
+  reason?: string;
+}
+
+/**
+ * TCP port forwarding over an SSH connection. A connection's forwards form an audit session of their own, started with its first forward and ended with the connection: its session_id is also on the session.network events of the connects the forwarding helper made for it (as the login, in that session's cgroup). There is no session.start or session.end for it. listen and unlisten: a remote forward (ssh -R, tcpip-forward) began or stopped listening. open and close: one forwarded connection, local (ssh -L, -D, -W and so -J: direct-tcpip; the wire does not tell -D from -L, both are local) or remote (a connection accepted on a remote forward's port). A forward refused by policy before the connection's first granted one carries no session_id. (https://sshtrail.dev/schemas/session.forward/v1.json)
+ */
+export interface SessionForwardEvent {
+  /**
+   * The event type.
+   */
+  type: "session.forward";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.forward/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * listen: a tcpip-forward request (granted or not); unlisten: its listener closed (cancel-tcpip-forward or the end of the connection). open: a forwarded connection was set up (or refused, or failed: see result); close: it ended, with the bytes moved.
+   */
+  action: "listen" | "unlisten" | "open" | "close";
+  /**
+   * local: the client asked the server to connect somewhere (direct-tcpip: ssh -L, -D, -W, -J). remote: the server listens and hands connections to the client (tcpip-forward: ssh -R).
+   */
+  direction: "local" | "remote";
+  /**
+   * Numbers the connection's forwards: open and close of one forwarded connection, and listen and unlisten of one listener, share it.
+   */
+  forward_id: number;
+  /**
+   * remote open and close: the forward_id of the listener that accepted the connection.
+   */
+  listen_forward_id?: number;
+  /**
+   * remote: the address the client asked to listen on, as sent (ssh -R without one sends localhost; an empty string means every address).
+   */
+  listen_host?: string;
+  /**
+   * remote: the port listened on (the one the server chose when the client asked for 0; on a refusal, the one asked for).
+   */
+  listen_port?: number;
+  /**
+   * remote: the address actually bound, after forwarding.gateway_ports (127.0.0.1 unless it allows more; :: is every address).
+   */
+  bind_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * local: the host the client asked to connect to, as sent (a name or an address).
+   */
+  target_host?: string;
+  /**
+   * local: the port the client asked to connect to.
+   */
+  target_port?: number;
+  /**
+   * local, when connected: the address the helper connected to (target_host resolved).
+   */
+  target_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Where the forwarded connection came from. local: as the client reports it (the address of the program that connected to ssh's listening port; OpenSSH sends 127.0.0.1 for -W and -J). remote: the peer that connected to the listener.
+   */
+  originator_addr?: string;
+  /**
+   * The originator's port (local: as the client reports it; OpenSSH sends 65535 for -W and -J).
+   */
+  originator_port?: number;
+  /**
+   * close: bytes the SSH client sent through the forward (towards the target, or towards the peer of a remote forward).
+   */
+  bytes_in?: number;
+  /**
+   * close: bytes sent back to the SSH client through the forward.
+   */
+  bytes_out?: number;
+  /**
+   * unlisten: connections the listener handed to the client.
+   */
+  connections?: number;
+  /**
+   * close: from the connect (local) or the accept (remote) to the end of both directions; unlisten: how long the listener was open, in milliseconds.
+   */
+  duration_ms?: number;
+  /**
+   * ok; refused: by policy (see reason), nothing was tried; failed: tried and did not work (see reason).
+   */
+  result: "ok" | "refused" | "failed";
+  /**
+   * Why, when result is not ok. refused: forwarding_disabled (forwarding.tcp), key_no_port_forwarding (the key's no-port-forwarding or restrict), not_permitted (the key's permitopen or permitlisten). failed: the error of the helper's connect or listen as the login (ECONNREFUSED, ETIMEDOUT, ENOTFOUND: the name did not resolve, EACCES: a port below 1024 for a non-root login, EADDRINUSE, ...), setup_failed (the forwarding cgroup or helper could not be set up), client_refused (the client did not accept a remote forward's connection).
+   */
+  reason?: string;
+}
+
+/**
  * The fields a producer passes to emit('session.network', ...).
  */
 export interface SessionNetworkFields {
@@ -1397,6 +1620,7 @@ export interface EventFieldsByType {
   'session.command': SessionCommandFields;
   'session.disk': SessionDiskFields;
   'session.end': SessionEndFields;
+  'session.forward': SessionForwardFields;
   'session.network': SessionNetworkFields;
   'session.sftp': SessionSftpFields;
   'session.start': SessionStartFields;
@@ -1411,6 +1635,7 @@ export type SshtrailEvent =
   | SessionCommandEvent
   | SessionDiskEvent
   | SessionEndEvent
+  | SessionForwardEvent
   | SessionNetworkEvent
   | SessionSftpEvent
   | SessionStartEvent;
