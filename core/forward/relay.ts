@@ -48,6 +48,9 @@ export function relay(
   ch.on('error', () => {});
   sock.once('close', () => {
     sockClosed = true;
+    // The pipe into the socket is gone with it: whatever the client still sends is dropped, and
+    // read, or ssh2 never reaches the channel's 'end' and so never its 'close'.
+    ch.resume();
     // Close the channel once everything read from the socket was handed to ssh2.
     if (ch.writableFinished || ch.destroyed) ch.close();
     else {

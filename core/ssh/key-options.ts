@@ -181,12 +181,14 @@ export function parseKeyOptions(text: string): ParsedOptions {
       case 'permitopen':
       case 'permitlisten': {
         const listen = name === 'permitlisten';
-        const list = listen ? (options.permitListen ??= []) : (options.permitOpen ??= []);
+        const list = (listen ? options.permitListen : options.permitOpen) ?? [];
         for (const item of (value as string).split(',')) {
           const hp = parseHostPort(item.trim(), listen);
           if (typeof hp === 'string') return { ok: false, error: `option ${name}: ${hp}` };
           list.push(hp);
         }
+        if (listen) options.permitListen = list;
+        else options.permitOpen = list;
         break;
       }
       case 'pty':
