@@ -159,7 +159,7 @@ describe('tcp forwarding', {
     const lport = await freePort();
     const t = await tunnel(
       ['-N', '-L', `${lport}:127.0.0.1:${httpPort}`, ...base([]).slice(0)],
-      /Local connections to/,
+      /Entering interactive session/,
     );
     try {
       const c = await curl([`http://127.0.0.1:${lport}/l`]);
@@ -220,10 +220,7 @@ describe('tcp forwarding', {
 
   it('ssh -D: curl --socks5 through the dynamic forward', async () => {
     const dport = await freePort();
-    const t = await tunnel(
-      ['-N', '-D', `127.0.0.1:${dport}`, ...base([])],
-      /Local connections to|Local forwarding listening/,
-    );
+    const t = await tunnel(['-N', '-D', `127.0.0.1:${dport}`, ...base([])], /Entering interactive session/);
     try {
       const c = await curl(['--socks5', `127.0.0.1:${dport}`, `http://127.0.0.1:${httpPort}/d`]);
       assert.equal(c.code, 0, c.err + t.stderr());
