@@ -218,6 +218,45 @@ describe('tcp forwarding', {
     assert.notEqual(after.code, 0);
   });
 
+  it('ssh -O cancel -R over a ControlMaster stops the listener (cancel-tcpip-forward)', async () => {
+    const rport = await freePort();
+    const sock = join(srv.dir, `cm-${rport}`);
+    const t = await tunnel(
+      ['-M', '-S', sock, '-N', '-R', `${rport}:127.0.0.1:${httpPort}`, ...base([])],
+      /remote forward success/,
+    );
+    try {
+      await srv.waitForEvents((e) =>
+        forwards(e).some((x) => x.action === 'listen' && x.listen_port === rport),
+      );
+      const c = await curl([`http://127.0.0.1:${rport}/cm`]);
+      assert.equal(c.code, 0, c.err);
+      const cancel = await run('ssh', [
+        '-S',
+        sock,
+        '-O',
+        'cancel',
+        '-R',
+        `${rport}:127.0.0.1:${httpPort}`,
+        ...base([]),
+      ]);
+      assert.equal(cancel.code, 0, cancel.out);
+      const ev = await srv.waitForEvents((e) =>
+        forwards(e).some((x) => x.action === 'unlisten' && x.listen_port === rport),
+      );
+      assert.equal(
+        forwards(ev).find((x) => x.action === 'unlisten' && x.listen_port === rport)?.connections,
+        1,
+      );
+      // The master connection is still up, the port is not.
+      assert.equal(t.child.exitCode, null);
+      const gone = await curl([`http://127.0.0.1:${rport}/gone`]);
+      assert.notEqual(gone.code, 0);
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('ssh -D: curl --socks5 through the dynamic forward', async () => {
     const dport = await freePort();
     const t = await tunnel(['-N', '-D', `127.0.0.1:${dport}`, ...base([])], /Entering interactive session/);
