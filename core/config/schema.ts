@@ -364,6 +364,25 @@ export const serverConfigProperties: Record<string, unknown> = {
       },
     },
   },
+  forwarding: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      tcp: {
+        enum: ['all', 'local', 'remote', 'none'],
+        default: 'all',
+        description:
+          "TCP forwarding allowed, as sshd's AllowTcpForwarding: local (`ssh -L`, `-D`, `-J`: direct-tcpip), remote (`ssh -R`: tcpip-forward), both, or none. Forwarded sockets are opened by a helper running as the login in the connection's forwarding cgroup; each forward is a session.forward event.",
+      },
+      gateway_ports: {
+        enum: ['no', 'yes', 'clientspecified'],
+        default: 'no',
+        description:
+          "Where remote forwards listen, as sshd's GatewayPorts: no: loopback only, whatever the client asks; yes: every address; clientspecified: the address the client names (every address for an empty one or `*`).",
+      },
+    },
+  },
   recording: {
     type: 'object',
     additionalProperties: false,

@@ -47,6 +47,7 @@ export interface ServerConfig {
   sftp: { enabled: boolean; server: string };
   access: AccessConfig;
   match: MatchBlock[];
+  forwarding: { tcp: 'all' | 'local' | 'remote' | 'none'; gateway_ports: 'no' | 'yes' | 'clientspecified' };
   recording: {
     input: boolean;
     flush_interval: number;

@@ -62,10 +62,23 @@ export interface SessionHandlers {
   closed?(): void;
 }
 
+/** A direct-tcpip channel open (`ssh -L`, `-D`, `-W`/`-J`): where to, and from where (as the client says). */
+export interface DirectTcpip {
+  host: string;
+  port: number;
+  originAddr: string;
+  originPort: number;
+}
+
 export interface ConnectionHooks {
   authenticate(req: AuthRequest): Promise<AuthAnswer>;
   /** An authenticated client opens a session channel: handlers, or undefined to refuse it. */
   session(): Promise<SessionHandlers | undefined>;
+  /** direct-tcpip: a function to receive the opened channel, or undefined to refuse it. */
+  directTcpip?(req: DirectTcpip): Promise<StartDecision>;
+  /** tcpip-forward (`ssh -R`): the port now listened on (the chosen one for 0), or undefined. */
+  tcpipForward?(host: string, port: number): Promise<number | undefined>;
+  cancelTcpipForward?(host: string, port: number): Promise<boolean>;
   /** The connection is gone (whatever the reason). */
   closed(): void;
 }
@@ -76,6 +89,8 @@ export interface ConnectionControl {
   readonly ident: string;
   /** Authentication succeeded: the connection no longer counts as unauthenticated. */
   authenticated(): void;
+  /** Opens a forwarded-tcpip channel to the client (a connection to a remote forward). */
+  forwardOut(bound: { host: string; port: number }, origin: Peer): Promise<Channel>;
   end(): void;
 }
 
@@ -219,6 +234,12 @@ export class SshServer {
         peer,
         ident,
         authenticated: () => admission?.authenticated(),
+        forwardOut: (bound, origin) =>
+          new Promise<Channel>((resolve, reject) => {
+            client.forwardOut(bound.host, bound.port, origin.ip, origin.port, (err, ch) =>
+              err ? reject(err) : resolve(ch as unknown as Channel),
+            );
+          }),
         end: () => client.end(),
       },
       admission,
@@ -294,8 +315,55 @@ export class SshServer {
           },
         );
       });
-      // No 'tcpip', 'request' (port forwarding) or 'openssh.streamlocal' listeners: ssh2
-      // rejects those itself.
+      client.on('tcpip', (accept, reject, info) => {
+        if (!hooks.directTcpip) return reject();
+        const open = hooks.directTcpip.bind(hooks);
+        let use: StartDecision;
+        decide(
+          'direct-tcpip',
+          log,
+          () => {
+            const ch = accept() as unknown as Channel;
+            if (use) use(ch);
+          },
+          reject,
+          async () => {
+            use = await open({
+              host: info.destIP,
+              port: info.destPort,
+              originAddr: info.srcIP,
+              originPort: info.srcPort,
+            });
+            return use !== undefined;
+          },
+        );
+      });
+      client.on('request', (accept, reject, name, info) => {
+        const want = info as { bindAddr?: string; bindPort?: number };
+        const host = String(want.bindAddr ?? '');
+        const port = Number(want.bindPort ?? -1);
+        if (name === 'tcpip-forward' && hooks.tcpipForward) {
+          const forward = hooks.tcpipForward.bind(hooks);
+          let bound: number | undefined;
+          decide(
+            name,
+            log,
+            () => accept?.(bound),
+            reject,
+            async () => {
+              bound = await forward(host, port);
+              return bound !== undefined;
+            },
+          );
+        } else if (name === 'cancel-tcpip-forward' && hooks.cancelTcpipForward) {
+          const cancel = hooks.cancelTcpipForward.bind(hooks);
+          decide(name, log, accept, reject, () => cancel(host, port));
+        } else {
+          log.info('global request refused', { request: name, client: peer.ip });
+          reject?.();
+        }
+      });
+      // No 'openssh.streamlocal' listener (unix socket forwarding): ssh2 rejects it itself.
     });
   }
 

@@ -2,8 +2,9 @@
  * The options of an authorized_keys line (sshd(8) "AUTHORIZED_KEYS FILE FORMAT"), parsed into
  * what sshtrail enforces. An option sshtrail cannot honour makes the line unusable (refused,
  * with the reason logged): a key an operator restricted must never log in less restricted.
- * sshtrail offers no forwarding, agent, X11, tunnels or ~/.ssh/rc, so the options that turn
- * those off hold by construction, and `restrict` amounts to no-pty unless `pty` follows.
+ * sshtrail offers no agent, X11, tunnels or ~/.ssh/rc, so the options that turn those off hold
+ * by construction; `restrict` turns off the pty and TCP forwarding unless `pty` or
+ * `port-forwarding` follows.
  */
 
 export interface KeyOptions {
@@ -15,6 +16,43 @@ export interface KeyOptions {
   noPty: boolean;
   /** expiry-time="YYYYMMDD[HHMM[SS]][Z]": not accepted after this instant. */
   expiresAt?: Date;
+  /** no-port-forwarding (or restrict without port-forwarding): no TCP forwarding at all. */
+  noPortForwarding?: boolean;
+  /** permitopen="host:port[,...]": the only targets of local (-L, -D) forwards. */
+  permitOpen?: HostPort[];
+  /** permitlisten="[host:]port[,...]": the only addresses remote forwards (-R) may listen on. */
+  permitListen?: HostPort[];
+}
+
+/** One permitopen/permitlisten entry: port '*' is any port, host '*' any host. */
+export interface HostPort {
+  host: string;
+  port: number | '*';
+}
+
+/**
+ * "host:port", "[v6]:port" or (permitlisten only) a bare port, which sshd reads as localhost.
+ * Returns a message when the entry is malformed.
+ */
+export function parseHostPort(text: string, hostOptional: boolean): HostPort | string {
+  let host: string;
+  let port: string;
+  const v6 = /^\[([^\]]+)\]:(.+)$/.exec(text);
+  const colon = text.lastIndexOf(':');
+  if (v6) {
+    host = v6[1] as string;
+    port = v6[2] as string;
+  } else if (colon > 0) {
+    host = text.slice(0, colon);
+    port = text.slice(colon + 1);
+  } else if (hostOptional && colon < 0) {
+    host = 'localhost';
+    port = text;
+  } else return `"${text}" is not host:port`;
+  if (port === '*') return { host: host.toLowerCase(), port };
+  const n = Number(port);
+  if (!/^\d{1,5}$/.test(port) || n > 65535 || (n === 0 && !hostOptional)) return `bad port in "${text}"`;
+  return { host: host.toLowerCase(), port: n };
 }
 
 export type ParsedOptions = { ok: true; options: KeyOptions } | { ok: false; error: string };
@@ -128,9 +166,31 @@ export function parseKeyOptions(text: string): ParsedOptions {
     if (takes === 'flag' && value !== undefined) return { ok: false, error: `option ${name} takes no value` };
     switch (name) {
       case 'restrict':
+        options.noPty = true;
+        options.noPortForwarding = true;
+        break;
       case 'no-pty':
         options.noPty = true;
         break;
+      case 'no-port-forwarding':
+        options.noPortForwarding = true;
+        break;
+      case 'port-forwarding':
+        options.noPortForwarding = false;
+        break;
+      case 'permitopen':
+      case 'permitlisten': {
+        const listen = name === 'permitlisten';
+        const list = (listen ? options.permitListen : options.permitOpen) ?? [];
+        for (const item of (value as string).split(',')) {
+          const hp = parseHostPort(item.trim(), listen);
+          if (typeof hp === 'string') return { ok: false, error: `option ${name}: ${hp}` };
+          list.push(hp);
+        }
+        if (listen) options.permitListen = list;
+        else options.permitOpen = list;
+        break;
+      }
       case 'pty':
         options.noPty = false;
         break;

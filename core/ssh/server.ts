@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { ParsedKey } from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter } from '../events/emitter.js';
+import { ConnectionForwards } from '../forward/forwards.js';
 import type { Logger } from '../log.js';
 import { ensureRecordingsDir } from '../recording/asciicast.js';
 import type { SessionHooks } from '../session/hooks.js';
@@ -181,6 +182,26 @@ export class SshtrailServer {
     let idle: NodeJS.Timeout | undefined;
     const idleMs = config.session.idle_timeout * 1000;
     const activity = () => idle?.refresh();
+    // The connection's TCP forwards, made on the first forward request (core/forward).
+    let forwards: ConnectionForwards | undefined;
+    const forwarding = (): ConnectionForwards | undefined => {
+      const account = auth.account;
+      const user = auth.user;
+      if (!authenticated || !account || !user || this.stopping) return undefined;
+      activity();
+      forwards ??= new ConnectionForwards(
+        {
+          account,
+          user,
+          ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
+          client: conn.peer,
+          forwardOut: conn.forwardOut,
+          activity,
+        },
+        { config, emitter, hooks, log },
+      );
+      return forwards;
+    };
 
     return {
       authenticate: async (req) => {
@@ -241,6 +262,9 @@ export class SshtrailServer {
         this.sessions.add(s);
         return s;
       },
+      directTcpip: async (req) => forwarding()?.directTcpip(req),
+      tcpipForward: async (host, port) => forwarding()?.tcpipForward(host, port),
+      cancelTcpipForward: async (host, port) => (await forwarding()?.cancelTcpipForward(host, port)) ?? false,
       closed: () => {
         log.info('connection closed', {
           client: conn.peer.ip,
@@ -251,6 +275,7 @@ export class SshtrailServer {
         this.connections.delete(conn);
         if (idle) clearTimeout(idle);
         for (const s of mine) s.closed();
+        forwards?.close().catch((err: unknown) => log.error('closing forwards failed', { err: String(err) }));
       },
     };
   }

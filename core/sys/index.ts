@@ -20,6 +20,15 @@ export interface SysAddon {
   ): void;
   /** A unix stream socket pair: [ours (close-on-exec), the child's (inherited)]. */
   socketPair(): [number, number];
+  /** A SOCK_SEQPACKET socketpair: [this end, non-blocking; the child's end], both close-on-exec. */
+  seqpacketPair(): [number, number];
+  /** Sends one message; false when the socket's buffer is full (try again later). */
+  sendPacket(fd: number, data: Buffer): boolean;
+  /**
+   * Receives one message and the descriptor attached to it (-1: none; close-on-exec); null when
+   * nothing is waiting. An empty `data` is the end (the other side closed).
+   */
+  recvPacket(fd: number): { data: Buffer; fd: number } | null;
 }
 
 /** mount(2) flags used here (linux/mount.h). */

@@ -6,6 +6,12 @@
  *   socketPair()                                      [ours, child's]: a unix stream pair, only
  *                                                     ours close-on-exec (the launcher's report
  *                                                     channel: node-pty cannot pass descriptors)
+ *   seqpacketPair()                                   [server end (non-blocking), child end]
+ *   sendPacket(fd, buffer)                            one message; false when it would block
+ *   recvPacket(fd)                                    {data, fd} (fd -1: none attached), or null
+ *                                                     when nothing waits; data empty at the end
+ * The last three are the forwarding helper's channel (core/launch/forward.c): sockets the helper
+ * opened as the login arrive attached to its replies (SCM_RIGHTS), close-on-exec.
  *
  * Errors are thrown with `code` set to the errno name (EPERM, EROFS, ...), so the caller can say
  * exactly why and what to do. Plain C over N-API with no dependencies: built with the launcher,
@@ -32,6 +38,11 @@ static const char *errno_name(int e) {
     case ENOENT: return "ENOENT";
     case ENOTDIR: return "ENOTDIR";
     case EROFS: return "EROFS";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case EPIPE: return "EPIPE";
+    case ECONNRESET: return "ECONNRESET";
+    case EMSGSIZE: return "EMSGSIZE";
     case ENOMEM: return "ENOMEM";
     default: return "EUNKNOWN";
   }
@@ -122,11 +133,108 @@ static napi_value socket_pair(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value seqpacket_pair(napi_env env, napi_callback_info info) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return throw_errno(env, errno, "socketpair");
+  int flags = fcntl(sv[0], F_GETFL);
+  if (flags < 0 || fcntl(sv[0], F_SETFL, flags | O_NONBLOCK) < 0) {
+    int e = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return throw_errno(env, e, "fcntl");
+  }
+  napi_value out, a, b;
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_int32(env, sv[0], &a);
+  napi_create_int32(env, sv[1], &b);
+  napi_set_element(env, out, 0, a);
+  napi_set_element(env, out, 1, b);
+  return out;
+}
+
+static int arg_fd(napi_env env, napi_value v, int32_t *fd) {
+  if (napi_get_value_int32(env, v, fd) != napi_ok || *fd < 0) {
+    napi_throw_type_error(env, NULL, "fd must be a descriptor number");
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value send_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  void *data;
+  size_t len;
+  if (argc < 2 || arg_fd(env, argv[0], &fd) < 0) return NULL;
+  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sendPacket(fd, buffer)");
+    return NULL;
+  }
+  ssize_t n;
+  do n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, errno, "send");
+  napi_value ok;
+  napi_get_boolean(env, n >= 0, &ok);
+  return ok;
+}
+
+static napi_value recv_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || arg_fd(env, argv[0], &fd) < 0) return NULL;
+  char buf[1024];
+  struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  ssize_t n;
+  do n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  napi_value out;
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    return throw_errno(env, errno, "recvmsg");
+  }
+  int passed = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t k = 0; k < count; k++) {
+      int got;
+      memcpy(&got, CMSG_DATA(c) + k * sizeof(int), sizeof got);
+      /* One descriptor per reply; any more would leak. */
+      if (passed < 0) passed = got;
+      else close(got);
+    }
+  }
+  napi_value data, pfd;
+  void *copy;
+  napi_create_buffer_copy(env, (size_t)n, buf, &copy, &data);
+  napi_create_int32(env, passed, &pfd);
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "data", data);
+  napi_set_named_property(env, out, "fd", pfd);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"setCloexec", NULL, set_cloexec, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mount", NULL, do_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"seqpacketPair", NULL, seqpacket_pair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvPacket", NULL, recv_packet, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

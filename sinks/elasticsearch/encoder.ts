@@ -238,6 +238,35 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       Object.assign(process, { pid: e.pid, name: e.program });
       break;
     }
+    case 'session.forward': {
+      // A tunnel through the server: from the originator to the target (local, -L/-D/-J) or to
+      // the listener the server opened for the client (remote, -R).
+      const local = e.direction === 'local';
+      const listening = e.action === 'listen' || e.action === 'unlisten';
+      event.category = ['network'];
+      event.action = `forward-${str(e.action) ?? 'open'}`;
+      const phase = e.action === 'close' || e.action === 'unlisten' ? 'end' : 'start';
+      event.type = listening ? [phase] : ['connection', phase];
+      event.outcome = e.result === 'ok' ? 'success' : 'failure';
+      if (str(e.reason)) event.reason = e.reason;
+      if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
+      doc.network = { transport: 'tcp', direction: local ? 'egress' : 'ingress' };
+      if (str(e.originator_addr)) {
+        const source: Record<string, unknown> = { address: e.originator_addr, port: e.originator_port };
+        if (typeof e.bytes_in === 'number') source.bytes = e.bytes_in;
+        doc.source = source;
+      }
+      const dest: Record<string, unknown> = local
+        ? {
+            address: e.target_host,
+            ...(str(e.target_addr) ? { ip: e.target_addr } : {}),
+            port: e.target_port,
+          }
+        : { address: e.bind_addr ?? e.listen_host, port: e.listen_port };
+      if (typeof e.bytes_out === 'number') dest.bytes = e.bytes_out;
+      doc.destination = dest;
+      break;
+    }
     case 'audit.loss': {
       // Events that never reached a sink: an ingestion problem, not host activity.
       event.kind = 'pipeline_error';

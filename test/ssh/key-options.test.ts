@@ -30,13 +30,39 @@ describe('authorized_keys lines', () => {
     assert.match(keys[2]?.unusable ?? '', /cert-authority is not supported/);
   });
 
-  it('restrict turns off the pty unless pty follows; forwarding options hold by construction', () => {
-    assert.deepEqual(parseKeyOptions('restrict'), { ok: true, options: { noPty: true } });
-    assert.deepEqual(parseKeyOptions('restrict,pty'), { ok: true, options: { noPty: false } });
+  it('restrict turns off the pty and port forwarding unless pty or port-forwarding follows', () => {
+    assert.deepEqual(parseKeyOptions('restrict'), {
+      ok: true,
+      options: { noPty: true, noPortForwarding: true },
+    });
+    assert.deepEqual(parseKeyOptions('restrict,pty,port-forwarding'), {
+      ok: true,
+      options: { noPty: false, noPortForwarding: false },
+    });
     assert.deepEqual(
       parseKeyOptions('no-port-forwarding,no-agent-forwarding,no-X11-forwarding,permitopen="h:1",no-user-rc'),
-      { ok: true, options: { noPty: false } },
+      { ok: true, options: { noPty: false, noPortForwarding: true, permitOpen: [{ host: 'h', port: 1 }] } },
     );
+  });
+
+  it('reads permitopen and permitlisten lists as sshd does', () => {
+    assert.deepEqual(parseKeyOptions('permitopen="db:5432,[::1]:*",permitlisten="8080,0.0.0.0:*"'), {
+      ok: true,
+      options: {
+        noPty: false,
+        permitOpen: [
+          { host: 'db', port: 5432 },
+          { host: '::1', port: '*' },
+        ],
+        permitListen: [
+          { host: 'localhost', port: 8080 },
+          { host: '0.0.0.0', port: '*' },
+        ],
+      },
+    });
+    const r = parseKeyOptions('permitopen="nohost"');
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.error, /permitopen: "nohost" is not host:port/);
   });
 
   it('refuses what it cannot honour or parse, saying why', () => {
