@@ -26,9 +26,16 @@ function timeOf(rec: RecordHeader): EventTime {
   return { sec: rec.sec, nsec: rec.nsec };
 }
 
+/** RFC 3339 UTC with nanoseconds, as the envelope's `time` (rare: aggregated records only). */
+function rfc3339(sec: number, nsec: number): string {
+  return `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
+}
+
 export interface DecoderStats {
   command: number;
   disk: number;
+  /** Opens reported as repeats by aggregated session.disk events (their `count`s). */
+  disk_repeats: number;
   network: number;
   /** Disk events dropped by disk_exclude_prefixes. */
   excluded: number;
@@ -44,6 +51,7 @@ export class Decoder {
   readonly stats: DecoderStats = {
     command: 0,
     disk: 0,
+    disk_repeats: 0,
     network: 0,
     excluded: 0,
     unattributed: 0,
@@ -121,6 +129,7 @@ export class Decoder {
       }
     }
     this.stats.disk++;
+    if (rec.count > 0) this.stats.disk_repeats += rec.count;
     this.emitter.emit(
       'session.disk',
       {
@@ -131,6 +140,8 @@ export class Decoder {
         flag_names: this.namesOf(rec.flags),
         return_code: rec.ret,
         cgroup_id: rec.cgroupId,
+        // Repeats the kernel counted (disk.bpf.h): one event for `count` opens.
+        ...(rec.count > 0 ? { count: rec.count, last_time: rfc3339(rec.lastSec, rec.lastNsec) } : {}),
       },
       ctx,
       timeOf(rec),

@@ -224,8 +224,10 @@ class Engine {
         error: String(err),
       });
     } finally {
-      // Everything the session's processes did is in the rings by now: read it all before
-      // session.end, then report its losses and forget it.
+      // Everything the session's processes did is in the rings by now (each exiting thread sent
+      // its repeated-open counts), bar counts the kernel could not reach then: sent now. Read it
+      // all before session.end, then report its losses and forget it.
+      this.flushDisk(p.id, true);
       this.drainAll();
       this.loss.check(p.id);
       this.forget(p.id);
@@ -284,6 +286,14 @@ class Engine {
     this.decoder.unregister(id);
   }
 
+  private flushDisk(id: bigint, final: boolean): void {
+    try {
+      this.addon.flushDisk(this.handle, id, final);
+    } catch (err) {
+      this.logger.error('cannot flush the repeated-open counts', { error: String(err) });
+    }
+  }
+
   /** Reads the rings until they are empty (bounded, in case a flood outpaces us). */
   private drainAll(): void {
     for (let i = 0; i < 64; i++) {
@@ -305,7 +315,12 @@ class Engine {
   private startTimers(): void {
     if (this.drainTimer) return;
     this.drainTimer = setInterval(this.drainTick, DRAIN_MS).unref();
-    this.lossTimer = setInterval(() => this.loss.check(), LOSS_CHECK_MS).unref();
+    // The kernel's repeated-open counts go out with the loss check: a repeat reaches the stream
+    // within about a second (or at its thread's exit).
+    this.lossTimer = setInterval(() => {
+      if (!this.closed) this.flushDisk(0n, false);
+      this.loss.check();
+    }, LOSS_CHECK_MS).unref();
   }
 
   private stopTimers(): void {

@@ -663,6 +663,14 @@ export interface SessionDiskFields {
    * The session cgroup the process ran in.
    */
   cgroup_id: number;
+  /**
+   * Present when this event stands for several opens: how many times the same thread opened the same path (from the same directory, for a relative path) with the same flags and the same result (the same file descriptor number, or the same errno), under the same command name, after a first such open already reported by its own event without `count`. The kernel counts these repeats instead of sending each one, and sends the count about every second, when the thread exits and at session end; `time` is then the first repeat's and `last_time` the last's. Absent: one open. Every open is in exactly one event: the opens of a path are the events without `count` plus the sum of the `count`s (the audit.loss events of the session say how many were lost, counting repeats).
+   */
+  count?: number;
+  /**
+   * With `count`: when the last of the repeats happened (RFC 3339 UTC, nanoseconds), `time` being the first. A repeat made while its count is being sent may give one of them the time of a neighbouring repeat; the count is exact.
+   */
+  last_time?: string;
 }
 
 /**
@@ -756,6 +764,14 @@ export interface SessionDiskEvent {
    * The session cgroup the process ran in.
    */
   cgroup_id: number;
+  /**
+   * Present when this event stands for several opens: how many times the same thread opened the same path (from the same directory, for a relative path) with the same flags and the same result (the same file descriptor number, or the same errno), under the same command name, after a first such open already reported by its own event without `count`. The kernel counts these repeats instead of sending each one, and sends the count about every second, when the thread exits and at session end; `time` is then the first repeat's and `last_time` the last's. Absent: one open. Every open is in exactly one event: the opens of a path are the events without `count` plus the sum of the `count`s (the audit.loss events of the session say how many were lost, counting repeats).
+   */
+  count?: number;
+  /**
+   * With `count`: when the last of the repeats happened (RFC 3339 UTC, nanoseconds), `time` being the first. A repeat made while its count is being sent may give one of them the time of a neighbouring repeat; the count is exact.
+   */
+  last_time?: string;
 }
 
 /**
