@@ -229,6 +229,8 @@ class Engine {
       // all before session.end, then report its losses and forget it.
       this.flushDisk(p.id, true);
       this.drainAll();
+      // Failed execs still waiting for the exec of a PATH search: there is none to come.
+      this.decoder.flushHeld({ cgroupId: p.id });
       this.loss.check(p.id);
       this.forget(p.id);
       if (this.placed.size === 0) {
@@ -319,6 +321,7 @@ class Engine {
     // within about a second (or at its thread's exit).
     this.lossTimer = setInterval(() => {
       if (!this.closed) this.flushDisk(0n, false);
+      this.decoder.flushHeld();
       this.loss.check();
     }, LOSS_CHECK_MS).unref();
   }

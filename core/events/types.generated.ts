@@ -509,6 +509,10 @@ export interface SessionCommandFields {
    */
   cgroup_id: number;
   /**
+   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (a shell, `env` or execvp trying each directory of PATH). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
+   */
+  path_tried?: string[];
+  /**
    * The process's user id.
    */
   uid: number;
@@ -621,6 +625,10 @@ export interface SessionCommandEvent {
    * The session cgroup the process ran in.
    */
   cgroup_id: number;
+  /**
+   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (a shell, `env` or execvp trying each directory of PATH). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
+   */
+  path_tried?: string[];
   /**
    * The process's user id.
    */
