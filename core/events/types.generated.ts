@@ -509,7 +509,7 @@ export interface SessionCommandFields {
    */
   cgroup_id: number;
   /**
-   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (a shell, `env` or execvp trying each directory of PATH). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
+   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (glibc's execvp, as in `env`, `xargs`, `find -exec` and version-manager shims, trying each directory of PATH; dash and bash look with stat() first and make no failed exec). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
    */
   path_tried?: string[];
   /**
@@ -626,7 +626,7 @@ export interface SessionCommandEvent {
    */
   cgroup_id: number;
   /**
-   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (a shell, `env` or execvp trying each directory of PATH). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
+   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (glibc's execvp, as in `env`, `xargs`, `find -exec` and version-manager shims, trying each directory of PATH; dash and bash look with stat() first and make no failed exec). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
    */
   path_tried?: string[];
   /**
