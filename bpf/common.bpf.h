@@ -71,11 +71,16 @@ static __always_inline __u64 wake_flags(void *ring, __u64 size) {
   return avail < wakeup_bytes && avail + size + 8 >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void count_lost(struct cgroup_info *info, int prog) {
+/* `opens`: what the lost record stood for (an aggregated disk record counts its repeats). */
+static __always_inline void count_lost_n(struct cgroup_info *info, int prog, __u64 opens) {
   __u32 key = prog;
   __u64 *n = bpf_map_lookup_elem(&lost_events, &key);
-  if (n) *n += 1;
-  if (info && prog >= 0 && prog < PROG_COUNT) __sync_fetch_and_add(&info->lost[prog], 1);
+  if (n) *n += opens;
+  if (info && prog >= 0 && prog < PROG_COUNT) __sync_fetch_and_add(&info->lost[prog], opens);
+}
+
+static __always_inline void count_lost(struct cgroup_info *info, int prog) {
+  count_lost_n(info, prog, 1);
 }
 
 /* Copies a variable-length record built in per-CPU scratch into the ring, counting a full ring. */

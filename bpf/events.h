@@ -76,7 +76,12 @@ struct disk_event {
   __u16 dir_len;   /* bytes after the path holding the directory a relative path starts from (0: none) */
   __u8 path_truncated;
   __u8 dir_walk;   /* WALK_* bits of that directory (0 when the path is absolute) */
-  __u8 _pad[6];
+  __u16 _pad;
+  /* 0: this record is one open. Otherwise the record stands for `count` repeats of an open already
+   * reported (same thread, path, directory, flags and result: disk.bpf.h), the first at
+   * hdr.ktime, the last at last_ktime (rewritten by the addon into struct wall_time too). */
+  __u32 count;
+  __u64 last_ktime;
   char data[];     /* path as given, then (relative paths) the cwd or dirfd's path, walked at the syscall */
 };
 

@@ -313,7 +313,12 @@ class Engine {
 
   /** The cgroup is gone: read its last kernel events, report its losses, stop watching its id. */
   private release(p: Placed): void {
+    // Each exiting thread sent its repeated-open counts; counts the kernel could not reach then
+    // are sent now, before the rings are read for the last time.
+    this.flushDisk(p.id, true);
     this.drainAll();
+    // Failed execs still waiting for the exec of a PATH search: there is none to come.
+    this.decoder.flushHeld({ cgroupId: p.id });
     this.loss.check(p.id);
     this.forget(p.id);
     if (this.placed.size === 0) {
@@ -378,6 +383,14 @@ class Engine {
     this.decoder.unregister(id);
   }
 
+  private flushDisk(id: bigint, final: boolean): void {
+    try {
+      this.addon.flushDisk(this.handle, id, final);
+    } catch (err) {
+      this.logger.error('cannot flush the repeated-open counts', { error: String(err) });
+    }
+  }
+
   /** Reads the rings until they are empty (bounded, in case a flood outpaces us). */
   private drainAll(): void {
     for (let i = 0; i < 64; i++) {
@@ -399,7 +412,13 @@ class Engine {
   private startTimers(): void {
     if (this.drainTimer) return;
     this.drainTimer = setInterval(this.drainTick, DRAIN_MS).unref();
-    this.lossTimer = setInterval(() => this.loss.check(), LOSS_CHECK_MS).unref();
+    // The kernel's repeated-open counts go out with the loss check: a repeat reaches the stream
+    // within about a second (or at its thread's exit).
+    this.lossTimer = setInterval(() => {
+      if (!this.closed) this.flushDisk(0n, false);
+      this.decoder.flushHeld();
+      this.loss.check();
+    }, LOSS_CHECK_MS).unref();
   }
 
   private stopTimers(): void {

@@ -33,6 +33,11 @@ export interface NativeAddon {
   sessionLost(h: NativeHandle, cgroupId: bigint): [number, number, number] | null;
   /** Records lost (ring full) in total, per program: the per-CPU kernel counters summed. */
   lost(h: NativeHandle): [number, number, number];
+  /**
+   * Sends the repeated opens the kernel counts (disk.bpf.h) into the disk ring, for one cgroup or
+   * all (0n); `final` takes the entries out (session end), otherwise only idle ones go.
+   */
+  flushDisk(h: NativeHandle, cgroupId: bigint, final: boolean): void;
   close(h: NativeHandle): void;
 }
 

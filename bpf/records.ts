@@ -45,6 +45,11 @@ export interface DiskRecord extends RecordHeader {
   pathTruncated: boolean;
   /** For a relative path: the cwd (or dirfd's directory) at the syscall. */
   dir: Walked | undefined;
+  /** 0: one open. Otherwise how many repeats of an open already reported this record stands
+   * for, the first at sec/nsec, the last at lastSec/lastNsec. */
+  count: number;
+  lastSec: number;
+  lastNsec: number;
 }
 
 export interface NetworkRecord extends RecordHeader {
@@ -61,7 +66,7 @@ export type BpfRecord = CommandRecord | DiskRecord | NetworkRecord;
 
 const HDR = 48;
 const COMMAND_DATA = 80;
-const DISK_DATA = 72;
+const DISK_DATA = 80;
 const NETWORK_SIZE = 96;
 const WALK_OK = 1;
 const WALK_DELETED = 2;
@@ -196,6 +201,9 @@ function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined
       pathTruncated: buf[at + 64] !== 0,
       path: measured(buf, at + DISK_DATA, pathLen),
       dir: walked(buf, at + DISK_DATA + pathLen, dirLen, buf[at + 65] as number),
+      count: buf.readUInt32LE(at + 68),
+      lastSec: buf.readUInt32LE(at + 72),
+      lastNsec: buf.readUInt32LE(at + 76),
     };
   }
   if (kind === 0 && size >= COMMAND_DATA) {

@@ -45,3 +45,23 @@ SEC("tp/syscalls/sys_exit_creat")
 int disk_creat_exit(struct trace_event_raw_sys_exit *ctx) {
   return disk_open(ctx->ret, NR_creat);
 }
+
+/* A thread that exits sends what disk_agg still counts for it (it can open nothing more: no
+ * writer races the flush). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(disk_exit, struct task_struct *p) {
+  __u64 cgid;
+  if (!monitored(&cgid)) return 0;
+  struct agg_flush_ctx c = {.cgroup_id = 0, .tid = (__u32)bpf_get_current_pid_tgid(), .final = 1};
+  bpf_for_each_map_elem(&disk_agg, agg_flush_one, &c, 0);
+  return 0;
+}
+
+/* Run by user space (BPF_PROG_RUN, bpf/addon): about every second, the counts of all entries (idle
+ * ones retired), and at session end everything of the session's cgroup. */
+SEC("syscall")
+int disk_flush(struct agg_flush_ctx *args) {
+  struct agg_flush_ctx c = {.cgroup_id = args->cgroup_id, .tid = 0, .final = args->final};
+  bpf_for_each_map_elem(&disk_agg, agg_flush_one, &c, 0);
+  return 0;
+}

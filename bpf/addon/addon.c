@@ -65,6 +65,7 @@ struct state {
   struct slot slots[PROG_COUNT];
   int monitored_fd;
   int lost_fd;
+  int flush_fd; /* disk_flush (disk events on), else -1 */
   int open_polls; /* uv handles still closing; the state is freed when this reaches 0 */
   int closed;
   int finalized; /* the JS handle was garbage-collected: free once the uv handles are closed */
@@ -131,6 +132,16 @@ static int on_sample(void *ctx, void *data, size_t size) {
     __u64 wall = ktime + st->mono_to_wall;
     struct wall_time t = {(__u32)(wall / 1000000000ull), (__u32)(wall % 1000000000ull)};
     memcpy(at, &t, sizeof t);
+    /* An aggregated disk record's last repeat, the same way. */
+    __u32 kind;
+    memcpy(&kind, st->batch + st->len + 4, sizeof kind);
+    if (kind == PROG_DISK && size >= sizeof(struct disk_event)) {
+      char *last = st->batch + st->len + 4 + offsetof(struct disk_event, last_ktime);
+      memcpy(&ktime, last, sizeof ktime);
+      wall = ktime + st->mono_to_wall;
+      struct wall_time lt = {(__u32)(wall / 1000000000ull), (__u32)(wall % 1000000000ull)};
+      memcpy(last, &lt, sizeof lt);
+    }
   }
   st->len += need;
   /* A negative return stops libbpf after this record (already consumed): yield to the loop. */
@@ -334,6 +345,7 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
       {sk->progs.command_execveat_exit, PROG_COMMAND, 1}, {sk->progs.disk_open_exit, PROG_DISK, 1},
       {sk->progs.disk_openat_exit, PROG_DISK, 1},        {sk->progs.disk_openat2_exit, PROG_DISK, 1},
       {sk->progs.disk_creat_exit, PROG_DISK, 1},         {sk->progs.network_state, PROG_NETWORK, 0},
+      {sk->progs.disk_exit, PROG_DISK, 0},               {sk->progs.disk_flush, PROG_DISK, 2},
   };
   const size_t nprogs = sizeof progs / sizeof progs[0];
   for (size_t i = 0; i < nprogs && !err; i++) err = bpf_program__set_autoload(progs[i].prog, want[progs[i].kind]);
@@ -341,6 +353,7 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
   if (err) return err < 0 ? err : -err;
   for (size_t i = 0; i < nprogs; i++) {
     if (!want[progs[i].kind]) continue;
+    if (progs[i].syscall == 2) continue; /* run by user space (js_flush), never attached */
     if (progs[i].syscall) {
       st->sys_progs[st->nsys++] = progs[i].prog;
       continue;
@@ -353,6 +366,7 @@ static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned 
   err = attach_syscalls(st);
   if (err) return err;
   detach_syscalls(st);
+  st->flush_fd = want[PROG_DISK] ? bpf_program__fd(sk->progs.disk_flush) : -1;
   st->monitored_fd = bpf_map__fd(sk->maps.monitored_cgroups);
   st->lost_fd = bpf_map__fd(sk->maps.lost_events);
   for (int i = 0; i < PROG_COUNT; i++) {
@@ -392,6 +406,7 @@ static void teardown(struct state *st) {
   st->skel = NULL;
   st->monitored_fd = -1;
   st->lost_fd = -1;
+  st->flush_fd = -1;
 }
 
 static struct state *get_state(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
@@ -450,6 +465,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   st->mono_to_wall = mono_to_wall_offset();
   st->monitored_fd = -1;
   st->lost_fd = -1;
+  st->flush_fd = -1;
   /* The verifier gives up with EAGAIN when a signal is pending (e.g. SIGPROF from --cpu-prof, or
    * SIGCHLD): hold signals back while loading, they are delivered right after. */
   sigset_t all, old;
@@ -610,6 +626,30 @@ static napi_value js_lost(napi_env env, napi_callback_info info) {
   return numbers(env, total, PROG_COUNT);
 }
 
+/* Mirrors struct agg_flush_ctx in disk.bpf.h. */
+struct agg_flush_args {
+  __u64 cgroup_id;
+  __u32 tid;
+  __u32 final;
+};
+
+/* flushDisk(handle, cgroupId: bigint, final: bool): the repeated opens disk_agg counts go into the
+ * disk ring as records (read by the next consume); 0n: every cgroup. `final` takes the entries
+ * out (session end), otherwise only the idle ones are. No-op without disk events. */
+static napi_value js_flush_disk(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  struct state *st = get_state(env, info, 3, argv);
+  __u64 id;
+  bool final;
+  if (!st || cgroup_arg(env, argv[1], &id) || napi_get_value_bool(env, argv[2], &final) != napi_ok) return NULL;
+  if (st->flush_fd < 0) return NULL;
+  struct agg_flush_args args = {.cgroup_id = id, .tid = 0, .final = final ? 1 : 0};
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof args);
+  int err = bpf_prog_test_run_opts(st->flush_fd, &opts);
+  if (err) return throw_errno(env, "cannot flush the repeated-open counts", errno);
+  return NULL;
+}
+
 /* close(handle): detach and free; safe to call once. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -629,6 +669,7 @@ NAPI_MODULE_INIT() {
       {"syscalls", NULL, js_syscalls, NULL, NULL, NULL, napi_default, NULL},
       {"sessionLost", NULL, js_session_lost, NULL, NULL, NULL, napi_default, NULL},
       {"lost", NULL, js_lost, NULL, NULL, NULL, napi_default, NULL},
+      {"flushDisk", NULL, js_flush_disk, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)

@@ -4,6 +4,11 @@
  *   exec N         N fork+execve of /bin/true, each waited for
  *   open N PATH    N open+close of PATH
  *   connect N      N TCP connects to a listener on 127.0.0.1 it owns (accepted and closed)
+ *   opens N PATH FLAGS...  for each FLAGS (ro, rw, ro-keep: opened and left open), N opens of PATH
+ *                  with those flags, closed after each unless -keep (a failed open is counted, not
+ *                  fatal: the test's missing paths); prints nothing but the time
+ *   open-many N PREFIX  N opens of PREFIX0, PREFIX1, ... (each path once: nothing the kernel can
+ *                  count as a repeat; missing paths fail, which is not fatal)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -51,6 +56,27 @@ static void run_open(long n, const char *path) {
   }
 }
 
+/* The aggregation test's loop: several flag sets, one after another, from one process. */
+static void run_opens(long n, const char *path, int nflags, char **flags) {
+  for (int f = 0; f < nflags; f++) {
+    int keep = strstr(flags[f], "-keep") != NULL;
+    int how = strncmp(flags[f], "rw", 2) == 0 ? O_RDWR : O_RDONLY;
+    for (long i = 0; i < n; i++) {
+      int fd = open(path, how | O_CLOEXEC);
+      if (fd >= 0 && !keep) close(fd);
+    }
+  }
+}
+
+static void run_open_many(long n, const char *prefix) {
+  char path[4096];
+  for (long i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s%ld", prefix, i);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) close(fd);
+  }
+}
+
 static void run_connect(long n) {
   int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -83,6 +109,8 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "exec") == 0) run_exec(n);
   else if (strcmp(argv[1], "open") == 0 && argc > 3) run_open(n, argv[3]);
   else if (strcmp(argv[1], "connect") == 0) run_connect(n);
+  else if (strcmp(argv[1], "open-many") == 0 && argc > 3) run_open_many(n, argv[3]);
+  else if (strcmp(argv[1], "opens") == 0 && argc > 4) run_opens(n, argv[3], argc - 4, argv + 4);
   else {
     fprintf(stderr, "sshtrail-bench-workload: unknown workload %s\n", argv[1]);
     return 2;

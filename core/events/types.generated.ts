@@ -515,6 +515,10 @@ export interface SessionCommandFields {
    */
   cgroup_id: number;
   /**
+   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (glibc's execvp, as in `env`, `xargs`, `find -exec` and version-manager shims, trying each directory of PATH; dash and bash look with stat() first and make no failed exec). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
+   */
+  path_tried?: string[];
+  /**
    * The process's user id.
    */
   uid: number;
@@ -628,6 +632,10 @@ export interface SessionCommandEvent {
    */
   cgroup_id: number;
   /**
+   * A PATH search folded into this exec: the paths the same process tried to exec just before, in order, each failing with ENOENT (-2), with the same basename as `path` (glibc's execvp, as in `env`, `xargs`, `find -exec` and version-manager shims, trying each directory of PATH; dash and bash look with stat() first and make no failed exec). Those failed execs get no event of their own; failures not followed by a successful exec of the same name (command not found) are reported as events of their own, within about a second. Absent when there was no such search.
+   */
+  path_tried?: string[];
+  /**
    * The process's user id.
    */
   uid: number;
@@ -669,6 +677,14 @@ export interface SessionDiskFields {
    * The session cgroup the process ran in.
    */
   cgroup_id: number;
+  /**
+   * Present when this event stands for several opens: how many times the same thread opened the same path (from the same directory, for a relative path) with the same flags and the same result (the same file descriptor number, or the same errno), under the same command name, after a first such open already reported by its own event without `count`. The kernel counts these repeats instead of sending each one, and sends the count about every second, when the thread exits and at session end; `time` is then the first repeat's and `last_time` the last's. Absent: one open. Every open is in exactly one event: the opens of a path are the events without `count` plus the sum of the `count`s (the audit.loss events of the session say how many were lost, counting repeats).
+   */
+  count?: number;
+  /**
+   * With `count`: when the last of the repeats happened (RFC 3339 UTC, nanoseconds), `time` being the first. A repeat made while its count is being sent may give one of them the time of a neighbouring repeat; the count is exact.
+   */
+  last_time?: string;
 }
 
 /**
@@ -762,6 +778,14 @@ export interface SessionDiskEvent {
    * The session cgroup the process ran in.
    */
   cgroup_id: number;
+  /**
+   * Present when this event stands for several opens: how many times the same thread opened the same path (from the same directory, for a relative path) with the same flags and the same result (the same file descriptor number, or the same errno), under the same command name, after a first such open already reported by its own event without `count`. The kernel counts these repeats instead of sending each one, and sends the count about every second, when the thread exits and at session end; `time` is then the first repeat's and `last_time` the last's. Absent: one open. Every open is in exactly one event: the opens of a path are the events without `count` plus the sum of the `count`s (the audit.loss events of the session say how many were lost, counting repeats).
+   */
+  count?: number;
+  /**
+   * With `count`: when the last of the repeats happened (RFC 3339 UTC, nanoseconds), `time` being the first. A repeat made while its count is being sent may give one of them the time of a neighbouring repeat; the count is exact.
+   */
+  last_time?: string;
 }
 
 /**

@@ -107,6 +107,35 @@ describe('command capture', { timeout: 120_000 }, () => {
     assert.deepEqual(em.invalid, []);
   });
 
+  test('a PATH search is one event for the exec that worked, listing the paths tried', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    // env (glibc's execvp) execs each PATH directory in turn: two ENOENT failures, then
+    // /usr/bin/ls. (dash and bash look with stat() first: `sh -c 'ls /'` makes no failed exec.)
+    const { commands } = await inSession('PATH=/nonexist1:/nonexist2:/usr/bin /usr/bin/env ls / >/dev/null');
+    const ls = commands.filter((c) => c.argv[0] === 'ls');
+    assert.equal(ls.length, 1, JSON.stringify(ls));
+    assert.equal(ls[0]?.fields.path, '/usr/bin/ls');
+    assert.equal(ls[0]?.fields.return_code, 0);
+    assert.deepEqual(ls[0]?.fields.path_tried, ['/nonexist1/ls', '/nonexist2/ls']);
+    assert.deepEqual(em.invalid, []);
+  });
+
+  test('a PATH search that finds nothing still gives each failed exec', async (t) => {
+    if (!needs(t, bpfAvailable, bpfReason)) return;
+    const { commands } = await inSession(
+      'PATH=/nonexist1:/nonexist2 /usr/bin/env sshtrail-no-such-cmd 2>/dev/null; true',
+    );
+    const failed = commands.filter((c) => c.argv[0] === 'sshtrail-no-such-cmd');
+    assert.deepEqual(
+      failed.map((c) => [c.fields.path, c.fields.return_code]),
+      [
+        ['/nonexist1/sshtrail-no-such-cmd', -2],
+        ['/nonexist2/sshtrail-no-such-cmd', -2],
+      ],
+    );
+    assert.ok(failed.every((c) => !('path_tried' in c.fields)));
+  });
+
   test('a long argument is cut with argv_truncated, the part kept intact', async (t) => {
     if (!needs(t, bpfAvailable, bpfReason)) return;
     const long = 'x'.repeat(20_000);

@@ -36,15 +36,15 @@ function header(kind: number, size: number, cgroupId: number, comm: string): Buf
 function diskRecord(cgroupId: number, path: string, flags: number, ret: number, dir = ''): Buffer {
   const p = Buffer.from(`${path}\0`);
   const d = dir ? Buffer.from(`${dir}\0`) : Buffer.alloc(0);
-  const b = header(1, 72 + p.length + d.length, cgroupId, 'cat');
+  const b = header(1, 80 + p.length + d.length, cgroupId, 'cat');
   b.writeInt32LE(ret, 48);
   b.writeInt32LE(-100, 52);
   b.writeUInt32LE(flags, 56);
   b.writeUInt16LE(p.length, 60);
   b.writeUInt16LE(d.length, 62);
   b[65] = dir ? 1 : 0;
-  p.copy(b, 72);
-  d.copy(b, 72 + p.length);
+  p.copy(b, 80);
+  d.copy(b, 80 + p.length);
   return b;
 }
 
