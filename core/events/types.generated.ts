@@ -791,9 +791,13 @@ export interface SessionEndFields {
    */
   recording_error?: "disk_full" | "io_error";
   /**
-   * Path of the session's asciicast recording on the server, when one was made.
+   * Path of the session's recording on the server, when one was made: an asciicast v2 file (.cast) for a session with a PTY, a directory (.raw) of byte-exact streams and their timing index for one without (see recording_format).
    */
   recording?: string;
+  /**
+   * The recording's format: asciicast (v2, a terminal's output, for players) or raw (a session without a PTY: stdout, stderr and, with recording.input, stdin byte for byte, with a timing index; docs/recordings.md). Absent when there is no recording.
+   */
+  recording_format?: "asciicast" | "raw";
 }
 
 /**
@@ -888,9 +892,13 @@ export interface SessionEndEvent {
    */
   recording_error?: "disk_full" | "io_error";
   /**
-   * Path of the session's asciicast recording on the server, when one was made.
+   * Path of the session's recording on the server, when one was made: an asciicast v2 file (.cast) for a session with a PTY, a directory (.raw) of byte-exact streams and their timing index for one without (see recording_format).
    */
   recording?: string;
+  /**
+   * The recording's format: asciicast (v2, a terminal's output, for players) or raw (a session without a PTY: stdout, stderr and, with recording.input, stdin byte for byte, with a timing index; docs/recordings.md). Absent when there is no recording.
+   */
+  recording_format?: "asciicast" | "raw";
 }
 
 /**

@@ -14,6 +14,8 @@ import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
+import { RawStreamsWriter } from '../recording/raw-streams.js';
+import type { SessionRecorder } from '../recording/recorder.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
 import type { KeyOptions } from '../ssh/key-options.js';
@@ -95,7 +97,7 @@ export class ChannelSession implements SessionHandlers {
   private envLimitLogged = false;
   private started = false;
   private proc: SessionProcess | undefined;
-  private rec: AsciicastWriter | undefined;
+  private rec: SessionRecorder | undefined;
   private channelClosed = false;
   /** Settles when the session has fully ended (session.end emitted). */
   readonly ended: Promise<void>;
@@ -320,7 +322,9 @@ export class ChannelSession implements SessionHandlers {
       }
     };
     try {
-      this.rec = new AsciicastWriter(
+      // A terminal's output is recorded for players (asciicast); pipes byte for byte (raw).
+      const Recorder = this.term ? AsciicastWriter : RawStreamsWriter;
+      this.rec = new Recorder(
         deps.recordingsDir,
         {
           sessionId: this.id,
@@ -432,7 +436,10 @@ export class ChannelSession implements SessionHandlers {
     else if (exit && exit.signal !== null) end.signal = exit.signal;
     else if (exit) end.exit_code = exit.code ?? 0;
     if (recordingError) end.recording_error = recordingError;
-    if (rec) end.recording = rec.path;
+    if (rec) {
+      end.recording = rec.path;
+      end.recording_format = rec.format;
+    }
     deps.emitter.emit('session.end', end, ctx);
     deps.emitter.endSession?.(this.id);
     await deps.live?.remove(this.id).catch((err: unknown) => {
