@@ -9,7 +9,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const all = ['ssh', 'sftp', 'forward', 'logins', 'failing-sink', 'pipeline', 'enhanced', 'sinks', 'recording'];
+const all = [
+  'ssh',
+  'sftp',
+  'forward',
+  'logins',
+  'failing-sink',
+  'pipeline',
+  'enhanced',
+  'sinks',
+  'recording',
+];
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !all.includes(w));

@@ -14,7 +14,7 @@
  * exec figure is bound by how fast the recording reaches the disk; the printable one is not.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, unlinkSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, median, sshArgs, startSshd, startSshtrail, stopAll } from './servers.js';
@@ -43,7 +43,7 @@ function ssh(port: number, command: string, tty = false): Promise<number> {
 
 function clearRecordings(dataDir: string): void {
   const rd = join(dataDir, 'recordings');
-  for (const f of readdirSync(rd)) unlinkSync(join(rd, f));
+  for (const f of readdirSync(rd)) rmSync(join(rd, f), { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {

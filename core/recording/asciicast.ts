@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { DirectAppender } from './direct-file.js';
 import { LineEncoder } from './json-escape.js';
+import { endHow, type SessionRecorder } from './recorder.js';
 import { lastLineEnd, writeWhole } from './whole-lines.js';
 
 export const END_MARKER = 'sshtrail:end';
@@ -63,8 +64,9 @@ export function ensureRecordingsDir(dataDir: string): string {
   return dir;
 }
 
-export class AsciicastWriter {
+export class AsciicastWriter implements SessionRecorder {
   readonly path: string;
+  readonly format = 'asciicast';
   private readonly fd: number;
   private readonly started = process.hrtime.bigint();
   /** Encoded lines not yet written (written with one writev; joining big strings cost more). */
@@ -298,13 +300,7 @@ export class AsciicastWriter {
     this.event('o', this.out.end() + this.err.end());
     if (exit) {
       // reason: the process never ran or its end is unknown (`sshtrail:end reason=start_failed`).
-      const how =
-        exit.reason !== undefined
-          ? `reason=${exit.reason}`
-          : exit.signal !== null
-            ? `signal=${exit.signal}`
-            : `exit=${exit.code ?? 0}`;
-      this.event('m', `${END_MARKER} ${how}`);
+      this.event('m', `${END_MARKER} ${endHow(exit)}`);
     }
     this.closed = true;
     clearInterval(this.timer);

@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SshtrailError } from '../errors.js';
 import { END_MARKER, recordingsDir } from './asciicast.js';
+import { isRawRecording, parseTimingLine, type RawHeader, rawSize } from './raw-read.js';
+import { RAW_SUFFIX } from './raw-streams.js';
+
+/** A recording's own name in the recordings dir: `<id>.cast` (PTY) or `<id>.raw/` (no PTY). */
+const isRecordingName = (f: string) => f.endsWith('.cast') || f.endsWith(RAW_SUFFIX);
 
 export interface CastHeader {
   version: number;
@@ -27,15 +32,14 @@ export interface CastHeader {
 export type CastEvent = [number, string, string];
 
 export function findRecording(dataDir: string, idOrPath: string): string {
-  if (existsSync(idOrPath) && statSync(idOrPath).isFile()) return idOrPath;
+  if (existsSync(idOrPath) && (statSync(idOrPath).isFile() || isRawRecording(idOrPath))) return idOrPath;
   const dir = recordingsDir(dataDir);
-  const exact = join(dir, `${idOrPath}.cast`);
-  if (/^[\w-]+$/.test(idOrPath) && existsSync(exact)) return exact;
+  const id = /^[\w-]+$/.test(idOrPath);
+  for (const exact of [join(dir, `${idOrPath}.cast`), join(dir, `${idOrPath}${RAW_SUFFIX}`)])
+    if (id && existsSync(exact)) return exact;
   // A unique prefix of a session id is enough, as with git.
   const matches =
-    /^[\w-]+$/.test(idOrPath) && existsSync(dir)
-      ? readdirSync(dir).filter((f) => f.startsWith(idOrPath) && f.endsWith('.cast'))
-      : [];
+    id && existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(idOrPath) && isRecordingName(f)) : [];
   if (matches.length === 1) return join(dir, matches[0] as string);
   if (matches.length > 1)
     throw new SshtrailError('SSHTRAIL_E_NOT_FOUND', `'${idOrPath}' matches ${matches.length} recordings`);
@@ -75,6 +79,8 @@ export interface RecordingSummary {
   size: number;
   /** "exit=0", "signal=HUP", or "incomplete" (no end marker: the server stopped abruptly). */
   status: string;
+  /** asciicast (a PTY session) or raw (byte-exact streams of a session without one). */
+  format: 'asciicast' | 'raw';
   path: string;
 }
 
@@ -91,6 +97,7 @@ function readEdge(path: string, size: number, fromEnd: boolean): string {
 }
 
 export function summarize(path: string): RecordingSummary | undefined {
+  if (isRawRecording(path)) return summarizeRaw(path);
   const size = statSync(path).size;
   let header: CastHeader;
   try {
@@ -119,7 +126,41 @@ export function summarize(path: string): RecordingSummary | undefined {
     durationS: duration,
     size,
     status,
+    format: 'asciicast',
     path,
+  };
+}
+
+/** A raw recording's summary from its timing index's first and last lines. */
+function summarizeRaw(dir: string): RecordingSummary | undefined {
+  const timing = join(dir, 'timing');
+  const tsize = statSync(timing).size;
+  let header: RawHeader;
+  try {
+    header = JSON.parse(readEdge(timing, tsize, false).split('\n')[0] as string) as RawHeader;
+  } catch {
+    return undefined;
+  }
+  let duration = 0;
+  let status = 'incomplete';
+  for (const line of readEdge(timing, tsize, true).split('\n').filter(Boolean).reverse()) {
+    const e = parseTimingLine(line);
+    if (!e) continue;
+    duration = e.t;
+    if ('end' in e) status = e.end;
+    break;
+  }
+  const s = header.sshtrail ?? {};
+  return {
+    id: s.session_id ?? dir,
+    login: s.login ?? '',
+    client: s.client_addr ?? '',
+    start: header.timestamp ? new Date(header.timestamp * 1000) : undefined,
+    durationS: duration,
+    size: rawSize(dir),
+    status,
+    format: 'raw',
+    path: dir,
   };
 }
 
@@ -127,7 +168,7 @@ export function listRecordings(dataDir: string): RecordingSummary[] {
   const dir = recordingsDir(dataDir);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.cast'))
+    .filter(isRecordingName)
     .map((f) => summarize(join(dir, f)))
     .filter((s): s is RecordingSummary => s !== undefined)
     .sort((a, b) => (a.start?.getTime() ?? 0) - (b.start?.getTime() ?? 0));

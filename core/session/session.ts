@@ -17,6 +17,8 @@ import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitt
 import type { Logger } from '../log.js';
 import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
+import { RawStreamsWriter } from '../recording/raw-streams.js';
+import type { SessionRecorder } from '../recording/recorder.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
 import type { KeyOptions } from '../ssh/key-options.js';
@@ -121,7 +123,7 @@ export class ChannelSession implements SessionHandlers {
   /** Why a pty request was refused, for session.start. */
   private ptyRefused: 'key_option' | 'permit_tty' | undefined;
   private proc: SessionProcess | undefined;
-  private rec: AsciicastWriter | undefined;
+  private rec: SessionRecorder | undefined;
   /** The PTY whose utmp login was written (as root). */
   private utmpTty: string | undefined;
   private channelClosed = false;
@@ -453,7 +455,9 @@ export class ChannelSession implements SessionHandlers {
       }
     };
     try {
-      this.rec = new AsciicastWriter(
+      // A terminal's output is recorded for players (asciicast); pipes byte for byte (raw).
+      const Recorder = this.term ? AsciicastWriter : RawStreamsWriter;
+      this.rec = new Recorder(
         deps.recordingsDir,
         {
           sessionId: this.id,
@@ -607,7 +611,10 @@ export class ChannelSession implements SessionHandlers {
     else if (exit && exit.signal !== null) end.signal = exit.signal;
     else if (exit) end.exit_code = exit.code ?? 0;
     if (recordingError) end.recording_error = recordingError;
-    if (rec) end.recording = rec.path;
+    if (rec) {
+      end.recording = rec.path;
+      end.recording_format = rec.format;
+    }
     if (left.lingering !== undefined) end.lingering = left.lingering;
     if (left.killed) Object.assign(end, killedFields(left.killed));
     const endedAt = Date.now();

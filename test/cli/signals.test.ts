@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openSession } from '../helpers/live-session.js';
+import { recordedOutput } from '../helpers/recording.js';
 import { type EventRecord, generateKey, startServer, type TestServer } from '../helpers/server.js';
 
 const RELOADED = /INFO configuration reloaded for new connections/;
@@ -37,7 +38,7 @@ function sessionEvents(events: EventRecord[], nth: number): EventRecord[] {
 function recordingOf(events: EventRecord[]): string {
   const end = events.find((e) => e.type === 'session.end');
   assert.ok(end?.recording, 'session.end names its recording');
-  return readFileSync(String(end.recording), 'utf8');
+  return recordedOutput(String(end.recording));
 }
 
 describe('SIGHUP reloads the configuration', { timeout: 120_000 }, () => {

@@ -24,24 +24,42 @@ describe('recordings', () => {
     await srv.stop();
   });
 
-  it('are private: directory 0700, files 0600', async () => {
+  it('are private: directories 0700, files 0600 (asciicast files and raw recordings alike)', async () => {
     await srv.ssh(['exit 11']);
+    await srv.ssh(['exit 10'], { tty: true });
     const { path } = await endOf(srv, 11);
+    await endOf(srv, 10);
     const dir = join(srv.dataDir, 'recordings');
     assert.equal(statSync(dir).mode & 0o777, 0o700);
-    for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600);
+    const kinds = new Set<string>();
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) {
+        kinds.add('raw');
+        assert.equal(statSync(p).mode & 0o777, 0o700, p);
+        for (const g of readdirSync(p)) assert.equal(statSync(join(p, g)).mode & 0o777, 0o600, join(p, g));
+      } else {
+        kinds.add('cast');
+        assert.equal(statSync(p).mode & 0o777, 0o600, p);
+      }
+    }
+    assert.deepEqual([...kinds].sort(), ['cast', 'raw']);
     assert.ok(path.startsWith(dir));
   });
 
-  it('record input as `i` events when recording.input is on', async () => {
+  it('record input when recording.input is on: `i` events in a PTY session, the stdin stream without one', async () => {
     await srv.ssh(['cat >/dev/null; exit 12'], { input: 'typed-secret\n' });
     const { path } = await endOf(srv, 12);
-    const events = readFileSync(path, 'utf8')
+    assert.equal(readFileSync(join(path, 'stdin'), 'utf8'), 'typed-secret\n');
+
+    await srv.ssh(['read -r line; exit 9'], { tty: true, input: 'typed-in-pty\n' });
+    const pty = await endOf(srv, 9);
+    const events = readFileSync(pty.path, 'utf8')
       .split('\n')
       .filter(Boolean)
       .slice(1)
       .map((l) => JSON.parse(l) as [number, string, string]);
-    assert.ok(events.some((e) => e[1] === 'i' && e[2].includes('typed-secret')));
+    assert.ok(events.some((e) => e[1] === 'i' && e[2].includes('typed-in-pty')));
   });
 
   it('play with asciinema (play, and cat in a terminal)', async () => {
@@ -76,7 +94,7 @@ describe('recordings', () => {
     assert.ok(row, list.stdout);
     assert.match(
       row,
-      new RegExp(`^${id}\\s+${srv.login}\\s+127\\.0\\.0\\.1\\s+\\S+Z\\s+[\\d.]+s\\s+\\S+\\s+exit=14$`),
+      new RegExp(`^${id}\\s+${srv.login}\\s+127\\.0\\.0\\.1\\s+\\S+Z\\s+[\\d.]+s\\s+\\S+\\s+raw\\s+exit=14$`),
     );
 
     const json = spawnSync(
@@ -92,6 +110,7 @@ describe('recordings', () => {
       .map((l) => JSON.parse(l))
       .find((e) => e.id === id);
     assert.equal(entry.status, 'exit=14');
+    assert.equal(entry.format, 'raw');
 
     const played = spawnSync(
       process.execPath,

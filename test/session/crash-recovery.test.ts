@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as pty from 'node-pty';
 import { isRoot, needs } from '../helpers/privileged.js';
+import { recordingEnd } from '../helpers/recording.js';
 import { type EventRecord, startServer } from '../helpers/server.js';
 import { instanceCgroupDir, validateAuditFile } from '../helpers/session-checks.js';
 
@@ -87,8 +88,7 @@ describe('crash leftovers', { timeout: 180_000 }, () => {
               (end.killed as { command: string }[] | undefined)?.some((k) => k.command === 'sleep'),
               `killed: ${JSON.stringify(end.killed)}`,
             );
-          const last = readFileSync(String(end.recording), 'utf8').trim().split('\n').at(-1);
-          assert.match(last as string, /"sshtrail:end reason=server_crash"/);
+          assert.equal(recordingEnd(String(end.recording)), 'reason=server_crash');
         }
         assert.deepEqual(readdirSync(`${srv.dataDir}/sessions`), []);
         const r = await srv.ssh(['echo', 'after']);

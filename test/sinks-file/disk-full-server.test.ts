@@ -42,12 +42,14 @@ test('a full data dir refuses unrecordable logins, loses nothing silently, corru
     }
     assert.equal(after.code, 0, after.stderr);
     assert.equal(String(after.stdout), 'after\n');
-    const ev = await srv.waitForEvents((e) =>
-      e.some(
-        (x) =>
-          x.type === 'session.end' && x.exit_code === 0 && String(x.recording ?? '') !== '' && e.length > 8,
-      ),
-    );
+    // Until the last login's end is on file (and so all before it: the file sink keeps order);
+    // events of the full-disk logins may have waited for the file sink's retry.
+    const ev = await srv.waitForEvents((e) => {
+      const last = e.find((x) => x.type === 'session.start' && x.command === 'echo after');
+      return e.some(
+        (x) => x.type === 'session.end' && x.session_id === last?.session_id && x.exit_code === 0,
+      );
+    });
     // The policy for a recording that cannot be written (recording.on_failure: refuse): each
     // login on the full disk got a session.start and a session.end saying why, none ran unrecorded.
     const full = ev.filter((x) => x.type === 'session.start' && /^echo full-/.test(String(x.command)));

@@ -115,6 +115,7 @@ describe('exec sessions', () => {
     assert.equal(end.bytes_out, 3);
     assert.equal(end.bytes_in, 5);
     assert.equal(typeof end.duration_ms, 'number');
-    assert.match(String(end.recording), /\.cast$/);
+    assert.match(String(end.recording), /\.raw$/);
+    assert.equal(end.recording_format, 'raw');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { recordedOutput, recordingEnd } from '../helpers/recording.js';
 import { startServer } from '../helpers/server.js';
 import { withSsh2Client } from '../helpers/ssh2-client.js';
 
@@ -38,9 +38,8 @@ describe('server lifecycle', () => {
       assert.equal(ends.length, 2);
       for (const end of ends) {
         assert.equal(end.signal, 'HUP');
-        const lines = readFileSync(String(end.recording), 'utf8').trim().split('\n');
-        assert.match(lines.join('\n'), /started/);
-        assert.match(lines.at(-1) as string, /"m", "sshtrail:end signal=HUP"\]$/);
+        assert.match(recordedOutput(String(end.recording)), /started/);
+        assert.equal(recordingEnd(String(end.recording)), 'signal=HUP');
       }
     } finally {
       const { rmSync } = await import('node:fs');

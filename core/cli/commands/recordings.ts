@@ -7,7 +7,8 @@ import type { Command } from '../command.js';
 
 const usage = `Usage: sshtrail recordings [options]
 
-Lists recorded sessions, oldest first: id, login, client, start, duration, size, exit status
+Lists recorded sessions, oldest first: id, login, client, start, duration, size on disk, format
+(asciicast for PTY sessions, raw for byte-exact streams of sessions without one), exit status
 ("incomplete" when the recording has no clean end).
 
 Options:
@@ -43,12 +44,12 @@ export const command: Command = {
     if (values.json) {
       for (const r of list) {
         process.stdout.write(
-          `${JSON.stringify({ id: r.id, login: r.login, client: r.client, start: r.start?.toISOString(), duration_s: r.durationS, size: r.size, status: r.status, path: r.path })}\n`,
+          `${JSON.stringify({ id: r.id, login: r.login, client: r.client, start: r.start?.toISOString(), duration_s: r.durationS, size: r.size, format: r.format, status: r.status, path: r.path })}\n`,
         );
       }
       return 0;
     }
-    const rows = [['ID', 'LOGIN', 'CLIENT', 'START', 'DURATION', 'SIZE', 'STATUS']];
+    const rows = [['ID', 'LOGIN', 'CLIENT', 'START', 'DURATION', 'SIZE', 'FORMAT', 'STATUS']];
     for (const r of list) {
       rows.push([
         r.id,
@@ -57,6 +58,7 @@ export const command: Command = {
         r.start ? r.start.toISOString().replace(/\.\d+Z$/, 'Z') : '-',
         `${r.durationS.toFixed(1)}s`,
         human(r.size),
+        r.format,
         r.status,
       ]);
     }

@@ -1,0 +1,27 @@
+/**
+ * What a session asks of its recording, whatever the format: PTY sessions write asciicast v2
+ * (asciicast.ts, for players), sessions without a PTY write their streams byte for byte
+ * (raw-streams.ts). The session feeds output and input, holds its output while the recording is
+ * behind, and closes it with how the session ended.
+ */
+export interface SessionRecorder {
+  /** Where the recording is: the .cast file, or the raw recording's directory. */
+  readonly path: string;
+  readonly format: 'asciicast' | 'raw';
+  output(data: Buffer, stream?: 1 | 2): void;
+  input(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** True while too much waits for the disk: stop reading the session's output until onDrain. */
+  readonly backlogged: boolean;
+  onDrain(cb: () => void): void;
+  /** Whether a write failed (the recording then ends at its last complete record). */
+  readonly failedWrite: boolean;
+  close(exit: { code: number | null; signal: string | null; reason?: string } | undefined): Promise<void>;
+}
+
+/** `sshtrail:end exit=N`, `signal=NAME` or `reason=WHY`: how a session ended, in either format. */
+export function endHow(exit: { code: number | null; signal: string | null; reason?: string }): string {
+  if (exit.reason !== undefined) return `reason=${exit.reason}`;
+  if (exit.signal !== null) return `signal=${exit.signal}`;
+  return `exit=${exit.code ?? 0}`;
+}
