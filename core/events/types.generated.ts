@@ -231,7 +231,7 @@ export interface AuthFailureFields {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. Accounts refused whatever the key, as sshd without PAM refuses them: account_expired, the shadow expiry date (field 8) has passed; account_locked, the password field starts with "!" (usermod -L, passwd -l); invalid_shell, the login shell does not exist or is not executable.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. Accounts refused whatever the key, as sshd without PAM refuses them: account_expired, the shadow expiry date (field 8) has passed; account_locked, the password field starts with "!" (usermod -L, passwd -l); invalid_shell, the login shell does not exist or is not executable. login_not_allowed: the access lists (access.deny_users, allow_users, deny_groups, allow_groups, as sshd's DenyUsers...) refuse the login, whatever key it offers (detail says which list). root_login_refused: access.permit_root_login (or a match block's) refuses root with this key: no, or forced-commands-only and the key's authorized_keys line has no command=.
    */
   reason:
     | "unknown_login"
@@ -246,7 +246,9 @@ export interface AuthFailureFields {
     | "source_penalty"
     | "account_expired"
     | "account_locked"
-    | "invalid_shell";
+    | "invalid_shell"
+    | "login_not_allowed"
+    | "root_login_refused";
   /**
    * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
    */
@@ -341,7 +343,7 @@ export interface AuthFailureEvent {
    */
   fingerprint?: string;
   /**
-   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. Accounts refused whatever the key, as sshd without PAM refuses them: account_expired, the shadow expiry date (field 8) has passed; account_locked, the password field starts with "!" (usermod -L, passwd -l); invalid_shell, the login shell does not exist or is not executable.
+   * Why the attempt was refused (detail says more). An authorized keys file refused by auth.strict_modes (as sshd's StrictModes) is key_not_authorized, with a detail starting "StrictModes:". Connections refused before the handshake (method "none"): connection_limit, too many unauthenticated connections in all; startups_early_drop, refused by random early drop as that limit nears; source_limit, too many from the client's address block; source_penalty, the block is serving a penalty for earlier failed, idle or malformed connections. Accounts refused whatever the key, as sshd without PAM refuses them: account_expired, the shadow expiry date (field 8) has passed; account_locked, the password field starts with "!" (usermod -L, passwd -l); invalid_shell, the login shell does not exist or is not executable. login_not_allowed: the access lists (access.deny_users, allow_users, deny_groups, allow_groups, as sshd's DenyUsers...) refuse the login, whatever key it offers (detail says which list). root_login_refused: access.permit_root_login (or a match block's) refuses root with this key: no, or forced-commands-only and the key's authorized_keys line has no command=.
    */
   reason:
     | "unknown_login"
@@ -356,7 +358,9 @@ export interface AuthFailureEvent {
     | "source_penalty"
     | "account_expired"
     | "account_locked"
-    | "invalid_shell";
+    | "invalid_shell"
+    | "login_not_allowed"
+    | "root_login_refused";
   /**
    * The reason in words, for people: which authorized_keys line refused the key and why (from=, expiry-time, an option sshtrail cannot honour), which file or directory failed the StrictModes check, why a login is unknown. Not a stable format.
    */
@@ -801,9 +805,9 @@ export interface SessionEndFields {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. disconnected: the client went away and the session's shell or command, hung up (SIGHUP), had not exited two seconds later: the session ended without it (it lingers or was killed, by session.on_end). recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. disconnected: the client went away and the session's shell or command, hung up (SIGHUP), had not exited two seconds later: the session ended without it (it lingers or was killed, by session.on_end). recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known). sftp_only: the login is SFTP-only (force_command internal-sftp or the sftp-server) and asked for a shell or a command: it was told "This service allows sftp connections only." and nothing ran. subsystem_refused: the subsystem asked for is refused (unknown, sftp off for this login or the server, or no sftp-server); nothing ran.
    */
-  reason?: "start_failed" | "server_crash" | "recording_failed" | "disconnected";
+  reason?: "start_failed" | "server_crash" | "recording_failed" | "sftp_only" | "subsystem_refused" | "disconnected";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -821,7 +825,7 @@ export interface SessionEndFields {
    */
   recording_error?: "disk_full" | "io_error";
   /**
-   * Path of the session's asciicast recording on the server, when one was made.
+   * Path of the session's recording on the server, when one was made: an asciicast v2 file (.cast) for a session with a PTY, a directory (.raw) of byte-exact streams and their timing index for one without (see recording_format).
    */
   recording?: string;
   /**
@@ -847,6 +851,10 @@ export interface SessionEndFields {
    * How many processes were killed at the session's end (with killed).
    */
   killed_count?: number;
+  /**
+   * The recording's format: asciicast (v2, a terminal's output, for players) or raw (a session without a PTY: stdout, stderr and, with recording.input, stdin byte for byte, with a timing index; docs/recordings.md). Absent when there is no recording.
+   */
+  recording_format?: "asciicast" | "raw";
 }
 
 /**
@@ -921,9 +929,9 @@ export interface SessionEndEvent {
    */
   signal?: string;
   /**
-   * Why the session ended other than by its shell or command exiting; absent when it exited. disconnected: the client went away and the session's shell or command, hung up (SIGHUP), had not exited two seconds later: the session ended without it (it lingers or was killed, by session.on_end). recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known).
+   * Why the session ended other than by its shell or command exiting; absent when it exited. disconnected: the client went away and the session's shell or command, hung up (SIGHUP), had not exited two seconds later: the session ended without it (it lingers or was killed, by session.on_end). recording_failed: its recording could not be written (see recording_error) and recording.on_failure is refuse: the session was refused before anything ran, or ended when the recording failed mid-way. start_failed: the process could not be started after session.start (e.g. E2BIG, an environment too big for the kernel), so there is no exit_code or signal. server_crash: the server stopped without ending the session (kill -9, a crash) and its next start killed what the session left: duration_ms then runs to that start, and bytes_in and bytes_out are 0 (not known). sftp_only: the login is SFTP-only (force_command internal-sftp or the sftp-server) and asked for a shell or a command: it was told "This service allows sftp connections only." and nothing ran. subsystem_refused: the subsystem asked for is refused (unknown, sftp off for this login or the server, or no sftp-server); nothing ran.
    */
-  reason?: "start_failed" | "server_crash" | "recording_failed" | "disconnected";
+  reason?: "start_failed" | "server_crash" | "recording_failed" | "sftp_only" | "subsystem_refused" | "disconnected";
   /**
    * Time from session.start to the end, in milliseconds.
    */
@@ -941,7 +949,7 @@ export interface SessionEndEvent {
    */
   recording_error?: "disk_full" | "io_error";
   /**
-   * Path of the session's asciicast recording on the server, when one was made.
+   * Path of the session's recording on the server, when one was made: an asciicast v2 file (.cast) for a session with a PTY, a directory (.raw) of byte-exact streams and their timing index for one without (see recording_format).
    */
   recording?: string;
   /**
@@ -967,6 +975,233 @@ export interface SessionEndEvent {
    * How many processes were killed at the session's end (with killed).
    */
   killed_count?: number;
+  /**
+   * The recording's format: asciicast (v2, a terminal's output, for players) or raw (a session without a PTY: stdout, stderr and, with recording.input, stdin byte for byte, with a timing index; docs/recordings.md). Absent when there is no recording.
+   */
+  recording_format?: "asciicast" | "raw";
+}
+
+/**
+ * The fields a producer passes to emit('session.forward', ...).
+ */
+export interface SessionForwardFields {
+  /**
+   * listen: a tcpip-forward request (granted or not); unlisten: its listener closed (cancel-tcpip-forward or the end of the connection). open: a forwarded connection was set up (or refused, or failed: see result); close: it ended, with the bytes moved.
+   */
+  action: "listen" | "unlisten" | "open" | "close";
+  /**
+   * local: the client asked the server to connect somewhere (direct-tcpip: ssh -L, -D, -W, -J). remote: the server listens and hands connections to the client (tcpip-forward: ssh -R).
+   */
+  direction: "local" | "remote";
+  /**
+   * Numbers the connection's forwards: open and close of one forwarded connection, and listen and unlisten of one listener, share it.
+   */
+  forward_id: number;
+  /**
+   * remote open and close: the forward_id of the listener that accepted the connection.
+   */
+  listen_forward_id?: number;
+  /**
+   * remote: the address the client asked to listen on, as sent (ssh -R without one sends localhost; an empty string means every address).
+   */
+  listen_host?: string;
+  /**
+   * remote: the port listened on (the one the server chose when the client asked for 0; on a refusal, the one asked for).
+   */
+  listen_port?: number;
+  /**
+   * remote: the address actually bound, after forwarding.gateway_ports (127.0.0.1 unless it allows more; :: is every address).
+   */
+  bind_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * local: the host the client asked to connect to, as sent (a name or an address).
+   */
+  target_host?: string;
+  /**
+   * local: the port the client asked to connect to.
+   */
+  target_port?: number;
+  /**
+   * local, when connected: the address the helper connected to (target_host resolved).
+   */
+  target_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Where the forwarded connection came from. local: as the client reports it (the address of the program that connected to ssh's listening port; OpenSSH sends 127.0.0.1 for -W and -J). remote: the peer that connected to the listener.
+   */
+  originator_addr?: string;
+  /**
+   * The originator's port (local: as the client reports it; OpenSSH sends 65535 for -W and -J).
+   */
+  originator_port?: number;
+  /**
+   * close: bytes the SSH client sent through the forward (towards the target, or towards the peer of a remote forward).
+   */
+  bytes_in?: number;
+  /**
+   * close: bytes sent back to the SSH client through the forward.
+   */
+  bytes_out?: number;
+  /**
+   * unlisten: connections the listener handed to the client.
+   */
+  connections?: number;
+  /**
+   * close: from the connect (local) or the accept (remote) to the end of both directions; unlisten: how long the listener was open, in milliseconds.
+   */
+  duration_ms?: number;
+  /**
+   * ok; refused: by policy (see reason), nothing was tried; failed: tried and did not work (see reason).
+   */
+  result: "ok" | "refused" | "failed";
+  /**
+   * Why, when result is not ok. refused: forwarding_disabled (forwarding.tcp), key_no_port_forwarding (the key's no-port-forwarding or restrict), not_permitted (the key's permitopen or permitlisten). failed: the error of the helper's connect or listen as the login (ECONNREFUSED, ETIMEDOUT, ENOTFOUND: the name did not resolve, EACCES: a port below 1024 for a non-root login, EADDRINUSE, ...), setup_failed (the forwarding cgroup or helper could not be set up), client_refused (the client did not accept a remote forward's connection).
+   */
+  reason?: string;
+}
+
+/**
+ * TCP port forwarding over an SSH connection. A connection's forwards form an audit session of their own, started with its first forward and ended with the connection: its session_id is also on the session.network events of the connects the forwarding helper made for it (as the login, in that session's cgroup). There is no session.start or session.end for it. listen and unlisten: a remote forward (ssh -R, tcpip-forward) began or stopped listening. open and close: one forwarded connection, local (ssh -L, -D, -W and so -J: direct-tcpip; the wire does not tell -D from -L, both are local) or remote (a connection accepted on a remote forward's port). A forward refused by policy before the connection's first granted one carries no session_id. (https://sshtrail.dev/schemas/session.forward/v1.json)
+ */
+export interface SessionForwardEvent {
+  /**
+   * The event type.
+   */
+  type: "session.forward";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.forward/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * listen: a tcpip-forward request (granted or not); unlisten: its listener closed (cancel-tcpip-forward or the end of the connection). open: a forwarded connection was set up (or refused, or failed: see result); close: it ended, with the bytes moved.
+   */
+  action: "listen" | "unlisten" | "open" | "close";
+  /**
+   * local: the client asked the server to connect somewhere (direct-tcpip: ssh -L, -D, -W, -J). remote: the server listens and hands connections to the client (tcpip-forward: ssh -R).
+   */
+  direction: "local" | "remote";
+  /**
+   * Numbers the connection's forwards: open and close of one forwarded connection, and listen and unlisten of one listener, share it.
+   */
+  forward_id: number;
+  /**
+   * remote open and close: the forward_id of the listener that accepted the connection.
+   */
+  listen_forward_id?: number;
+  /**
+   * remote: the address the client asked to listen on, as sent (ssh -R without one sends localhost; an empty string means every address).
+   */
+  listen_host?: string;
+  /**
+   * remote: the port listened on (the one the server chose when the client asked for 0; on a refusal, the one asked for).
+   */
+  listen_port?: number;
+  /**
+   * remote: the address actually bound, after forwarding.gateway_ports (127.0.0.1 unless it allows more; :: is every address).
+   */
+  bind_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * local: the host the client asked to connect to, as sent (a name or an address).
+   */
+  target_host?: string;
+  /**
+   * local: the port the client asked to connect to.
+   */
+  target_port?: number;
+  /**
+   * local, when connected: the address the helper connected to (target_host resolved).
+   */
+  target_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * Where the forwarded connection came from. local: as the client reports it (the address of the program that connected to ssh's listening port; OpenSSH sends 127.0.0.1 for -W and -J). remote: the peer that connected to the listener.
+   */
+  originator_addr?: string;
+  /**
+   * The originator's port (local: as the client reports it; OpenSSH sends 65535 for -W and -J).
+   */
+  originator_port?: number;
+  /**
+   * close: bytes the SSH client sent through the forward (towards the target, or towards the peer of a remote forward).
+   */
+  bytes_in?: number;
+  /**
+   * close: bytes sent back to the SSH client through the forward.
+   */
+  bytes_out?: number;
+  /**
+   * unlisten: connections the listener handed to the client.
+   */
+  connections?: number;
+  /**
+   * close: from the connect (local) or the accept (remote) to the end of both directions; unlisten: how long the listener was open, in milliseconds.
+   */
+  duration_ms?: number;
+  /**
+   * ok; refused: by policy (see reason), nothing was tried; failed: tried and did not work (see reason).
+   */
+  result: "ok" | "refused" | "failed";
+  /**
+   * Why, when result is not ok. refused: forwarding_disabled (forwarding.tcp), key_no_port_forwarding (the key's no-port-forwarding or restrict), not_permitted (the key's permitopen or permitlisten). failed: the error of the helper's connect or listen as the login (ECONNREFUSED, ETIMEDOUT, ENOTFOUND: the name did not resolve, EACCES: a port below 1024 for a non-root login, EADDRINUSE, ...), setup_failed (the forwarding cgroup or helper could not be set up), client_refused (the client did not accept a remote forward's connection).
+   */
+  reason?: string;
 }
 
 /**
@@ -1491,9 +1726,21 @@ export interface SessionStartFields {
    */
   command?: string;
   /**
-   * The command that ran instead, forced by the key's authorized_keys line (command="..."), whatever the client asked for; absent when none is forced. The client's request stays in kind and command.
+   * The command that ran instead, whatever the client asked for: forced by access.force_command or a match block (as sshd's ForceCommand), else by the key's authorized_keys line (command="..."); see forced_by. Absent when none is forced. The client's request stays in kind and command. internal-sftp: the login is SFTP-only.
    */
   forced_command?: string;
+  /**
+   * Where forced_command comes from: the server's config (access.force_command or a match block; it wins) or the key's authorized_keys line.
+   */
+  forced_by?: "config" | "authorized_keys";
+  /**
+   * The config's match blocks that apply to this login (their names, or match[N]), in config order; absent when none does.
+   */
+  match_blocks?: string[];
+  /**
+   * The client asked for a pseudo-terminal and was refused: by the key's no-pty or restrict option, or by access.permit_tty false (or a match block's). The session runs without one.
+   */
+  pty_refused?: "key_option" | "permit_tty";
   /**
    * Whether the session has a pseudo-terminal.
    */
@@ -1592,9 +1839,21 @@ export interface SessionStartEvent {
    */
   command?: string;
   /**
-   * The command that ran instead, forced by the key's authorized_keys line (command="..."), whatever the client asked for; absent when none is forced. The client's request stays in kind and command.
+   * The command that ran instead, whatever the client asked for: forced by access.force_command or a match block (as sshd's ForceCommand), else by the key's authorized_keys line (command="..."); see forced_by. Absent when none is forced. The client's request stays in kind and command. internal-sftp: the login is SFTP-only.
    */
   forced_command?: string;
+  /**
+   * Where forced_command comes from: the server's config (access.force_command or a match block; it wins) or the key's authorized_keys line.
+   */
+  forced_by?: "config" | "authorized_keys";
+  /**
+   * The config's match blocks that apply to this login (their names, or match[N]), in config order; absent when none does.
+   */
+  match_blocks?: string[];
+  /**
+   * The client asked for a pseudo-terminal and was refused: by the key's no-pty or restrict option, or by access.permit_tty false (or a match block's). The session runs without one.
+   */
+  pty_refused?: "key_option" | "permit_tty";
   /**
    * Whether the session has a pseudo-terminal.
    */
@@ -1630,6 +1889,7 @@ export interface EventFieldsByType {
   'session.command': SessionCommandFields;
   'session.disk': SessionDiskFields;
   'session.end': SessionEndFields;
+  'session.forward': SessionForwardFields;
   'session.linger.end': SessionLingerEndFields;
   'session.network': SessionNetworkFields;
   'session.sftp': SessionSftpFields;
@@ -1645,6 +1905,7 @@ export type SshtrailEvent =
   | SessionCommandEvent
   | SessionDiskEvent
   | SessionEndEvent
+  | SessionForwardEvent
   | SessionLingerEndEvent
   | SessionNetworkEvent
   | SessionSftpEvent
