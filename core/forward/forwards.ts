@@ -305,6 +305,30 @@ export class ConnectionForwards {
       client_port: client.port,
     };
     if (!this.ctx && !maybeBefore) return;
-    this.deps.emitter.emit('session.forward', fields, ctx);
+    this.deps.emitter.emit('session.forward', asSent(fields), ctx);
   }
+}
+
+const PORT_FIELDS = ['listen_port', 'target_port', 'originator_port'] as const;
+const TEXT_FIELDS = ['listen_host', 'target_host', 'originator_addr'] as const;
+/** The schema's bound on a host or address as the client sent it. */
+const MAX_TEXT = 1024;
+
+/**
+ * The client's values as an event can carry them: a port the protocol's uint32 put out of range
+ * (a hostile or broken client; the request is refused) is left out, and text past the schema's
+ * bound is cut, so that every refusal is still a valid event (found by the fuzz test).
+ */
+function asSent(fields: Fields): Fields {
+  const out: Fields = { ...fields };
+  for (const k of PORT_FIELDS) {
+    const v = out[k];
+    const ok = typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+    if (v !== undefined && !ok) delete out[k];
+  }
+  for (const k of TEXT_FIELDS) {
+    const v = out[k];
+    if (typeof v === 'string' && v.length > MAX_TEXT) out[k] = v.slice(0, MAX_TEXT);
+  }
+  return out;
 }
