@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { DirectAppender } from './direct-file.js';
 import { LineEncoder } from './json-escape.js';
-import { endHow, type SessionRecorder } from './recorder.js';
+import { endHow, type RecorderOptions, type SessionRecorder } from './recorder.js';
 import { lastLineEnd, writeWhole } from './whole-lines.js';
 
 export const END_MARKER = 'sshtrail:end';
@@ -92,13 +92,7 @@ export class AsciicastWriter implements SessionRecorder {
   constructor(
     dir: string,
     h: RecordingHeader,
-    private readonly opts: {
-      input: boolean;
-      flushInterval: number;
-      /** 'off': buffered writes only (recording.direct_io). */
-      directIo?: 'auto' | 'off';
-      onError?: (err: Error) => void;
-    },
+    private readonly opts: RecorderOptions,
   ) {
     this.path = join(dir, `${h.sessionId}.cast`);
     this.fd = openSync(this.path, 'wx', 0o600);

@@ -9,20 +9,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SshtrailError } from '../errors.js';
 import { RAW_FORMAT, type RawStream } from './raw-streams.js';
+import type { RecordedSession } from './recorder.js';
 
 export interface RawHeader {
   format: string;
   version: number;
   timestamp?: number;
   streams?: RawStream[];
-  sshtrail?: {
-    session_id?: string;
-    login?: string;
-    client_addr?: string;
-    client_port?: number;
-    kind?: string;
-    command?: string;
-  };
+  sshtrail?: RecordedSession;
 }
 
 /** A run of one stream's bytes at `t` seconds, or the end record (`how`: "exit=0", ...). */

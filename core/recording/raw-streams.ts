@@ -20,7 +20,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordingHeader } from './asciicast.js';
-import { endHow, type SessionRecorder } from './recorder.js';
+import { endHow, type RecorderOptions, type SessionRecorder } from './recorder.js';
 import { StreamFile } from './stream-file.js';
 
 export const RAW_FORMAT = 'sshtrail-raw';
@@ -48,12 +48,7 @@ export class RawStreamsWriter implements SessionRecorder {
   constructor(
     dir: string,
     h: RecordingHeader,
-    private readonly opts: {
-      input: boolean;
-      flushInterval: number;
-      directIo?: 'auto' | 'off';
-      onError?: (err: Error) => void;
-    },
+    private readonly opts: RecorderOptions,
   ) {
     this.path = join(dir, `${h.sessionId}${RAW_SUFFIX}`);
     mkdirSync(this.path, { mode: 0o700 });

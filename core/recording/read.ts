@@ -9,6 +9,7 @@ import { SshtrailError } from '../errors.js';
 import { END_MARKER, recordingsDir } from './asciicast.js';
 import { isRawRecording, parseTimingLine, type RawHeader, rawSize } from './raw-read.js';
 import { RAW_SUFFIX } from './raw-streams.js';
+import type { RecordedSession } from './recorder.js';
 
 /** A recording's own name in the recordings dir: `<id>.cast` (PTY) or `<id>.raw/` (no PTY). */
 const isRecordingName = (f: string) => f.endsWith('.cast') || f.endsWith(RAW_SUFFIX);
@@ -19,14 +20,7 @@ export interface CastHeader {
   height: number;
   timestamp?: number;
   env?: Record<string, string>;
-  sshtrail?: {
-    session_id?: string;
-    login?: string;
-    client_addr?: string;
-    client_port?: number;
-    kind?: string;
-    command?: string;
-  };
+  sshtrail?: RecordedSession;
 }
 
 export type CastEvent = [number, string, string];

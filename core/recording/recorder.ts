@@ -19,6 +19,25 @@ export interface SessionRecorder {
   close(exit: { code: number | null; signal: string | null; reason?: string } | undefined): Promise<void>;
 }
 
+/** How a recording is written (from the recording config). */
+export interface RecorderOptions {
+  input: boolean;
+  flushInterval: number;
+  /** 'off': buffered writes only (recording.direct_io). */
+  directIo?: 'auto' | 'off';
+  onError?: (err: Error) => void;
+}
+
+/** The session's details in a recording's header, as both formats write them (`sshtrail`). */
+export interface RecordedSession {
+  session_id?: string;
+  login?: string;
+  client_addr?: string;
+  client_port?: number;
+  kind?: string;
+  command?: string;
+}
+
 /** `sshtrail:end exit=N`, `signal=NAME` or `reason=WHY`: how a session ended, in either format. */
 export function endHow(exit: { code: number | null; signal: string | null; reason?: string }): string {
   if (exit.reason !== undefined) return `reason=${exit.reason}`;
