@@ -10,6 +10,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { SshtrailError } from '../errors.js';
+import { algorithmProblems } from '../ssh/algorithms.js';
 import { configSchema } from './schema.js';
 import type { ConfigOverrides, ServerConfig } from './types.js';
 
@@ -80,13 +81,27 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
   cfg.listen ??= DEFAULT_LISTEN;
   cfg.data_dir = resolve(cfg.data_dir ?? defaultDataDir());
   // Freeze the server's own sections; the other sections belong to their modules.
-  for (const k of ['log', 'auth', 'session', 'recording', 'host_keys'] as const) deepFreeze(cfg[k]);
+  for (const k of [
+    'log',
+    'auth',
+    'session',
+    'recording',
+    'host_keys',
+    'ciphers',
+    'kex_algorithms',
+    'macs',
+    'host_key_algorithms',
+  ] as const)
+    deepFreeze(cfg[k]);
   return cfg;
 }
 
 /** What one key's schema cannot say: relations between keys, address syntax. */
 function crossChecks(cfg: ServerConfig): string[] {
   const out: string[] = [];
+  for (const key of ['ciphers', 'kex_algorithms', 'macs', 'host_key_algorithms'] as const) {
+    out.push(...algorithmProblems(key, cfg[key]));
+  }
   const { penalties } = cfg.auth;
   penalties.exempt.forEach((entry, i) => {
     const [addr = '', bits] = entry.split('/');

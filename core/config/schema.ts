@@ -5,6 +5,7 @@
  */
 import { enhancedConfigProperties } from '../enhanced/config-schema.js';
 import { pipelineConfigProperties } from '../pipeline/config-schema.js';
+import { type AlgorithmKey, algorithms, supportedAlgorithms } from '../ssh/algorithms.js';
 
 const seconds = (description: string, dflt: number, minimum = 0) => ({
   type: 'number',
@@ -12,6 +13,31 @@ const seconds = (description: string, dflt: number, minimum = 0) => ({
   default: dflt,
   description,
 });
+
+/** ciphers, kex_algorithms, macs, host_key_algorithms: names checked in load.ts (a clear message per unknown one). */
+function algorithmProperties(): Record<string, unknown> {
+  const what: Record<AlgorithmKey, [string, readonly string[]]> = {
+    ciphers: ["sshd's Ciphers", algorithms.cipher],
+    kex_algorithms: ["sshd's KexAlgorithms", algorithms.kex],
+    macs: ["sshd's MACs (for ciphers without their own integrity: the -ctr and -cbc ones)", algorithms.hmac],
+    host_key_algorithms: [
+      "sshd's HostKeyAlgorithms: which host keys are offered, in this order (an RSA key as rsa-sha2-512 and rsa-sha2-256)",
+      algorithms.serverHostKey,
+    ],
+  };
+  return Object.fromEntries(
+    Object.entries(what).map(([key, [description, dflt]]) => [
+      key,
+      {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        uniqueItems: true,
+        description: `Offered, in order of preference (${description}). Default: ${dflt.join(', ')}. Supported: ${supportedAlgorithms[key as AlgorithmKey].join(', ')}.`,
+      },
+    ]),
+  );
+}
 
 export const serverConfigProperties: Record<string, unknown> = {
   listen: {
@@ -39,6 +65,7 @@ export const serverConfigProperties: Record<string, unknown> = {
     description:
       'Private host key files (OpenSSH format). Default: ed25519 and RSA-3072 keys generated into <data_dir>/host_keys.',
   },
+  ...algorithmProperties(),
   server_nice: {
     type: 'integer',
     minimum: -20,

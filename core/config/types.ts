@@ -6,6 +6,11 @@ export interface ServerConfig {
   data_dir: string;
   ident: string;
   host_keys?: string[];
+  /** Algorithm lists (undefined: the built-in ones, core/ssh/algorithms.ts). */
+  ciphers?: string[];
+  kex_algorithms?: string[];
+  macs?: string[];
+  host_key_algorithms?: string[];
   server_nice: number;
   log: { level: LogLevel; format: LogFormat };
   auth: {

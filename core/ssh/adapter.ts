@@ -7,7 +7,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Logger } from '../log.js';
-import { algorithms } from './algorithms.js';
+import type { offeredAlgorithms } from './algorithms.js';
 import { HandshakeWatch } from './handshake.js';
 import { type TerminalMode, terminalModes } from './terminal-modes.js';
 
@@ -93,6 +93,8 @@ export interface Admission {
 
 export interface SshServerOptions {
   hostKeys: ssh2.ParsedKey[];
+  /** What is offered; `serverHostKey` picks and orders the host keys by their type. */
+  algorithms: ReturnType<typeof offeredAlgorithms>;
   ident: string;
   keepaliveInterval: number;
   keepaliveCountMax: number;
@@ -106,6 +108,15 @@ export interface SshServerOptions {
   admit(peer: Peer, drop: () => void): Admission | undefined;
   /** `admission`: what `admit` returned for this connection's socket. */
   connection(conn: ConnectionControl, admission: Admission | undefined): ConnectionHooks;
+}
+
+/**
+ * The host keys offered, in the order of the algorithm list: ssh2's server offers one algorithm
+ * per key, by the key's type, in the order of the keys (its `serverHostKey` only orders RSA
+ * signature names), so the list is applied here.
+ */
+export function offeredHostKeys(keys: readonly ssh2.ParsedKey[], order: readonly string[]): ssh2.ParsedKey[] {
+  return order.flatMap((type) => keys.filter((k) => k.type === type));
 }
 
 /** Runs a decision; calls exactly one of accept/reject whatever happens. */
@@ -156,9 +167,11 @@ export class SshServer {
     return new ssh2.Server(
       {
         // Already parsed (see host-keys.ts); ssh2 accepts parsed keys under `key`.
-        hostKeys: opts.hostKeys.map((key) => ({ key }) as unknown as Buffer),
+        hostKeys: offeredHostKeys(opts.hostKeys, opts.algorithms.serverHostKey).map(
+          (key) => ({ key }) as unknown as Buffer,
+        ),
         ident: opts.ident,
-        algorithms,
+        algorithms: opts.algorithms,
         keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
         keepaliveCountMax: opts.keepaliveCountMax,
       } as ssh2.ServerConfig,
@@ -171,7 +184,7 @@ export class SshServer {
   reconfigure(
     change: Pick<
       SshServerOptions,
-      'hostKeys' | 'ident' | 'keepaliveInterval' | 'keepaliveCountMax' | 'kexTimeout'
+      'hostKeys' | 'algorithms' | 'ident' | 'keepaliveInterval' | 'keepaliveCountMax' | 'kexTimeout'
     >,
   ): void {
     const opts = { ...this.opts, ...change };

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type { ParsedKey } from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
+import { SshtrailError } from '../errors.js';
 import type { AuditEmitter } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { ensureRecordingsDir } from '../recording/asciicast.js';
@@ -17,10 +18,12 @@ import {
   type Admission,
   type ConnectionControl,
   type ConnectionHooks,
+  offeredHostKeys,
   type Peer,
   SshServer,
 } from './adapter.js';
 import { AdmissionPolicy, type Refusal } from './admission.js';
+import { offeredAlgorithms } from './algorithms.js';
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 import { eventLogin, UNKNOWN_LOGIN } from './login-name.js';
@@ -74,7 +77,7 @@ export class SshtrailServer {
   async start(host: string, port: number): Promise<Peer> {
     const { config } = this;
     const { log } = this.deps;
-    this.hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
+    this.hostKeys = usableHostKeys(config, loadHostKeys(config.data_dir, config.host_keys, log));
     const recordingsDir = ensureRecordingsDir(config.data_dir);
     this.subsystems = detectSubsystems(config.sftp, log);
     this.ssh = new SshServer({
@@ -95,7 +98,7 @@ export class SshtrailServer {
    * again (see config/reload.ts).
    */
   reconfigure(config: ServerConfig): ReconfigureResult {
-    const hostKeys = loadHostKeys(config.data_dir, config.host_keys, this.deps.log);
+    const hostKeys = usableHostKeys(config, loadHostKeys(config.data_dir, config.host_keys, this.deps.log));
     const fingerprint = (keys: ParsedKey[]) =>
       keys.map((k) => `${k.type} ${k.getPublicSSH().toString('base64')}`).join('\n');
     const hostKeysChanged = fingerprint(hostKeys) !== fingerprint(this.hostKeys);
@@ -270,10 +273,23 @@ export class SshtrailServer {
   }
 }
 
+/** The keys, unless host_key_algorithms leaves none of them offered (then a config error). */
+function usableHostKeys(config: ServerConfig, keys: ParsedKey[]): ParsedKey[] {
+  const order = offeredAlgorithms(config).serverHostKey;
+  if (offeredHostKeys(keys, order).length === 0) {
+    throw new SshtrailError(
+      'SSHTRAIL_E_CONFIG',
+      `host_key_algorithms: none of ${order.join(', ')} matches a host key (keys: ${[...new Set(keys.map((k) => k.type))].join(', ')})`,
+    );
+  }
+  return keys;
+}
+
 /** The parts of the config ssh2 and the adapter fix per connection. */
 function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[]) {
   return {
     hostKeys,
+    algorithms: offeredAlgorithms(config),
     ident: config.ident,
     keepaliveInterval: config.session.keepalive_interval,
     keepaliveCountMax: config.session.keepalive_count_max,
