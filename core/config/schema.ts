@@ -244,6 +244,20 @@ export const serverConfigProperties: Record<string, unknown> = {
       },
     },
   },
+  forwarding: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description: 'What a session may forward (X11 is never offered).',
+    properties: {
+      agent: {
+        type: 'boolean',
+        default: true,
+        description:
+          "Agent forwarding (ssh -A), as sshd's AllowAgentForwarding: the session gets SSH_AUTH_SOCK, a socket in a directory only the login can reach, each connection to which is relayed to the client's agent. The authorized_keys options no-agent-forwarding and restrict refuse it for a key.",
+      },
+    },
+  },
   sftp: {
     type: 'object',
     additionalProperties: false,

@@ -48,6 +48,7 @@ export interface ServerConfig {
     env_max_count: number;
     env_max_bytes: number;
   };
+  forwarding: { agent: boolean };
   sftp: { enabled: boolean; server: string };
   recording: {
     input: boolean;

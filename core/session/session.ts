@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { basename } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
 import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
@@ -17,6 +17,7 @@ import { AsciicastWriter } from '../recording/asciicast.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
 import type { KeyOptions } from '../ssh/key-options.js';
+import { AgentSocket, agentBaseDir, canForwardAgentFor } from './agent-socket.js';
 import { ChannelOutput } from './channel-output.js';
 import { RequestedEnv, sessionEnv } from './env.js';
 import type { SessionHooks } from './hooks.js';
@@ -55,7 +56,12 @@ export interface ConnectionInfo {
   server: Peer;
   /** Any traffic (idle timeout). */
   activity(): void;
+  /** Opens an auth-agent@openssh.com channel to the client (agent forwarding). */
+  openAgentChannel?(): Promise<Duplex>;
 }
+
+/** Why agent forwarding was refused (session.agent reason). */
+type AgentRefusal = 'config' | 'key_option' | 'not_root' | 'setup_failed';
 
 const signals = new Set([
   'ABRT',
@@ -94,6 +100,9 @@ export class ChannelSession implements SessionHandlers {
   /** Env refusals past the limits already logged as a warning (then only at debug level). */
   private envLimitLogged = false;
   private started = false;
+  /** auth-agent-req: what was decided (reported once the session has started). */
+  private agentRequest: { granted: true } | { granted: false; reason: AgentRefusal } | undefined;
+  private x11Asked = false;
   private proc: SessionProcess | undefined;
   private rec: AsciicastWriter | undefined;
   private channelClosed = false;
@@ -176,6 +185,49 @@ export class ChannelSession implements SessionHandlers {
     this.term.rows = size.rows;
     this.proc?.resize(size.cols, size.rows);
     this.rec?.resize(size.cols, size.rows);
+  }
+
+  agent(): boolean {
+    const log = this.deps.log;
+    // Asked once the program runs: its environment is fixed, so there is no socket to give it.
+    if (this.started) {
+      log.info('agent forwarding refused: asked after the session started', { session_id: this.id });
+      return false;
+    }
+    if (this.agentRequest) return this.agentRequest.granted;
+    const reason: AgentRefusal | undefined = !this.deps.config.forwarding.agent
+      ? 'config'
+      : this.conn.keyOptions?.noAgentForwarding
+        ? 'key_option'
+        : !canForwardAgentFor(this.conn.account) || !this.conn.openAgentChannel
+          ? 'not_root'
+          : undefined;
+    if (reason !== undefined) {
+      const why = {
+        config: 'forwarding.agent is false',
+        key_option: 'the key has no-agent-forwarding or restrict',
+        not_root: 'the server does not run as root and the login is not its user',
+        setup_failed: '',
+      }[reason];
+      log.info(`agent forwarding refused: ${why}`, {
+        session_id: this.id,
+        login: this.conn.account.login,
+        client: this.conn.client.ip,
+      });
+      this.agentRequest = { granted: false, reason };
+      return false;
+    }
+    this.agentRequest = { granted: true };
+    return true;
+  }
+
+  x11Refused(): void {
+    this.x11Asked = true;
+    this.deps.log.info('X11 forwarding refused: not supported by sshtrail', {
+      session_id: this.id,
+      login: this.conn.account.login,
+      client: this.conn.client.ip,
+    });
   }
 
   signal(name: string): boolean {
@@ -372,6 +424,10 @@ export class ChannelSession implements SessionHandlers {
     if (this.term) Object.assign(start, { term: this.term.term, width, height });
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
     deps.emitter.emit('session.start', start, ctx);
+    if (this.x11Asked && !this.channelClosed) {
+      this.stderrOf.write('sshtrail: X11 forwarding is not supported by sshtrail\r\n');
+    }
+    const agent = await this.startAgent(log);
 
     const counts = { bytesIn: 0, bytesOut: 0 };
     const tap = kind === 'subsystem' ? new SftpTap(deps.emitter, ctx, log) : undefined;
@@ -382,7 +438,12 @@ export class ChannelSession implements SessionHandlers {
         const why = recordingError === 'disk_full' ? 'disk full' : 'I/O error';
         throw new RefusedUnrecorded(`sshtrail: this session cannot be recorded (${why}); it is refused\r\n`);
       }
-      const proc = this.spawn(placement.cgroupDir, command, forced !== undefined ? requested : undefined);
+      const proc = this.spawn(
+        placement.cgroupDir,
+        command,
+        forced !== undefined ? requested : undefined,
+        agent?.path,
+      );
       this.proc = proc;
       if (this.channelClosed) proc.kill('SIGHUP');
       const pidStart = processStartTime(proc.pid);
@@ -410,6 +471,14 @@ export class ChannelSession implements SessionHandlers {
 
     // Handles still open when the stream ended, before session.end.
     tap?.end();
+    if (agent) {
+      await agent.close();
+      deps.emitter.emit(
+        'session.agent',
+        { action: 'closed', connections: agent.connections, failed_connections: agent.failedConnections },
+        ctx,
+      );
+    }
     try {
       await deps.hooks.finish(ctx);
     } catch (err) {
@@ -440,11 +509,49 @@ export class ChannelSession implements SessionHandlers {
     });
   }
 
+  /**
+   * Agent forwarding as decided at the request, reported now that the session has started; the
+   * socket is made here, before the program that gets SSH_AUTH_SOCK.
+   */
+  private async startAgent(log: Logger): Promise<AgentSocket | undefined> {
+    const req = this.agentRequest;
+    const { emitter, config } = this.deps;
+    const { openAgentChannel } = this.conn;
+    if (!req) return undefined;
+    if (!req.granted || !openAgentChannel) {
+      emitter.emit(
+        'session.agent',
+        { action: 'refused', reason: req.granted ? 'not_root' : req.reason },
+        this.context,
+      );
+      return undefined;
+    }
+    try {
+      const agent = await AgentSocket.create({
+        account: this.conn.account,
+        sessionId: this.id,
+        baseDir: agentBaseDir(config.data_dir),
+        openChannel: openAgentChannel,
+        log,
+      });
+      emitter.emit('session.agent', { action: 'granted', socket: agent.path }, this.context);
+      log.info('agent forwarding granted', { socket: agent.path });
+      return agent;
+    } catch (err) {
+      log.error('agent forwarding failed: the socket could not be made (the session goes on without it)', {
+        err: String(err),
+      });
+      emitter.emit('session.agent', { action: 'refused', reason: 'setup_failed' }, this.context);
+      return undefined;
+    }
+  }
+
   /** Starts the shell or command through the launcher; throws when it cannot be started. */
   private spawn(
     cgroupDir: string | undefined,
     command: string | undefined,
     originalCommand: string | undefined,
+    agentSocket: string | undefined,
   ): SessionProcess {
     const { deps, conn } = this;
     const { account } = conn;
@@ -457,6 +564,7 @@ export class ChannelSession implements SessionHandlers {
       requested: this.requestedEnv.vars,
     });
     if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
+    if (agentSocket !== undefined) env.SSH_AUTH_SOCK = agentSocket;
     const shellName = basename(account.shell);
     const spec = {
       account,

@@ -56,6 +56,10 @@ export interface SessionHandlers {
   /** Return a function to receive the opened channel, or undefined to reject. */
   shell?(): MaybePromise<StartDecision>;
   exec?(command: string): MaybePromise<StartDecision>;
+  /** auth-agent-req@openssh.com (ssh -A): true to accept. */
+  agent?(): MaybePromise<boolean>;
+  /** x11-req: always refused (sshtrail has no X11 forwarding); told so the session can say why. */
+  x11Refused?(): void;
   /** A subsystem (`sftp`...) by name: started like exec, or undefined to refuse it. */
   subsystem?(name: string): MaybePromise<StartDecision>;
   /** The channel closed (by either side). */
@@ -76,6 +80,8 @@ export interface ConnectionControl {
   readonly ident: string;
   /** Authentication succeeded: the connection no longer counts as unauthenticated. */
   authenticated(): void;
+  /** Opens an auth-agent@openssh.com channel to the client (agent forwarding's relay). */
+  openAgentChannel(): Promise<Channel>;
   end(): void;
 }
 
@@ -117,6 +123,35 @@ export interface SshServerOptions {
  */
 export function offeredHostKeys(keys: readonly ssh2.ParsedKey[], order: readonly string[]): ssh2.ParsedKey[] {
   return order.flatMap((type) => keys.filter((k) => k.type === type));
+}
+
+/** What openAgentChannel reaches inside ssh2's server-side connection (see there). */
+interface ChannelOpener {
+  _chanMgr: { add(cb: (err: Error | undefined, ch: Channel) => void): number; remove(id: number): void };
+  _protocol: { openssh_authAgent(chan: number, initWindow: number, maxPacket: number): void };
+}
+
+/**
+ * ssh2 1.17's server can open forwarded-tcpip, x11 and streamlocal channels to the client but not
+ * auth-agent@openssh.com, although its protocol layer writes that CHANNEL_OPEN: this does what its
+ * private openChannel() does for the others (the channel manager routes the confirmation or
+ * failure to the callback; window and packet size as ssh2 uses for every channel it opens).
+ */
+function openAgentChannel(client: ssh2.Connection): Promise<Channel> {
+  const c = client as unknown as ChannelOpener;
+  return new Promise((resolve, reject) => {
+    const done = Object.assign((err: Error | undefined, ch: Channel) => (err ? reject(err) : resolve(ch)), {
+      type: 'auth-agent@openssh.com',
+    });
+    const id = c._chanMgr.add(done);
+    if (id === -1) return reject(new Error('no free channels'));
+    try {
+      c._protocol.openssh_authAgent(id, 2 * 1024 * 1024, 32 * 1024);
+    } catch (err) {
+      c._chanMgr.remove(id);
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
 }
 
 /** Runs a decision; calls exactly one of accept/reject whatever happens. */
@@ -225,6 +260,7 @@ export class SshServer {
         peer,
         ident,
         authenticated: () => admission?.authenticated(),
+        openAgentChannel: () => openAgentChannel(client),
         end: () => client.end(),
       },
       admission,
@@ -375,7 +411,15 @@ export class SshServer {
       const subsystem = h.subsystem.bind(h);
       start(`subsystem ${info.name}`, accept, reject, () => subsystem(info.name));
     });
-    // x11 and agent forwarding have no listener: ssh2 rejects them.
+    session.on('auth-agent', (accept, reject) => {
+      if (!h.agent) return reject?.();
+      const agent = h.agent.bind(h);
+      decide('auth-agent-req', log, accept, reject, () => agent());
+    });
+    session.on('x11', (_accept, reject) => {
+      h.x11Refused?.();
+      reject?.();
+    });
     session.once('close', () => h.closed?.());
   }
 

@@ -2,8 +2,9 @@
  * The options of an authorized_keys line (sshd(8) "AUTHORIZED_KEYS FILE FORMAT"), parsed into
  * what sshtrail enforces. An option sshtrail cannot honour makes the line unusable (refused,
  * with the reason logged): a key an operator restricted must never log in less restricted.
- * sshtrail offers no forwarding, agent, X11, tunnels or ~/.ssh/rc, so the options that turn
- * those off hold by construction, and `restrict` amounts to no-pty unless `pty` follows.
+ * sshtrail offers no X11, tunnels or ~/.ssh/rc, so the options that turn those off hold by
+ * construction; `restrict` turns off the pty and agent forwarding unless `pty` or
+ * `agent-forwarding` follows.
  */
 
 export interface KeyOptions {
@@ -13,6 +14,8 @@ export interface KeyOptions {
   command?: string;
   /** no-pty (or restrict without pty): pty requests are refused. */
   noPty: boolean;
+  /** no-agent-forwarding (or restrict without agent-forwarding): auth-agent-req is refused. */
+  noAgentForwarding?: boolean;
   /** expiry-time="YYYYMMDD[HHMM[SS]][Z]": not accepted after this instant. */
   expiresAt?: Date;
 }
@@ -128,8 +131,17 @@ export function parseKeyOptions(text: string): ParsedOptions {
     if (takes === 'flag' && value !== undefined) return { ok: false, error: `option ${name} takes no value` };
     switch (name) {
       case 'restrict':
+        options.noPty = true;
+        options.noAgentForwarding = true;
+        break;
       case 'no-pty':
         options.noPty = true;
+        break;
+      case 'no-agent-forwarding':
+        options.noAgentForwarding = true;
+        break;
+      case 'agent-forwarding':
+        options.noAgentForwarding = false;
         break;
       case 'pty':
         options.noPty = false;

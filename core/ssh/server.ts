@@ -218,6 +218,7 @@ export class SshtrailServer {
             client: conn.peer,
             server: this.address,
             activity,
+            openAgentChannel: () => conn.openAgentChannel(),
           },
           {
             config,

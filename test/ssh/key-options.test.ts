@@ -30,12 +30,22 @@ describe('authorized_keys lines', () => {
     assert.match(keys[2]?.unusable ?? '', /cert-authority is not supported/);
   });
 
-  it('restrict turns off the pty unless pty follows; forwarding options hold by construction', () => {
-    assert.deepEqual(parseKeyOptions('restrict'), { ok: true, options: { noPty: true } });
-    assert.deepEqual(parseKeyOptions('restrict,pty'), { ok: true, options: { noPty: false } });
+  it('restrict turns off the pty and agent forwarding unless pty or agent-forwarding follows', () => {
+    assert.deepEqual(parseKeyOptions('restrict'), {
+      ok: true,
+      options: { noPty: true, noAgentForwarding: true },
+    });
+    assert.deepEqual(parseKeyOptions('restrict,pty'), {
+      ok: true,
+      options: { noPty: false, noAgentForwarding: true },
+    });
+    assert.deepEqual(parseKeyOptions('restrict,agent-forwarding'), {
+      ok: true,
+      options: { noPty: true, noAgentForwarding: false },
+    });
     assert.deepEqual(
       parseKeyOptions('no-port-forwarding,no-agent-forwarding,no-X11-forwarding,permitopen="h:1",no-user-rc'),
-      { ok: true, options: { noPty: false } },
+      { ok: true, options: { noPty: false, noAgentForwarding: true } },
     );
   });
 
