@@ -11,6 +11,7 @@ import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { SshtrailError } from '../errors.js';
 import { algorithmProblems } from '../ssh/algorithms.js';
+import { unknownTokens } from '../ssh/keys-command.js';
 import { configSchema } from './schema.js';
 import type { ConfigOverrides, ServerConfig } from './types.js';
 
@@ -102,7 +103,21 @@ function crossChecks(cfg: ServerConfig): string[] {
   for (const key of ['ciphers', 'kex_algorithms', 'macs', 'host_key_algorithms'] as const) {
     out.push(...algorithmProblems(key, cfg[key]));
   }
-  const { penalties } = cfg.auth;
+  const { penalties, authorized_keys_command: keysCommand } = cfg.auth;
+  if (keysCommand) {
+    if (!cfg.auth.authorized_keys_command_user)
+      out.push(
+        'auth.authorized_keys_command_user: required with auth.authorized_keys_command (the account it runs as)',
+      );
+    if (!keysCommand[0]?.startsWith('/'))
+      out.push('auth.authorized_keys_command[0]: must be an absolute path (the program to run)');
+    keysCommand.forEach((arg, i) => {
+      for (const t of unknownTokens(arg))
+        out.push(`auth.authorized_keys_command[${i}]: unknown token %${t} (known: %u %U %h %t %f %k %%)`);
+    });
+  } else if (cfg.auth.authorized_keys_command_user) {
+    out.push('auth.authorized_keys_command_user: set without auth.authorized_keys_command');
+  }
   penalties.exempt.forEach((entry, i) => {
     const [addr = '', bits] = entry.split('/');
     const family = isIP(addr);

@@ -95,6 +95,25 @@ export const serverConfigProperties: Record<string, unknown> = {
         default: '%h/.ssh/authorized_keys',
         description: "Authorized keys per login; %h is the login's home, %u the login, %% a percent sign.",
       },
+      authorized_keys_command: {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        description:
+          "sshd's AuthorizedKeysCommand, as an argv (no shell): its standard output is read as authorized_keys lines, options honoured, when the key is not let in by authorized_keys_file. Tokens: %u the login, %U its uid, %h its home, %t the key type, %f its fingerprint, %k the key (base64), %% a percent sign. The program must be an absolute path. It runs as authorized_keys_command_user with only PATH set; a non-zero exit, a timeout or more than 1 MiB of output uses none of its keys and logs why.",
+        examples: [['/usr/local/bin/keys-from-ldap', '%u', '%f']],
+      },
+      authorized_keys_command_user: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "sshd's AuthorizedKeysCommandUser: the account authorized_keys_command runs as (required with it; a dedicated unprivileged account, as sshd recommends).",
+      },
+      authorized_keys_command_timeout: seconds(
+        'Seconds authorized_keys_command may run before it is killed and its keys are not used.',
+        10,
+        0.1,
+      ),
       max_attempts: {
         type: 'integer',
         minimum: 1,

@@ -15,6 +15,9 @@ export interface ServerConfig {
   log: { level: LogLevel; format: LogFormat };
   auth: {
     authorized_keys_file: string;
+    authorized_keys_command?: string[];
+    authorized_keys_command_user?: string;
+    authorized_keys_command_timeout: number;
     max_attempts: number;
     grace_time: number;
     kex_timeout: number;
