@@ -83,6 +83,7 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
   cfg.data_dir = resolve(cfg.data_dir ?? defaultDataDir());
   // Freeze the server's own sections; the other sections belong to their modules.
   for (const k of [
+    'listen',
     'log',
     'auth',
     'session',
@@ -160,6 +161,11 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     obj.log = log;
   }
   return validateConfig(obj, file ?? 'config');
+}
+
+/** Every address of `listen` (one or a list), split. */
+export function listenAddresses(listen: string | readonly string[]): { host: string; port: number }[] {
+  return (typeof listen === 'string' ? [listen] : listen).map(parseListen);
 }
 
 /** Splits HOST:PORT ([v6]:port allowed). */

@@ -39,12 +39,24 @@ function algorithmProperties(): Record<string, unknown> {
   );
 }
 
+const LISTEN_PATTERN = '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+|[0-9a-fA-F:]+):[0-9]{1,5}$';
+
 export const serverConfigProperties: Record<string, unknown> = {
   listen: {
+    oneOf: [
+      { type: 'string', pattern: LISTEN_PATTERN },
+      { type: 'array', items: { type: 'string', pattern: LISTEN_PATTERN }, minItems: 1, uniqueItems: true },
+    ],
+    description:
+      "Address to listen on, HOST:PORT (port 0 takes a free port), or a list of them (sshd's several ListenAddress). --listen replaces it with one.",
+    examples: ['127.0.0.1:2222', ['0.0.0.0:22', '[::]:22']],
+  },
+  pid_file: {
     type: 'string',
-    pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+|[0-9a-fA-F:]+):[0-9]{1,5}$',
-    description: 'Address to listen on, HOST:PORT (port 0 takes a free port).',
-    examples: ['127.0.0.1:2222', '0.0.0.0:22'],
+    pattern: '^/',
+    description:
+      "sshd's PidFile: written (mode 0644) with the server's pid once every listen address is open, removed at stop. Absent: none.",
+    examples: ['/run/sshtrail.pid'],
   },
   data_dir: {
     type: 'string',

@@ -2,7 +2,9 @@
 import type { LogFormat, LogLevel } from '../log.js';
 
 export interface ServerConfig {
-  listen: string;
+  /** One HOST:PORT or several (see listenAddresses in load.ts). */
+  listen: string | string[];
+  pid_file?: string;
   data_dir: string;
   ident: string;
   host_keys?: string[];

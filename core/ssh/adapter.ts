@@ -76,6 +76,8 @@ export interface ConnectionHooks {
 
 export interface ConnectionControl {
   readonly peer: Peer;
+  /** The server's end of the connection (which listen address it came in on). */
+  readonly local?: Peer;
   /** The client's identification string ("SSH-2.0-OpenSSH_9.2p1 Debian-2"), for logs. */
   readonly ident: string;
   /** Authentication succeeded: the connection no longer counts as unauthenticated. */
@@ -182,15 +184,15 @@ function decide(
 }
 
 export class SshServer {
-  private readonly net: NetServer;
+  /** One listening socket per listen address. */
+  private readonly nets: NetServer[] = [];
   private ssh: ssh2.Server;
   private readonly sockets = new Set<Socket>();
   /** Keyed by "ip port": ssh2's connection event names the peer, not the socket. */
-  private readonly admissions = new Map<string, { admission: Admission; kex: KexWatch }>();
+  private readonly admissions = new Map<string, { admission: Admission; kex: KexWatch; local: Peer }>();
 
   constructor(private opts: SshServerOptions) {
     this.ssh = this.protocol(opts);
-    this.net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
   }
 
   /**
@@ -238,7 +240,8 @@ export class SshServer {
     }
     const key = `${peer.ip} ${peer.port}`;
     const kex = new KexWatch(socket, peer, this.opts.kexTimeout, this.opts.log);
-    this.admissions.set(key, { admission, kex });
+    const local = { ip: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+    this.admissions.set(key, { admission, kex, local });
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -258,6 +261,7 @@ export class SshServer {
     const hooks = this.opts.connection(
       {
         peer,
+        ...(pending ? { local: pending.local } : {}),
         ident,
         authenticated: () => admission?.authenticated(),
         openAgentChannel: () => openAgentChannel(client),
@@ -423,12 +427,15 @@ export class SshServer {
     session.once('close', () => h.closed?.());
   }
 
+  /** Opens one more listen address (each call a socket of its own). */
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    const net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+    this.nets.push(net);
     return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen({ host, port, exclusive: true }, () => {
-        this.net.off('error', reject);
-        const a = this.net.address();
+      net.once('error', reject);
+      net.listen({ host, port, exclusive: true }, () => {
+        net.off('error', reject);
+        const a = net.address();
         if (a && typeof a === 'object') resolve({ host: a.address, port: a.port });
         else reject(new Error('no address'));
       });
@@ -438,7 +445,7 @@ export class SshServer {
   /** Stops accepting connections; existing ones go on. */
   stopAccepting(): void {
     // close()'s callback waits for every connection to end; shutdown does not wait for that here.
-    this.net.close();
+    for (const net of this.nets) net.close();
   }
 
   /** Drops every remaining socket (the end of shutdown). */

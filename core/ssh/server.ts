@@ -74,7 +74,8 @@ export class SshtrailServer {
     });
   }
 
-  async start(host: string, port: number): Promise<Peer> {
+  /** Listens on every address (in order; the first failure throws), returns what each got. */
+  async start(addresses: readonly { host: string; port: number }[]): Promise<Peer[]> {
     const { config } = this;
     const { log } = this.deps;
     this.hostKeys = usableHostKeys(config, loadHostKeys(config.data_dir, config.host_keys, log));
@@ -86,9 +87,18 @@ export class SshtrailServer {
       admit: (peer, drop) => this.admit(peer, drop),
       connection: (conn, admission) => this.connection(conn, admission, recordingsDir),
     });
-    const a = await this.ssh.listen(host, port);
-    this.address = { ip: a.host, port: a.port };
-    return this.address;
+    const bound: Peer[] = [];
+    for (const { host, port } of addresses) {
+      const a = await this.ssh.listen(host, port).catch((err: unknown) => {
+        this.ssh?.stopAccepting();
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
+          listen: `${host}:${port}`,
+        });
+      });
+      bound.push({ ip: a.host, port: a.port });
+    }
+    this.address = bound[0] ?? this.address;
+    return bound;
   }
 
   /**
@@ -216,7 +226,7 @@ export class SshtrailServer {
             user,
             ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
             client: conn.peer,
-            server: this.address,
+            server: conn.local ?? this.address,
             activity,
             openAgentChannel: () => conn.openAgentChannel(),
           },
