@@ -154,3 +154,14 @@ export class AgentSocket {
     }
   }
 }
+
+/**
+ * What a crashed server left of a session's socket (crash-recovery.ts): the socket and the
+ * directory, as at a normal end; a directory holding more stays.
+ */
+export async function removeAgentDir(baseDir: string, sessionId: string): Promise<void> {
+  if (!/^[0-9a-f-]{36}$/.test(sessionId)) return;
+  const dir = join(baseDir, sessionId);
+  await unlink(join(dir, 'agent.sock')).catch(() => {});
+  await rmdir(dir).catch(() => {});
+}

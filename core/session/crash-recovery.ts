@@ -9,6 +9,7 @@ import { killAll, removeTree } from '../cgroup/index.js';
 import type { AuditEmitter } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { endCrashedRecording } from '../recording/crashed.js';
+import { removeAgentDir } from './agent-socket.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
 import { procStat } from './proc-stat.js';
 
@@ -16,6 +17,8 @@ export async function closeCrashedSessions(
   live: LiveSessions,
   emitter: AuditEmitter,
   log: Logger,
+  /** Where agent sockets live (agent-socket.ts): a crashed session's is removed. */
+  agentBase?: string,
 ): Promise<number> {
   const { records, bad } = live.list();
   for (const b of bad) log.warn('unreadable live-session note removed', { file: b.file, error: b.error });
@@ -27,6 +30,7 @@ export async function closeCrashedSessions(
     } catch (err) {
       log.error('cannot kill what a crashed session left', { session_id: ctx.session_id, err: String(err) });
     }
+    if (agentBase) await removeAgentDir(agentBase, ctx.session_id);
     const now = Date.now();
     const end: Record<string, unknown> = {
       reason: 'server_crash',

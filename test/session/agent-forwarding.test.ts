@@ -144,6 +144,34 @@ describe('agent forwarding', { skip: isRoot ? false : 'needs root: logs in as a 
     }
   });
 
+  it('a crashed server leaves no agent socket behind: the next start removes it', async () => {
+    const first = await startServer();
+    first.authorize(user.name, readFileSync(`${first.keyFile}.pub`, 'utf8'));
+    const client = spawn(
+      'ssh',
+      [...first.sshArgs({ login: user.name, options: ['-A'] }), 'echo "$SSH_AUTH_SOCK"; exec sleep 1000'],
+      { env: { ...process.env, SSH_AUTH_SOCK: agentSock }, stdio: ['pipe', 'pipe', 'ignore'] },
+    );
+    try {
+      const [line] = (await once(client.stdout, 'data')) as [Buffer];
+      const sock = line.toString().trim();
+      assert.ok(existsSync(sock), sock);
+      await first.stop('SIGKILL', { keepDir: true });
+      assert.ok(existsSync(dirname(sock)), 'left by the crash');
+      const again = await startServer({ dir: first.dir });
+      try {
+        await again.waitForEvents((e) =>
+          e.some((x) => x.type === 'session.end' && x.reason === 'server_crash'),
+        );
+        assert.equal(existsSync(dirname(sock)), false, 'removed at the next start');
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      client.kill('SIGKILL');
+    }
+  });
+
   it('X11 forwarding is refused with a message to the client and a log line', async () => {
     const r = await sshWith(srv, [...srv.sshArgs({ login: user.name, options: ['-X'] }), 'echo ran'], {
       DISPLAY: ':0',

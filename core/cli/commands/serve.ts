@@ -1,7 +1,7 @@
 /**
  * `sshtrail serve`: the composition root. Loads the config, starts the event pipeline with the
- * sink types from sinks/registry.ts, enhanced recording from bpf/, and the SSH server; prints one
- * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT/SIGQUIT ends
+ * sink types from sinks/registry.ts, enhanced recording from bpf/, and the SSH server; prints a
+ * `sshtrail listening on HOST:PORT` line per address on stdout when ready; on SIGTERM/SIGINT/SIGQUIT ends
  * sessions and flushes recordings and events before returning; on SIGHUP re-reads the config file
  * and host keys for new connections (config/reload.ts says what a reload can change).
  */
@@ -20,6 +20,7 @@ import { type Notifier, systemdNotifier } from '../../host/sd-notify.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
+import { agentBaseDir } from '../../session/agent-socket.js';
 import { closeCrashedSessions } from '../../session/crash-recovery.js';
 import type { SessionHooks } from '../../session/hooks.js';
 import { LiveSessions } from '../../session/live-sessions.js';
@@ -198,7 +199,12 @@ async function serve(
 
   // Sessions a crashed run left open are killed and closed before anything new starts.
   const live = LiveSessions.open(config.data_dir);
-  await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }));
+  await closeCrashedSessions(
+    live,
+    pipeline,
+    log.child({ component: 'session' }),
+    agentBaseDir(config.data_dir),
+  );
 
   // Enhanced recording (cgroup v2 + eBPF) takes part in sessions through these hooks only.
   const enhanced = await startEnhancedRecording({
