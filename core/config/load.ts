@@ -11,6 +11,8 @@ import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { SshtrailError } from '../errors.js';
 import { accessChecks } from '../policy/check.js';
+import { algorithmProblems } from '../ssh/algorithms.js';
+import { unknownTokens } from '../ssh/keys-command.js';
 import { configSchema } from './schema.js';
 import type { ConfigOverrides, ServerConfig } from './types.js';
 
@@ -81,7 +83,20 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
   cfg.listen ??= DEFAULT_LISTEN;
   cfg.data_dir = resolve(cfg.data_dir ?? defaultDataDir());
   // Freeze the server's own sections; the other sections belong to their modules.
-  for (const k of ['log', 'auth', 'session', 'recording', 'host_keys', 'access', 'match'] as const)
+  for (const k of [
+    'listen',
+    'log',
+    'auth',
+    'session',
+    'recording',
+    'host_keys',
+    'ciphers',
+    'kex_algorithms',
+    'macs',
+    'host_key_algorithms',
+    'access',
+    'match',
+  ] as const)
     deepFreeze(cfg[k]);
   return cfg;
 }
@@ -89,7 +104,24 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
 /** What one key's schema cannot say: relations between keys, address syntax. */
 function crossChecks(cfg: ServerConfig): string[] {
   const out: string[] = [];
-  const { penalties } = cfg.auth;
+  for (const key of ['ciphers', 'kex_algorithms', 'macs', 'host_key_algorithms'] as const) {
+    out.push(...algorithmProblems(key, cfg[key]));
+  }
+  const { penalties, authorized_keys_command: keysCommand } = cfg.auth;
+  if (keysCommand) {
+    if (!cfg.auth.authorized_keys_command_user)
+      out.push(
+        'auth.authorized_keys_command_user: required with auth.authorized_keys_command (the account it runs as)',
+      );
+    if (!keysCommand[0]?.startsWith('/'))
+      out.push('auth.authorized_keys_command[0]: must be an absolute path (the program to run)');
+    keysCommand.forEach((arg, i) => {
+      for (const t of unknownTokens(arg))
+        out.push(`auth.authorized_keys_command[${i}]: unknown token %${t} (known: %u %U %h %t %f %k %%)`);
+    });
+  } else if (cfg.auth.authorized_keys_command_user) {
+    out.push('auth.authorized_keys_command_user: set without auth.authorized_keys_command');
+  }
   penalties.exempt.forEach((entry, i) => {
     const [addr = '', bits] = entry.split('/');
     const family = isIP(addr);
@@ -133,6 +165,11 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     obj.log = log;
   }
   return validateConfig(obj, file ?? 'config');
+}
+
+/** Every address of `listen` (one or a list), split. */
+export function listenAddresses(listen: string | readonly string[]): { host: string; port: number }[] {
+  return (typeof listen === 'string' ? [listen] : listen).map(parseListen);
 }
 
 /** Splits HOST:PORT ([v6]:port allowed). */

@@ -11,6 +11,7 @@ import type { ServerConfig } from './types.js';
 /** Top-level keys (and `log.format`) only a restart applies. */
 export const RESTART_ONLY = [
   'listen',
+  'pid_file',
   'data_dir',
   'server_nice',
   'log.format',

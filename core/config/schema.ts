@@ -5,6 +5,7 @@
  */
 import { enhancedConfigProperties } from '../enhanced/config-schema.js';
 import { pipelineConfigProperties } from '../pipeline/config-schema.js';
+import { type AlgorithmKey, algorithms, supportedAlgorithms } from '../ssh/algorithms.js';
 
 const seconds = (description: string, dflt: number, minimum = 0) => ({
   type: 'number',
@@ -70,12 +71,49 @@ const matchSettings = {
   },
 };
 
+/** ciphers, kex_algorithms, macs, host_key_algorithms: names checked in load.ts (a clear message per unknown one). */
+function algorithmProperties(): Record<string, unknown> {
+  const what: Record<AlgorithmKey, [string, readonly string[]]> = {
+    ciphers: ["sshd's Ciphers", algorithms.cipher],
+    kex_algorithms: ["sshd's KexAlgorithms", algorithms.kex],
+    macs: ["sshd's MACs (for ciphers without their own integrity: the -ctr and -cbc ones)", algorithms.hmac],
+    host_key_algorithms: [
+      "sshd's HostKeyAlgorithms: which host keys are offered, in this order (an RSA key as rsa-sha2-512 and rsa-sha2-256)",
+      algorithms.serverHostKey,
+    ],
+  };
+  return Object.fromEntries(
+    Object.entries(what).map(([key, [description, dflt]]) => [
+      key,
+      {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        uniqueItems: true,
+        description: `Offered, in order of preference (${description}). Default: ${dflt.join(', ')}. Supported: ${supportedAlgorithms[key as AlgorithmKey].join(', ')}.`,
+      },
+    ]),
+  );
+}
+
+const LISTEN_PATTERN = '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+|[0-9a-fA-F:]+):[0-9]{1,5}$';
+
 export const serverConfigProperties: Record<string, unknown> = {
   listen: {
+    oneOf: [
+      { type: 'string', pattern: LISTEN_PATTERN },
+      { type: 'array', items: { type: 'string', pattern: LISTEN_PATTERN }, minItems: 1, uniqueItems: true },
+    ],
+    description:
+      "Address to listen on, HOST:PORT (port 0 takes a free port), or a list of them (sshd's several ListenAddress). --listen replaces it with one.",
+    examples: ['127.0.0.1:2222', ['0.0.0.0:22', '[::]:22']],
+  },
+  pid_file: {
     type: 'string',
-    pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+|[0-9a-fA-F:]+):[0-9]{1,5}$',
-    description: 'Address to listen on, HOST:PORT (port 0 takes a free port).',
-    examples: ['127.0.0.1:2222', '0.0.0.0:22'],
+    pattern: '^/',
+    description:
+      "sshd's PidFile: written (mode 0644) with the server's pid once every listen address is open, removed at stop. Absent: none.",
+    examples: ['/run/sshtrail.pid'],
   },
   data_dir: {
     type: 'string',
@@ -96,6 +134,7 @@ export const serverConfigProperties: Record<string, unknown> = {
     description:
       'Private host key files (OpenSSH format). Default: ed25519 and RSA-3072 keys generated into <data_dir>/host_keys.',
   },
+  ...algorithmProperties(),
   server_nice: {
     type: 'integer',
     minimum: -20,
@@ -125,6 +164,25 @@ export const serverConfigProperties: Record<string, unknown> = {
         default: '%h/.ssh/authorized_keys',
         description: "Authorized keys per login; %h is the login's home, %u the login, %% a percent sign.",
       },
+      authorized_keys_command: {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        description:
+          "sshd's AuthorizedKeysCommand, as an argv (no shell): its standard output is read as authorized_keys lines, options honoured, when the key is not let in by authorized_keys_file. Tokens: %u the login, %U its uid, %h its home, %t the key type, %f its fingerprint, %k the key (base64), %% a percent sign. The program must be an absolute path. It runs as authorized_keys_command_user with only PATH set; a non-zero exit, a timeout or more than 1 MiB of output uses none of its keys and logs why.",
+        examples: [['/usr/local/bin/keys-from-ldap', '%u', '%f']],
+      },
+      authorized_keys_command_user: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "sshd's AuthorizedKeysCommandUser: the account authorized_keys_command runs as (required with it; a dedicated unprivileged account, as sshd recommends).",
+      },
+      authorized_keys_command_timeout: seconds(
+        'Seconds authorized_keys_command may run before it is killed and its keys are not used.',
+        10,
+        0.1,
+      ),
       max_attempts: {
         type: 'integer',
         minimum: 1,
@@ -369,6 +427,12 @@ export const serverConfigProperties: Record<string, unknown> = {
     additionalProperties: false,
     default: {},
     properties: {
+      agent: {
+        type: 'boolean',
+        default: true,
+        description:
+          "Agent forwarding (ssh -A), as sshd's AllowAgentForwarding: the session gets SSH_AUTH_SOCK, a socket in a directory only the login can reach, each connection to which is relayed to the client's agent. The authorized_keys options no-agent-forwarding and restrict refuse it for a key.",
+      },
       tcp: {
         enum: ['all', 'local', 'remote', 'none'],
         default: 'all',

@@ -2,14 +2,24 @@
 import type { LogFormat, LogLevel } from '../log.js';
 
 export interface ServerConfig {
-  listen: string;
+  /** One HOST:PORT or several (see listenAddresses in load.ts). */
+  listen: string | string[];
+  pid_file?: string;
   data_dir: string;
   ident: string;
   host_keys?: string[];
+  /** Algorithm lists (undefined: the built-in ones, core/ssh/algorithms.ts). */
+  ciphers?: string[];
+  kex_algorithms?: string[];
+  macs?: string[];
+  host_key_algorithms?: string[];
   server_nice: number;
   log: { level: LogLevel; format: LogFormat };
   auth: {
     authorized_keys_file: string;
+    authorized_keys_command?: string[];
+    authorized_keys_command_user?: string;
+    authorized_keys_command_timeout: number;
     max_attempts: number;
     grace_time: number;
     kex_timeout: number;
@@ -47,7 +57,11 @@ export interface ServerConfig {
   sftp: { enabled: boolean; server: string };
   access: AccessConfig;
   match: MatchBlock[];
-  forwarding: { tcp: 'all' | 'local' | 'remote' | 'none'; gateway_ports: 'no' | 'yes' | 'clientspecified' };
+  forwarding: {
+    tcp: 'all' | 'local' | 'remote' | 'none';
+    gateway_ports: 'no' | 'yes' | 'clientspecified';
+    agent: boolean;
+  };
   recording: {
     input: boolean;
     flush_interval: number;

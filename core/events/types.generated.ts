@@ -475,6 +475,117 @@ export interface AuthSuccessEvent {
 }
 
 /**
+ * The fields a producer passes to emit('session.agent', ...).
+ */
+export interface SessionAgentFields {
+  /**
+   * granted: the client's request was accepted (socket set up before the session's program starts). refused: it was refused (see reason). closed: the session ended and its socket was removed.
+   */
+  action: "granted" | "refused" | "closed";
+  /**
+   * refused: config: forwarding.agent is false; key_option: the authorized_keys line says no-agent-forwarding or restrict; setup_failed: the socket could not be made (the server log says why); not_root: the server does not run as root and the login is not its own user, so it cannot give the login a socket of its own.
+   */
+  reason?: "config" | "key_option" | "setup_failed" | "not_root";
+  /**
+   * granted: the socket's path (SSH_AUTH_SOCK of the session).
+   */
+  socket?: string;
+  /**
+   * closed: connections made to the socket during the session (each a channel opened to the client's agent).
+   */
+  connections?: number;
+  /**
+   * closed: of those, the ones the client refused (no agent there any more) or that failed.
+   */
+  failed_connections?: number;
+}
+
+/**
+ * SSH agent forwarding (ssh -A, auth-agent-req@openssh.com) on a session: granted (the session gets SSH_AUTH_SOCK, a socket only the login can reach, each connection to which is relayed to the client's agent), refused (with the reason), and closed when the session ended, with how many times the session's programs used the agent. (https://sshtrail.dev/schemas/session.agent/v1.json)
+ */
+export interface SessionAgentEvent {
+  /**
+   * The event type.
+   */
+  type: "session.agent";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/session.agent/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port: number;
+  /**
+   * granted: the client's request was accepted (socket set up before the session's program starts). refused: it was refused (see reason). closed: the session ended and its socket was removed.
+   */
+  action: "granted" | "refused" | "closed";
+  /**
+   * refused: config: forwarding.agent is false; key_option: the authorized_keys line says no-agent-forwarding or restrict; setup_failed: the socket could not be made (the server log says why); not_root: the server does not run as root and the login is not its own user, so it cannot give the login a socket of its own.
+   */
+  reason?: "config" | "key_option" | "setup_failed" | "not_root";
+  /**
+   * granted: the socket's path (SSH_AUTH_SOCK of the session).
+   */
+  socket?: string;
+  /**
+   * closed: connections made to the socket during the session (each a channel opened to the client's agent).
+   */
+  connections?: number;
+  /**
+   * closed: of those, the ones the client refused (no agent there any more) or that failed.
+   */
+  failed_connections?: number;
+}
+
+/**
  * The fields a producer passes to emit('session.command', ...).
  */
 export interface SessionCommandFields {
@@ -1886,6 +1997,7 @@ export interface EventFieldsByType {
   'audit.test': AuditTestFields;
   'auth.failure': AuthFailureFields;
   'auth.success': AuthSuccessFields;
+  'session.agent': SessionAgentFields;
   'session.command': SessionCommandFields;
   'session.disk': SessionDiskFields;
   'session.end': SessionEndFields;
@@ -1902,6 +2014,7 @@ export type SshtrailEvent =
   | AuditTestEvent
   | AuthFailureEvent
   | AuthSuccessEvent
+  | SessionAgentEvent
   | SessionCommandEvent
   | SessionDiskEvent
   | SessionEndEvent

@@ -14,6 +14,7 @@ import { cgroupProcesses, isPopulated, killAll, removeTree } from '../cgroup/ind
 import type { AuditEmitter } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { endCrashedRecording } from '../recording/crashed.js';
+import { removeAgentDir } from './agent-socket.js';
 import type { OnEnd, SessionHooks, SessionProcessInfo } from './hooks.js';
 import { endLinger, followLinger, killedFields } from './linger.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
@@ -25,6 +26,8 @@ export interface RecoveryOptions {
   onEnd?: OnEnd;
   /** Enhanced recording's hooks: adopt watches a cgroup again (absent: killed instead). */
   hooks?: SessionHooks;
+  /** Where agent sockets live (agent-socket.ts): a crashed session's is removed. */
+  agentBase?: string;
 }
 
 /**
@@ -62,6 +65,8 @@ export async function closeCrashedSessions(
     const now = Date.now();
     if (rec.ended_at === undefined) {
       // It never got its session.end: the server went first.
+      // Its agent socket died with the connection.
+      if (opts.agentBase) await removeAgentDir(opts.agentBase, ctx.session_id);
       // Its utmp login (a PTY session) is owed its logout, as at a session's own end.
       if (rec.tty !== undefined && rec.pid !== undefined) await writeUtmpLogout(rec.tty, rec.pid, slog);
       const end: Record<string, unknown> = {

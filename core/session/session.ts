@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { basename } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
 import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
@@ -22,6 +22,7 @@ import type { SessionRecorder } from '../recording/recorder.js';
 import type { Account } from '../ssh/accounts.js';
 import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
 import type { KeyOptions } from '../ssh/key-options.js';
+import { AgentSocket, agentBaseDir, canForwardAgentFor } from './agent-socket.js';
 import { ChannelOutput } from './channel-output.js';
 import { RequestedEnv, sessionEnv } from './env.js';
 import type { SessionEndState, SessionHooks } from './hooks.js';
@@ -65,7 +66,12 @@ export interface ConnectionInfo {
   server: Peer;
   /** Any traffic (idle timeout). */
   activity(): void;
+  /** Opens an auth-agent@openssh.com channel to the client (agent forwarding). */
+  openAgentChannel?(): Promise<Duplex>;
 }
+
+/** Why agent forwarding was refused (session.agent reason). */
+type AgentRefusal = 'config' | 'key_option' | 'not_root' | 'setup_failed';
 
 const signals = new Set([
   'ABRT',
@@ -122,6 +128,9 @@ export class ChannelSession implements SessionHandlers {
   private started = false;
   /** Why a pty request was refused, for session.start. */
   private ptyRefused: 'key_option' | 'permit_tty' | undefined;
+  /** auth-agent-req: what was decided (reported once the session has started). */
+  private agentRequest: { granted: true } | { granted: false; reason: AgentRefusal } | undefined;
+  private x11Asked = false;
   private proc: SessionProcess | undefined;
   private rec: SessionRecorder | undefined;
   /** The PTY whose utmp login was written (as root). */
@@ -226,6 +235,49 @@ export class ChannelSession implements SessionHandlers {
     this.term.rows = size.rows;
     this.proc?.resize(size.cols, size.rows);
     this.rec?.resize(size.cols, size.rows);
+  }
+
+  agent(): boolean {
+    const log = this.deps.log;
+    // Asked once the program runs: its environment is fixed, so there is no socket to give it.
+    if (this.started) {
+      log.info('agent forwarding refused: asked after the session started', { session_id: this.id });
+      return false;
+    }
+    if (this.agentRequest) return this.agentRequest.granted;
+    const reason: AgentRefusal | undefined = !this.deps.config.forwarding.agent
+      ? 'config'
+      : this.conn.keyOptions?.noAgentForwarding
+        ? 'key_option'
+        : !canForwardAgentFor(this.conn.account) || !this.conn.openAgentChannel
+          ? 'not_root'
+          : undefined;
+    if (reason !== undefined) {
+      const why = {
+        config: 'forwarding.agent is false',
+        key_option: 'the key has no-agent-forwarding or restrict',
+        not_root: 'the server does not run as root and the login is not its user',
+        setup_failed: '',
+      }[reason];
+      log.info(`agent forwarding refused: ${why}`, {
+        session_id: this.id,
+        login: this.conn.account.login,
+        client: this.conn.client.ip,
+      });
+      this.agentRequest = { granted: false, reason };
+      return false;
+    }
+    this.agentRequest = { granted: true };
+    return true;
+  }
+
+  x11Refused(): void {
+    this.x11Asked = true;
+    this.deps.log.info('X11 forwarding refused: not supported by sshtrail', {
+      session_id: this.id,
+      login: this.conn.account.login,
+      client: this.conn.client.ip,
+    });
   }
 
   signal(name: string): boolean {
@@ -520,7 +572,17 @@ export class ChannelSession implements SessionHandlers {
       startEmitted = true;
       if (auditSession !== undefined) start.audit_session_id = auditSession;
       deps.emitter.emit('session.start', start, ctx);
+      // What was decided for agent forwarding, once the session it belongs to has started.
+      for (const f of afterStart.splice(0)) f();
     };
+    const afterStart: (() => void)[] = [];
+    if (this.x11Asked && !this.channelClosed) {
+      this.stderrOf.write('sshtrail: X11 forwarding is not supported by sshtrail\r\n');
+    }
+    // Before the spawn (its SSH_AUTH_SOCK); its event follows session.start.
+    const agent = await this.startAgent(log, (fields) =>
+      afterStart.push(() => deps.emitter.emit('session.agent', fields, ctx)),
+    );
 
     const counts = { bytesIn: 0, bytesOut: 0 };
     const tap = kind === 'subsystem' ? new SftpTap(deps.emitter, ctx, log) : undefined;
@@ -536,7 +598,13 @@ export class ChannelSession implements SessionHandlers {
       const report = isRoot ? LaunchReport.open() : undefined;
       let proc: SessionProcess;
       try {
-        proc = this.spawn(placement.cgroupDir, command, forced !== undefined ? requested : undefined, report);
+        proc = this.spawn(
+          placement.cgroupDir,
+          command,
+          forced !== undefined ? requested : undefined,
+          report,
+          agent?.path,
+        );
       } catch (err) {
         report?.release();
         throw err;
@@ -584,6 +652,14 @@ export class ChannelSession implements SessionHandlers {
 
     // Handles still open when the stream ended, before session.end.
     tap?.end();
+    if (agent) {
+      await agent.close();
+      deps.emitter.emit(
+        'session.agent',
+        { action: 'closed', connections: agent.connections, failed_connections: agent.failedConnections },
+        ctx,
+      );
+    }
     if (this.utmpTty !== undefined && this.proc) await writeUtmpLogout(this.utmpTty, this.proc.pid, log);
     const onEnd = deps.config.session.on_end;
     let left: SessionEndState = {};
@@ -638,12 +714,49 @@ export class ChannelSession implements SessionHandlers {
     });
   }
 
+  /**
+   * Agent forwarding as decided at the request, reported now that the session has started; the
+   * socket is made here, before the program that gets SSH_AUTH_SOCK.
+   */
+  private async startAgent(
+    log: Logger,
+    report: (fields: { action: 'granted' | 'refused'; socket?: string; reason?: string }) => void,
+  ): Promise<AgentSocket | undefined> {
+    const req = this.agentRequest;
+    const { config } = this.deps;
+    const { openAgentChannel } = this.conn;
+    if (!req) return undefined;
+    if (!req.granted || !openAgentChannel) {
+      report({ action: 'refused', reason: req.granted ? 'not_root' : req.reason });
+      return undefined;
+    }
+    try {
+      const agent = await AgentSocket.create({
+        account: this.conn.account,
+        sessionId: this.id,
+        baseDir: agentBaseDir(config.data_dir),
+        openChannel: openAgentChannel,
+        log,
+      });
+      report({ action: 'granted', socket: agent.path });
+      log.info('agent forwarding granted', { socket: agent.path });
+      return agent;
+    } catch (err) {
+      log.error('agent forwarding failed: the socket could not be made (the session goes on without it)', {
+        err: String(err),
+      });
+      report({ action: 'refused', reason: 'setup_failed' });
+      return undefined;
+    }
+  }
+
   /** Starts the shell or command through the launcher; throws when it cannot be started. */
   private spawn(
     cgroupDir: string | undefined,
     command: string | undefined,
     originalCommand: string | undefined,
     report: LaunchReport | undefined,
+    agentSocket: string | undefined,
   ): SessionProcess {
     const { deps, conn } = this;
     const { account } = conn;
@@ -656,6 +769,7 @@ export class ChannelSession implements SessionHandlers {
       requested: this.requestedEnv.vars,
     });
     if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
+    if (agentSocket !== undefined) env.SSH_AUTH_SOCK = agentSocket;
     const shellName = basename(account.shell);
     const spec = {
       account,

@@ -7,7 +7,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Logger } from '../log.js';
-import { algorithms, userKeyAlgorithms } from './algorithms.js';
+import { type offeredAlgorithms, userKeyAlgorithms } from './algorithms.js';
 import { HandshakeWatch } from './handshake.js';
 import { type TerminalMode, terminalModes } from './terminal-modes.js';
 
@@ -56,6 +56,10 @@ export interface SessionHandlers {
   /** Return a function to receive the opened channel, or undefined to reject. */
   shell?(): MaybePromise<StartDecision>;
   exec?(command: string): MaybePromise<StartDecision>;
+  /** auth-agent-req@openssh.com (ssh -A): true to accept. */
+  agent?(): MaybePromise<boolean>;
+  /** x11-req: always refused (sshtrail has no X11 forwarding); told so the session can say why. */
+  x11Refused?(): void;
   /** A subsystem (`sftp`...) by name: started like exec, or undefined to refuse it. */
   subsystem?(name: string): MaybePromise<StartDecision>;
   /** The channel closed (by either side). */
@@ -85,12 +89,16 @@ export interface ConnectionHooks {
 
 export interface ConnectionControl {
   readonly peer: Peer;
+  /** The server's end of the connection (which listen address it came in on). */
+  readonly local?: Peer;
   /** The client's identification string ("SSH-2.0-OpenSSH_9.2p1 Debian-2"), for logs. */
   readonly ident: string;
   /** Authentication succeeded: the connection no longer counts as unauthenticated. */
   authenticated(): void;
   /** Opens a forwarded-tcpip channel to the client (a connection to a remote forward). */
   forwardOut(bound: { host: string; port: number }, origin: Peer): Promise<Channel>;
+  /** Opens an auth-agent@openssh.com channel to the client (agent forwarding's relay). */
+  openAgentChannel(): Promise<Channel>;
   end(): void;
 }
 
@@ -108,6 +116,8 @@ export interface Admission {
 
 export interface SshServerOptions {
   hostKeys: ssh2.ParsedKey[];
+  /** What is offered; `serverHostKey` picks and orders the host keys by their type. */
+  algorithms: ReturnType<typeof offeredAlgorithms>;
   ident: string;
   keepaliveInterval: number;
   keepaliveCountMax: number;
@@ -123,6 +133,44 @@ export interface SshServerOptions {
   admit(peer: Peer, drop: () => void): Admission | undefined;
   /** `admission`: what `admit` returned for this connection's socket. */
   connection(conn: ConnectionControl, admission: Admission | undefined): ConnectionHooks;
+}
+
+/**
+ * The host keys offered, in the order of the algorithm list: ssh2's server offers one algorithm
+ * per key, by the key's type, in the order of the keys (its `serverHostKey` only orders RSA
+ * signature names), so the list is applied here.
+ */
+export function offeredHostKeys(keys: readonly ssh2.ParsedKey[], order: readonly string[]): ssh2.ParsedKey[] {
+  return order.flatMap((type) => keys.filter((k) => k.type === type));
+}
+
+/** What openAgentChannel reaches inside ssh2's server-side connection (see there). */
+interface ChannelOpener {
+  _chanMgr: { add(cb: (err: Error | undefined, ch: Channel) => void): number; remove(id: number): void };
+  _protocol: { openssh_authAgent(chan: number, initWindow: number, maxPacket: number): void };
+}
+
+/**
+ * ssh2 1.17's server can open forwarded-tcpip, x11 and streamlocal channels to the client but not
+ * auth-agent@openssh.com, although its protocol layer writes that CHANNEL_OPEN: this does what its
+ * private openChannel() does for the others (the channel manager routes the confirmation or
+ * failure to the callback; window and packet size as ssh2 uses for every channel it opens).
+ */
+function openAgentChannel(client: ssh2.Connection): Promise<Channel> {
+  const c = client as unknown as ChannelOpener;
+  return new Promise((resolve, reject) => {
+    const done = Object.assign((err: Error | undefined, ch: Channel) => (err ? reject(err) : resolve(ch)), {
+      type: 'auth-agent@openssh.com',
+    });
+    const id = c._chanMgr.add(done);
+    if (id === -1) return reject(new Error('no free channels'));
+    try {
+      c._protocol.openssh_authAgent(id, 2 * 1024 * 1024, 32 * 1024);
+    } catch (err) {
+      c._chanMgr.remove(id);
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
 }
 
 /** Runs a decision; calls exactly one of accept/reject whatever happens. */
@@ -153,15 +201,15 @@ function decide(
 }
 
 export class SshServer {
-  private readonly net: NetServer;
+  /** One listening socket per listen address. */
+  private readonly nets: NetServer[] = [];
   private ssh: ssh2.Server;
   private readonly sockets = new Set<Socket>();
   /** Keyed by "ip port": ssh2's connection event names the peer, not the socket. */
-  private readonly admissions = new Map<string, { admission: Admission; kex: KexWatch }>();
+  private readonly admissions = new Map<string, { admission: Admission; kex: KexWatch; local: Peer }>();
 
   constructor(private opts: SshServerOptions) {
     this.ssh = this.protocol(opts);
-    this.net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
   }
 
   /**
@@ -173,9 +221,11 @@ export class SshServer {
     return new ssh2.Server(
       {
         // Already parsed (see host-keys.ts); ssh2 accepts parsed keys under `key`.
-        hostKeys: opts.hostKeys.map((key) => ({ key }) as unknown as Buffer),
+        hostKeys: offeredHostKeys(opts.hostKeys, opts.algorithms.serverHostKey).map(
+          (key) => ({ key }) as unknown as Buffer,
+        ),
         ident: opts.ident,
-        algorithms,
+        algorithms: opts.algorithms,
         // Read by the patched ssh2 (patches/README.md): ssh2's own list offers ssh-rsa and ssh-dss.
         serverSigAlgs: [...userKeyAlgorithms],
         keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
@@ -192,7 +242,13 @@ export class SshServer {
   reconfigure(
     change: Pick<
       SshServerOptions,
-      'hostKeys' | 'ident' | 'keepaliveInterval' | 'keepaliveCountMax' | 'kexTimeout' | 'banner'
+      | 'hostKeys'
+      | 'algorithms'
+      | 'ident'
+      | 'keepaliveInterval'
+      | 'keepaliveCountMax'
+      | 'kexTimeout'
+      | 'banner'
     >,
   ): void {
     const opts = { ...this.opts, ...change };
@@ -212,7 +268,8 @@ export class SshServer {
     }
     const key = `${peer.ip} ${peer.port}`;
     const kex = new KexWatch(socket, peer, this.opts.kexTimeout, this.opts.log);
-    this.admissions.set(key, { admission, kex });
+    const local = { ip: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+    this.admissions.set(key, { admission, kex, local });
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -232,6 +289,7 @@ export class SshServer {
     const hooks = this.opts.connection(
       {
         peer,
+        ...(pending ? { local: pending.local } : {}),
         ident,
         authenticated: () => admission?.authenticated(),
         forwardOut: (bound, origin) =>
@@ -240,6 +298,7 @@ export class SshServer {
               err ? reject(err) : resolve(ch as unknown as Channel),
             );
           }),
+        openAgentChannel: () => openAgentChannel(client),
         end: () => client.end(),
       },
       admission,
@@ -437,16 +496,27 @@ export class SshServer {
       const subsystem = h.subsystem.bind(h);
       start(`subsystem ${info.name}`, accept, reject, () => subsystem(info.name));
     });
-    // x11 and agent forwarding have no listener: ssh2 rejects them.
+    session.on('auth-agent', (accept, reject) => {
+      if (!h.agent) return reject?.();
+      const agent = h.agent.bind(h);
+      decide('auth-agent-req', log, accept, reject, () => agent());
+    });
+    session.on('x11', (_accept, reject) => {
+      h.x11Refused?.();
+      reject?.();
+    });
     session.once('close', () => h.closed?.());
   }
 
+  /** Opens one more listen address (each call a socket of its own). */
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    const net = createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+    this.nets.push(net);
     return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen({ host, port, exclusive: true }, () => {
-        this.net.off('error', reject);
-        const a = this.net.address();
+      net.once('error', reject);
+      net.listen({ host, port, exclusive: true }, () => {
+        net.off('error', reject);
+        const a = net.address();
         if (a && typeof a === 'object') resolve({ host: a.address, port: a.port });
         else reject(new Error('no address'));
       });
@@ -456,7 +526,7 @@ export class SshServer {
   /** Stops accepting connections; existing ones go on. */
   stopAccepting(): void {
     // close()'s callback waits for every connection to end; shutdown does not wait for that here.
-    this.net.close();
+    for (const net of this.nets) net.close();
   }
 
   /** Drops every remaining socket (the end of shutdown). */

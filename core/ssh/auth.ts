@@ -13,19 +13,28 @@
  *
  * The login's account is resolved once per connection and login name (accounts.ts: in process).
  */
+import { basename } from 'node:path';
 import ssh2 from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { groupNames } from '../policy/group-names.js';
 import { type LoginPolicy, loginRefusal, needsGroups, resolveLoginPolicy } from '../policy/login-policy.js';
+import { launcherArgs, launcherPath } from '../session/launch.js';
 import { type AccountRefusal, accountRefusal } from './account-status.js';
 import { type Account, isValidLogin, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
 import { addressAllowed } from './address-match.js';
 import { userKeyAlgorithms } from './algorithms.js';
-import { expandKeysPath, fingerprint, readAuthorizedKeys } from './authorized-keys.js';
+import {
+  type AuthorizedKey,
+  expandKeysPath,
+  fingerprint,
+  parseAuthorizedKeys,
+  readAuthorizedKeys,
+} from './authorized-keys.js';
 import type { KeyOptions } from './key-options.js';
+import { expandKeysCommand, runKeysCommand } from './keys-command.js';
 import { eventLogin, loginLength } from './login-name.js';
 
 export type FailureReason =
@@ -51,6 +60,8 @@ type Resolved =
 
 /** The config the access policy is resolved from (core/policy/login-policy.ts). */
 export type PolicyConfig = Pick<ServerConfig, 'access' | 'match' | 'sftp'> & { forwarding?: unknown };
+/** Most bytes read from authorized_keys_command (sshd reads without a limit). */
+const KEYS_COMMAND_MAX_BYTES = 1024 * 1024;
 
 export class ConnectionAuth {
   /** Attempts counted against max_attempts (failures and queries answered yes). */
@@ -159,38 +170,26 @@ export class ConnectionAuth {
     const { account, policy } = resolved;
     const path = expandKeysPath(this.config.authorized_keys_file, account);
     const file = await readAuthorizedKeys(path, account, this.config.strict_modes);
+    const data = req.key.data;
     // A file refused by StrictModes keeps reason key_not_authorized (the v1 enum is fixed); the
     // detail names the check and the path that failed it.
-    if (!file.ok)
-      return this.failure(
-        req,
-        'key_not_authorized',
-        file.problem === 'insecure' ? `StrictModes: ${file.detail}` : file.detail,
-        identity,
-      );
-    const data = req.key.data;
-    const lines = file.keys.filter((k) => k.blob.equals(data));
-    if (lines.length === 0)
-      return this.failure(req, 'key_not_authorized', `key not listed in ${path}`, identity);
-    // As sshd: the first line listing the key whose options allow this login is the one that
-    // applies; a line whose options cannot be honoured is never used.
-    const refusals: string[] = [];
+    const details: string[] = [];
     let options: KeyOptions | undefined;
-    for (const k of lines) {
-      const why =
-        k.unusable ??
-        (k.options.expiresAt && k.options.expiresAt.getTime() <= Date.now()
-          ? `expired at ${k.options.expiresAt.toISOString()} (expiry-time)`
-          : k.options.from && !addressAllowed(k.options.from, this.peer.ip)
-            ? `client address ${this.peer.ip} is not allowed by from="${k.options.from.join(',')}"`
-            : undefined);
-      if (why === undefined) {
-        options = k.options;
-        break;
-      }
-      refusals.push(`${path} line ${k.line}: ${why}`);
+    if (file.ok) {
+      const r = this.usableLine(file.keys, data, path);
+      options = r.options;
+      details.push(...r.refusals);
+    } else details.push(file.problem === 'insecure' ? `StrictModes: ${file.detail}` : file.detail);
+    // As sshd: the command is asked when the file did not let the key in.
+    if (!options && this.config.authorized_keys_command) {
+      const fromCommand = await this.keysFromCommand(account, keyType, identity.fingerprint, data);
+      if (fromCommand.ok) {
+        const r = this.usableLine(fromCommand.keys, data, 'authorized_keys_command output');
+        options = r.options;
+        details.push(...r.refusals);
+      } else details.push(fromCommand.detail);
     }
-    if (!options) return this.failure(req, 'key_not_authorized', refusals.join('; '), identity);
+    if (!options) return this.failure(req, 'key_not_authorized', details.join('; '), identity);
     // PermitRootLogin, judged on the line that applies: also for a query, so that a client is
     // told at once and tries its next key (sshd says so only after the signature).
     if (account.uid === 0) {
@@ -231,6 +230,74 @@ export class ConnectionAuth {
       fingerprint: identity.fingerprint,
     });
     return 'accept';
+  }
+
+  /**
+   * As sshd: the first line listing the key whose options allow this login is the one that
+   * applies; a line whose options cannot be honoured is never used. `refusals`: why no line did.
+   */
+  private usableLine(
+    keys: readonly AuthorizedKey[],
+    data: Buffer,
+    source: string,
+  ): { options?: KeyOptions; refusals: string[] } {
+    const lines = keys.filter((k) => k.blob.equals(data));
+    if (lines.length === 0) return { refusals: [`key not listed in ${source}`] };
+    const refusals: string[] = [];
+    for (const k of lines) {
+      const why =
+        k.unusable ??
+        (k.options.expiresAt && k.options.expiresAt.getTime() <= Date.now()
+          ? `expired at ${k.options.expiresAt.toISOString()} (expiry-time)`
+          : k.options.from && !addressAllowed(k.options.from, this.peer.ip)
+            ? `client address ${this.peer.ip} is not allowed by from="${k.options.from.join(',')}"`
+            : undefined);
+      if (why === undefined) return { options: k.options, refusals };
+      refusals.push(`${source} line ${k.line}: ${why}`);
+    }
+    return { refusals };
+  }
+
+  /** auth.authorized_keys_command's keys for this login and key; a failure is logged as a warning. */
+  private async keysFromCommand(
+    account: Account,
+    keyType: string,
+    fp: string,
+    data: Buffer,
+  ): Promise<{ ok: true; keys: AuthorizedKey[] } | { ok: false; detail: string }> {
+    const { authorized_keys_command: argv, authorized_keys_command_user: user } = this.config;
+    if (!argv || !user) return { ok: false, detail: 'no authorized_keys_command' };
+    const r = await runKeysCommand({
+      argv: expandKeysCommand(argv, {
+        login: account.login,
+        uid: account.uid,
+        home: account.home,
+        keyType,
+        fingerprint: fp,
+        keyBase64: data.toString('base64'),
+      }),
+      user,
+      timeoutMs: this.config.authorized_keys_command_timeout * 1000,
+      maxBytes: KEYS_COMMAND_MAX_BYTES,
+      launch: (runAs, args) => ({
+        file: launcherPath(),
+        args: launcherArgs({
+          account: { ...runAs, home: '/' },
+          argv0: basename(args[0] as string),
+          program: args[0] as string,
+          args: args.slice(1),
+        }),
+      }),
+    });
+    if (!r.ok) {
+      this.log.warn('authorized_keys_command failed: its keys are not used', {
+        login: account.login,
+        client: this.peer.ip,
+        detail: r.detail,
+      });
+      return r;
+    }
+    return { ok: true, keys: parseAuthorizedKeys(r.text) };
   }
 
   /** The fields every auth.failure of this connection carries. */

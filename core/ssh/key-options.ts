@@ -2,9 +2,9 @@
  * The options of an authorized_keys line (sshd(8) "AUTHORIZED_KEYS FILE FORMAT"), parsed into
  * what sshtrail enforces. An option sshtrail cannot honour makes the line unusable (refused,
  * with the reason logged): a key an operator restricted must never log in less restricted.
- * sshtrail offers no agent, X11, tunnels or ~/.ssh/rc, so the options that turn those off hold
- * by construction; `restrict` turns off the pty and TCP forwarding unless `pty` or
- * `port-forwarding` follows.
+ * sshtrail offers no X11, tunnels or ~/.ssh/rc, so the options that turn those off hold by
+ * construction; `restrict` turns off the pty, TCP and agent forwarding unless `pty`,
+ * `port-forwarding` or `agent-forwarding` follows.
  */
 
 export interface KeyOptions {
@@ -14,6 +14,8 @@ export interface KeyOptions {
   command?: string;
   /** no-pty (or restrict without pty): pty requests are refused. */
   noPty: boolean;
+  /** no-agent-forwarding (or restrict without agent-forwarding): auth-agent-req is refused. */
+  noAgentForwarding?: boolean;
   /** expiry-time="YYYYMMDD[HHMM[SS]][Z]": not accepted after this instant. */
   expiresAt?: Date;
   /** no-port-forwarding (or restrict without port-forwarding): no TCP forwarding at all. */
@@ -168,6 +170,7 @@ export function parseKeyOptions(text: string): ParsedOptions {
       case 'restrict':
         options.noPty = true;
         options.noPortForwarding = true;
+        options.noAgentForwarding = true;
         break;
       case 'no-pty':
         options.noPty = true;
@@ -191,6 +194,12 @@ export function parseKeyOptions(text: string): ParsedOptions {
         else options.permitOpen = list;
         break;
       }
+      case 'no-agent-forwarding':
+        options.noAgentForwarding = true;
+        break;
+      case 'agent-forwarding':
+        options.noAgentForwarding = false;
+        break;
       case 'pty':
         options.noPty = false;
         break;

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ParsedKey } from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
+import { SshtrailError } from '../errors.js';
 import type { AuditEmitter } from '../events/emitter.js';
 import { ConnectionForwards } from '../forward/forwards.js';
 import type { Logger } from '../log.js';
@@ -19,10 +20,12 @@ import {
   type Admission,
   type ConnectionControl,
   type ConnectionHooks,
+  offeredHostKeys,
   type Peer,
   SshServer,
 } from './adapter.js';
 import { AdmissionPolicy, type Refusal } from './admission.js';
+import { offeredAlgorithms } from './algorithms.js';
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 import { eventLogin, UNKNOWN_LOGIN } from './login-name.js';
@@ -73,10 +76,11 @@ export class SshtrailServer {
     });
   }
 
-  async start(host: string, port: number): Promise<Peer> {
+  /** Listens on every address (in order; the first failure throws), returns what each got. */
+  async start(addresses: readonly { host: string; port: number }[]): Promise<Peer[]> {
     const { config } = this;
     const { log } = this.deps;
-    this.hostKeys = loadHostKeys(config.data_dir, config.host_keys, log);
+    this.hostKeys = usableHostKeys(config, loadHostKeys(config.data_dir, config.host_keys, log));
     const recordingsDir = ensureRecordingsDir(config.data_dir);
     this.subsystems = detectSubsystems(
       config.sftp,
@@ -89,9 +93,18 @@ export class SshtrailServer {
       admit: (peer, drop) => this.admit(peer, drop),
       connection: (conn, admission) => this.connection(conn, admission, recordingsDir),
     });
-    const a = await this.ssh.listen(host, port);
-    this.address = { ip: a.host, port: a.port };
-    return this.address;
+    const bound: Peer[] = [];
+    for (const { host, port } of addresses) {
+      const a = await this.ssh.listen(host, port).catch((err: unknown) => {
+        this.ssh?.stopAccepting();
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
+          listen: `${host}:${port}`,
+        });
+      });
+      bound.push({ ip: a.host, port: a.port });
+    }
+    this.address = bound[0] ?? this.address;
+    return bound;
   }
 
   /**
@@ -101,7 +114,7 @@ export class SshtrailServer {
    * again (see config/reload.ts).
    */
   reconfigure(config: ServerConfig): ReconfigureResult {
-    const hostKeys = loadHostKeys(config.data_dir, config.host_keys, this.deps.log);
+    const hostKeys = usableHostKeys(config, loadHostKeys(config.data_dir, config.host_keys, this.deps.log));
     const fingerprint = (keys: ParsedKey[]) =>
       keys.map((k) => `${k.type} ${k.getPublicSSH().toString('base64')}`).join('\n');
     const hostKeysChanged = fingerprint(hostKeys) !== fingerprint(this.hostKeys);
@@ -240,8 +253,9 @@ export class SshtrailServer {
             ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
             ...(auth.policy ? { policy: auth.policy } : {}),
             client: conn.peer,
-            server: this.address,
+            server: conn.local ?? this.address,
             activity,
+            openAgentChannel: () => conn.openAgentChannel(),
           },
           {
             config,
@@ -301,12 +315,25 @@ export class SshtrailServer {
   }
 }
 
+/** The keys, unless host_key_algorithms leaves none of them offered (then a config error). */
+function usableHostKeys(config: ServerConfig, keys: ParsedKey[]): ParsedKey[] {
+  const order = offeredAlgorithms(config).serverHostKey;
+  if (offeredHostKeys(keys, order).length === 0) {
+    throw new SshtrailError(
+      'SSHTRAIL_E_CONFIG',
+      `host_key_algorithms: none of ${order.join(', ')} matches a host key (keys: ${[...new Set(keys.map((k) => k.type))].join(', ')})`,
+    );
+  }
+  return keys;
+}
+
 /** The parts of the config ssh2 and the adapter fix per connection. */
 function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[], log: Logger) {
   const banner = readBanner(config.access.banner, log);
   return {
     ...(banner !== undefined ? { banner } : {}),
     hostKeys,
+    algorithms: offeredAlgorithms(config),
     ident: config.ident,
     keepaliveInterval: config.session.keepalive_interval,
     keepaliveCountMax: config.session.keepalive_count_max,

@@ -267,6 +267,14 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       doc.destination = dest;
       break;
     }
+    case 'session.agent': {
+      // Agent forwarding granted, refused or closed at the session's end.
+      event.category = ['session'];
+      event.type = e.action === 'granted' ? ['allowed'] : e.action === 'refused' ? ['denied'] : ['end'];
+      event.outcome = e.action === 'refused' ? 'failure' : 'success';
+      if (str(e.reason)) event.reason = e.reason;
+      break;
+    }
     case 'audit.loss': {
       // Events that never reached a sink: an ingestion problem, not host activity.
       event.kind = 'pipeline_error';

@@ -30,18 +30,30 @@ describe('authorized_keys lines', () => {
     assert.match(keys[2]?.unusable ?? '', /cert-authority is not supported/);
   });
 
-  it('restrict turns off the pty and port forwarding unless pty or port-forwarding follows', () => {
+  it('restrict turns off the pty, port and agent forwarding unless pty, port-forwarding or agent-forwarding follows', () => {
     assert.deepEqual(parseKeyOptions('restrict'), {
       ok: true,
-      options: { noPty: true, noPortForwarding: true },
+      options: { noPty: true, noPortForwarding: true, noAgentForwarding: true },
     });
     assert.deepEqual(parseKeyOptions('restrict,pty,port-forwarding'), {
       ok: true,
-      options: { noPty: false, noPortForwarding: false },
+      options: { noPty: false, noPortForwarding: false, noAgentForwarding: true },
+    });
+    assert.deepEqual(parseKeyOptions('restrict,agent-forwarding'), {
+      ok: true,
+      options: { noPty: true, noPortForwarding: true, noAgentForwarding: false },
     });
     assert.deepEqual(
       parseKeyOptions('no-port-forwarding,no-agent-forwarding,no-X11-forwarding,permitopen="h:1",no-user-rc'),
-      { ok: true, options: { noPty: false, noPortForwarding: true, permitOpen: [{ host: 'h', port: 1 }] } },
+      {
+        ok: true,
+        options: {
+          noPty: false,
+          noPortForwarding: true,
+          noAgentForwarding: true,
+          permitOpen: [{ host: 'h', port: 1 }],
+        },
+      },
     );
   });
 

@@ -1,7 +1,7 @@
 /**
  * `sshtrail serve`: the composition root. Loads the config, starts the event pipeline with the
- * sink types from sinks/registry.ts, enhanced recording from bpf/, and the SSH server; prints one
- * `sshtrail listening on HOST:PORT` line on stdout when ready; on SIGTERM/SIGINT/SIGQUIT ends
+ * sink types from sinks/registry.ts, enhanced recording from bpf/, and the SSH server; prints a
+ * `sshtrail listening on HOST:PORT` line per address on stdout when ready; on SIGTERM/SIGINT/SIGQUIT ends
  * sessions and flushes recordings and events before returning; on SIGHUP re-reads the config file
  * and host keys for new connections (config/reload.ts says what a reload can change).
  */
@@ -10,14 +10,17 @@ import { parseArgs } from 'node:util';
 import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
 import { sinkTypes } from '../../../sinks/registry.js';
 import { checkDataDir, prepareDataDir } from '../../config/data-dir.js';
-import { loadConfig, parseListen } from '../../config/load.js';
+import { listenAddresses, loadConfig } from '../../config/load.js';
 import { planReload } from '../../config/reload.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
 import { acquireInstanceLock } from '../../data-dir/lock.js';
 import { SshtrailError } from '../../errors.js';
+import { removePidFile, writePidFile } from '../../host/pid-file.js';
+import { type Notifier, systemdNotifier } from '../../host/sd-notify.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
+import { agentBaseDir } from '../../session/agent-socket.js';
 import { closeCrashedSessions, notedCgroups } from '../../session/crash-recovery.js';
 import type { SessionHooks } from '../../session/hooks.js';
 import { LiveSessions } from '../../session/live-sessions.js';
@@ -48,10 +51,12 @@ Signals:
                             events, exit 0
   SIGHUP                    re-read the config file and host keys for new connections; open
                             sessions go on; a file with a problem is logged and changes nothing;
-                            listen, data_dir, sinks, pipeline, metrics, enhanced_recording,
+                            listen, pid_file, data_dir, sinks, pipeline, metrics, enhanced_recording,
                             server_nice and log.format need a restart
 
-When ready, prints exactly one line on stdout: sshtrail listening on HOST:PORT`;
+When ready, prints one line per listen address on stdout: sshtrail listening on HOST:PORT;
+under systemd (NOTIFY_SOCKET set) also sends READY=1 (RELOADING=1/READY=1 around a reload,
+STOPPING=1 at stop): Type=notify`;
 
 function parse(argv: string[]): { file?: string; check: boolean; overrides: ConfigOverrides } {
   let values: Record<string, string | boolean | undefined>;
@@ -98,7 +103,7 @@ function checkOnly(config: ServerConfig, file: string | undefined): number {
 async function run(argv: string[]): Promise<number> {
   const { file, check, overrides } = parse(argv);
   const config = loadConfig(file, overrides);
-  const { host, port } = parseListen(config.listen);
+  const addresses = listenAddresses(config.listen);
   if (check) return checkOnly(config, file);
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const signals = handleSignals(log);
@@ -108,7 +113,7 @@ async function run(argv: string[]): Promise<number> {
     // One server per data dir: what is left in it (notes, this instance's cgroups) is then ours.
     const lock = acquireInstanceLock(config.data_dir);
     try {
-      return await serve({ config, file, overrides }, host, port, log, signals);
+      return await serve({ config, file, overrides }, addresses, log, signals);
     } finally {
       lock.release();
     }
@@ -129,10 +134,24 @@ interface ConfigSource {
  * new connections. Anything that fails leaves the running configuration as it was, with one
  * error line; a success is one info line naming the file and what changed.
  */
-function reloader(source: ConfigSource, server: SshtrailServer, log: RootLogger): () => void {
+function reloader(
+  source: ConfigSource,
+  server: SshtrailServer,
+  log: RootLogger,
+  notifier: Notifier,
+): () => void {
   let running = source.config;
   const file = source.file ?? '(embedded defaults)';
   return () => {
+    // systemd (Type=notify) sees the reload begin and end; MONOTONIC_USEC as sd_notify(3) asks.
+    void notifier.notify(`RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`);
+    try {
+      reload();
+    } finally {
+      void notifier.notify('READY=1');
+    }
+  };
+  function reload(): void {
     let plan: ReturnType<typeof planReload>;
     let keys: ReturnType<SshtrailServer['reconfigure']>;
     try {
@@ -160,17 +179,17 @@ function reloader(source: ConfigSource, server: SshtrailServer, log: RootLogger)
       // The key files may be the same names with new contents (or regenerated ones).
       host_keys_changed: keys.hostKeysChanged,
     });
-  };
+  }
 }
 
 async function serve(
   source: ConfigSource,
-  host: string,
-  port: number,
+  addresses: { host: string; port: number }[],
   log: RootLogger,
   signals: ServeSignals,
 ): Promise<number> {
   const { config } = source;
+  const notifier = systemdNotifier(log);
   const pipeline = await startPipeline({
     config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
     sinkTypes,
@@ -202,6 +221,7 @@ async function serve(
   await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }), {
     onEnd: config.session.on_end,
     hooks,
+    agentBase: agentBaseDir(config.data_dir),
   });
 
   const server = new SshtrailServer({
@@ -211,39 +231,54 @@ async function serve(
     log: log.child({ component: 'ssh' }),
     live,
   });
-  let address: { ip: string; port: number };
+  let bound: { ip: string; port: number }[];
   try {
-    address = await server.start(host, port);
+    bound = await server.start(addresses);
   } catch (err) {
     await enhanced.close();
     await pipeline.close(2000);
     if (err instanceof SshtrailError) throw err;
-    throw new SshtrailError(
-      'SSHTRAIL_E_LISTEN',
-      `cannot listen on ${config.listen}: ${(err as Error).message}`,
-    );
+    const where = (err as { listen?: string }).listen ?? String(config.listen);
+    throw new SshtrailError('SSHTRAIL_E_LISTEN', `cannot listen on ${where}: ${(err as Error).message}`);
   }
-  const shown = address.ip.includes(':') ? `[${address.ip}]` : address.ip;
-  process.stdout.write(`sshtrail listening on ${shown}:${address.port}\n`);
-  log.info('ready', { listen: `${shown}:${address.port}`, data_dir: config.data_dir });
+  const shown = bound.map((a) => `${a.ip.includes(':') ? `[${a.ip}]` : a.ip}:${a.port}`);
+  for (const s of shown) process.stdout.write(`sshtrail listening on ${s}\n`);
+  if (config.pid_file) {
+    try {
+      writePidFile(config.pid_file);
+    } catch (err) {
+      log.error('cannot write the pid file', { pid_file: config.pid_file, err: (err as Error).message });
+    }
+  }
+  log.info('ready', { listen: shown.join(','), data_dir: config.data_dir });
+  await notifier.notify('READY=1');
+  const first = bound[0] as { ip: string; port: number };
   if (config.log.format === 'text')
     process.stderr.write(
       connectHint({
-        host: shown,
-        port: address.port,
+        host: first.ip.includes(':') ? `[${first.ip}]` : first.ip,
+        port: first.port,
         dataDir: config.data_dir,
         authorizedKeysFile: config.auth.authorized_keys_file,
       }),
     );
 
-  signals.onReload(reloader(source, server, log));
+  signals.onReload(reloader(source, server, log, notifier));
 
   const sig = await signals.stopped;
   log.info('shutting down', { signal: sig });
+  void notifier.notify('STOPPING=1');
   const graceMs = config.session.shutdown_grace * 1000;
   await server.shutdown(graceMs);
   await enhanced.close();
   await pipeline.close(5000);
+  if (config.pid_file) {
+    try {
+      removePidFile(config.pid_file);
+    } catch (err) {
+      log.warn('cannot remove the pid file', { pid_file: config.pid_file, err: (err as Error).message });
+    }
+  }
   log.flush();
   log.info('stopped');
   return 0;
