@@ -165,8 +165,13 @@ describe('host login records', {
         );
         assert.equal(isLoggedIn(), false, 'still in utmp after the restart');
         const wtmp = utmpRecords('/var/log/wtmp').slice(wtmpBefore);
+        // The logout is in wtmp, unless the terminal was meanwhile given to another login (tests
+        // running beside this one: a tmux pane): that login's record is then left alone, by design.
+        const reused = utmpRecords('/run/utmp').some(
+          (x) => x.type === USER_PROCESS && x.line === line && x.user !== user.name,
+        );
         assert.ok(
-          wtmp.some((x) => x.type === DEAD_PROCESS && x.line === line),
+          reused || wtmp.some((x) => x.type === DEAD_PROCESS && x.line === line),
           JSON.stringify(wtmp),
         );
       } finally {
