@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { DirectAppender } from './direct-file.js';
 import { LineEncoder } from './json-escape.js';
-import { endHow, type RecorderOptions, type SessionRecorder } from './recorder.js';
+import { endHow, type RecorderOptions, recordedSession, type SessionRecorder } from './recorder.js';
 import { lastLineEnd, writeWhole } from './whole-lines.js';
 
 export const END_MARKER = 'sshtrail:end';
@@ -103,14 +103,7 @@ export class AsciicastWriter implements SessionRecorder {
       timestamp: Math.floor(Date.now() / 1000),
       env: { TERM: h.term ?? '', SHELL: h.shell },
       title: h.command ? `${h.login}@sshtrail: ${h.command}` : `${h.login}@sshtrail`,
-      sshtrail: {
-        session_id: h.sessionId,
-        login: h.login,
-        client_addr: h.clientAddr,
-        client_port: h.clientPort,
-        kind: h.kind,
-        ...(h.command !== undefined ? { command: h.command } : {}),
-      },
+      sshtrail: recordedSession(h),
     };
     // The header is written at once, synchronously: a recording that cannot be started (disk
     // full) fails here, before the session runs, so that recording.on_failure can refuse it.

@@ -20,7 +20,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordingHeader } from './asciicast.js';
-import { endHow, type RecorderOptions, type SessionRecorder } from './recorder.js';
+import { endHow, type RecorderOptions, recordedSession, type SessionRecorder } from './recorder.js';
 import { StreamFile } from './stream-file.js';
 
 export const RAW_FORMAT = 'sshtrail-raw';
@@ -59,15 +59,7 @@ export class RawStreamsWriter implements SessionRecorder {
       version: 1,
       timestamp: Math.floor(Date.now() / 1000),
       streams: names,
-      sshtrail: {
-        session_id: h.sessionId,
-        login: h.login,
-        client_addr: h.clientAddr,
-        client_port: h.clientPort,
-        kind: h.kind,
-        ...(h.command !== undefined ? { command: h.command } : {}),
-        shell: h.shell,
-      },
+      sshtrail: { ...recordedSession(h), shell: h.shell },
     };
     const file = (name: string, direct: boolean, lines: boolean, head?: Buffer) =>
       new StreamFile(

@@ -4,6 +4,8 @@
  * (raw-streams.ts). The session feeds output and input, holds its output while the recording is
  * behind, and closes it with how the session ended.
  */
+import type { RecordingHeader } from './asciicast.js';
+
 export interface SessionRecorder {
   /** Where the recording is: the .cast file, or the raw recording's directory. */
   readonly path: string;
@@ -36,6 +38,18 @@ export interface RecordedSession {
   client_port?: number;
   kind?: string;
   command?: string;
+}
+
+/** The header's `sshtrail` object, the same in both formats. */
+export function recordedSession(h: RecordingHeader): RecordedSession {
+  return {
+    session_id: h.sessionId,
+    login: h.login,
+    client_addr: h.clientAddr,
+    client_port: h.clientPort,
+    kind: h.kind,
+    ...(h.command !== undefined ? { command: h.command } : {}),
+  };
 }
 
 /** `sshtrail:end exit=N`, `signal=NAME` or `reason=WHY`: how a session ended, in either format. */

@@ -112,18 +112,8 @@ static napi_value do_mount(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value socket_pair(napi_env env, napi_callback_info info) {
-  (void)info;
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return throw_errno(env, errno, "socketpair");
-  /* The child's end is inherited through the next fork and exec, and closed by us right after. */
-  int flags = fcntl(sv[1], F_GETFD);
-  if (flags < 0 || fcntl(sv[1], F_SETFD, flags & ~FD_CLOEXEC) < 0) {
-    int e = errno;
-    close(sv[0]);
-    close(sv[1]);
-    return throw_errno(env, e, "fcntl");
-  }
+/* A socketpair to JavaScript as [sv[0], sv[1]]. */
+static napi_value pair_value(napi_env env, const int sv[2]) {
   napi_value out, a, b;
   napi_create_array_with_length(env, 2, &out);
   napi_create_int32(env, sv[0], &a);
@@ -133,23 +123,31 @@ static napi_value socket_pair(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Setting up a fresh pair failed at `what`: neither end is handed out. */
+static napi_value close_pair_and_throw(napi_env env, const int sv[2], const char *what) {
+  int e = errno;
+  close(sv[0]);
+  close(sv[1]);
+  return throw_errno(env, e, what);
+}
+
+static napi_value socket_pair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return throw_errno(env, errno, "socketpair");
+  /* The child's end is inherited through the next fork and exec, and closed by us right after. */
+  int flags = fcntl(sv[1], F_GETFD);
+  if (flags < 0 || fcntl(sv[1], F_SETFD, flags & ~FD_CLOEXEC) < 0) return close_pair_and_throw(env, sv, "fcntl");
+  return pair_value(env, sv);
+}
+
 static napi_value seqpacket_pair(napi_env env, napi_callback_info info) {
+  (void)info;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return throw_errno(env, errno, "socketpair");
   int flags = fcntl(sv[0], F_GETFL);
-  if (flags < 0 || fcntl(sv[0], F_SETFL, flags | O_NONBLOCK) < 0) {
-    int e = errno;
-    close(sv[0]);
-    close(sv[1]);
-    return throw_errno(env, e, "fcntl");
-  }
-  napi_value out, a, b;
-  napi_create_array_with_length(env, 2, &out);
-  napi_create_int32(env, sv[0], &a);
-  napi_create_int32(env, sv[1], &b);
-  napi_set_element(env, out, 0, a);
-  napi_set_element(env, out, 1, b);
-  return out;
+  if (flags < 0 || fcntl(sv[0], F_SETFL, flags | O_NONBLOCK) < 0) return close_pair_and_throw(env, sv, "fcntl");
+  return pair_value(env, sv);
 }
 
 static int arg_fd(napi_env env, napi_value v, int32_t *fd) {
