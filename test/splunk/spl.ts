@@ -10,27 +10,60 @@
 
 export type Conf = Map<string, Map<string, string>>;
 
-/** `[stanza]` then `key = value` lines; `#` comments; a trailing backslash continues a line. */
-export function parseConf(text: string): Conf {
-  const out: Conf = new Map();
+/** A .conf file's stanzas, and the keys it sets twice (Splunk keeps the last; a mistake here). */
+export interface ParsedConf {
+  stanzas: Conf;
+  duplicates: string[];
+}
+
+/**
+ * Splunk's .conf syntax: `[stanza]` headers (any text inside the brackets: `[sourcetype]`,
+ * `[source::...audit.ndjson]`, `[eventtype=x]`, `[]`), `key = value` lines, `#` comments on lines
+ * of their own (a `#` later in a line is part of the value), a backslash at the end of a line
+ * continuing the value on the next (the line break is kept), keys before any stanza in
+ * [default], and a key set twice in one stanza keeping its last value.
+ */
+export function parseConfFile(text: string): ParsedConf {
+  const stanzas: Conf = new Map();
+  const duplicates: string[] = [];
+  const stanza = (name: string) => {
+    let m = stanzas.get(name);
+    if (!m) {
+      m = new Map();
+      stanzas.set(name, m);
+    }
+    return m;
+  };
+  let name = 'default';
   let cur: Map<string, string> | undefined;
-  const lines = text.replace(/\\\n/g, '').split('\n');
-  for (const raw of lines) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const st = /^\[(.*)\]$/.exec(line);
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string;
+    while (line.endsWith('\\') && i + 1 < lines.length) line = `${line.slice(0, -1)}\n${lines[++i]}`;
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const st = /^\[(.*)\]$/.exec(t);
     if (st) {
-      cur = new Map();
-      out.set(st[1] as string, cur);
+      name = st[1] as string;
+      cur = stanza(name);
       continue;
     }
-    const eq = line.indexOf('=');
-    if (eq < 0 || !cur) throw new Error(`not a key = value line: ${line}`);
-    const key = line.slice(0, eq).trim();
-    if (cur.has(key)) throw new Error(`duplicate key ${key}`);
-    cur.set(key, line.slice(eq + 1).trim());
+    const eq = t.indexOf('=');
+    if (eq < 0) throw new Error(`not a key = value line: ${t}`);
+    cur ??= stanza(name);
+    const key = t.slice(0, eq).trim();
+    if (cur.has(key)) duplicates.push(`[${name}] ${key}`);
+    cur.set(key, t.slice(eq + 1).trim());
   }
-  return out;
+  return { stanzas, duplicates };
+}
+
+/** The stanzas of a .conf file that must not set a key twice. */
+export function parseConf(text: string): Conf {
+  const { stanzas, duplicates } = parseConfFile(text);
+  if (duplicates.length > 0)
+    throw new Error(`keys set twice (Splunk keeps the last): ${duplicates.join(', ')}`);
+  return stanzas;
 }
 
 export type Value = string | string[] | null;
@@ -56,17 +89,31 @@ export function extractJson(event: Record<string, unknown>): Fields {
   return f;
 }
 
-/** FIELDALIAS-* (`a AS b c AS d`), then every EVAL-* against the pre-EVAL fields. */
+/**
+ * FIELDALIAS-* (`a AS b c ASNEW d`), then every EVAL-* against the pre-EVAL fields, each
+ * replacing the field of its name (a null result removes it). Since Splunk 7.2.4, `AS` makes the
+ * alias the source's value or, when the source has none, removes it; `ASNEW` sets the alias only
+ * when the event has no field of that name.
+ */
 export function applyProps(stanza: Map<string, string>, input: Fields): Fields {
   const f = new Map(input);
   for (const [k, v] of stanza) {
     if (!k.startsWith('FIELDALIAS-')) continue;
     const parts = v.split(/\s+/);
-    if (parts.length % 3 !== 0) throw new Error(`${k}: expected "src AS dest" pairs: ${v}`);
-    for (let i = 0; i + 2 < parts.length; i += 3) {
-      if (parts[i + 1]?.toUpperCase() !== 'AS') throw new Error(`${k}: expected "src AS dest": ${v}`);
-      const val = input.get(parts[i] as string);
-      if (val !== undefined && val !== null) f.set(parts[i + 2] as string, val);
+    if (parts.length % 3 !== 0) throw new Error(`${k}: expected "src AS dest" triples: ${v}`);
+    for (let i = 0; i < parts.length; i += 3) {
+      const [src, op, dest] = [
+        parts[i] as string,
+        (parts[i + 1] as string).toUpperCase(),
+        parts[i + 2] as string,
+      ];
+      const val = input.get(src) ?? null;
+      if (op === 'AS') {
+        if (val === null) f.delete(dest);
+        else f.set(dest, val);
+      } else if (op === 'ASNEW') {
+        if (val !== null && (f.get(dest) ?? null) === null) f.set(dest, val);
+      } else throw new Error(`${k}: expected "src AS dest" or "src ASNEW dest": ${v}`);
     }
   }
   const before = new Map(f);
@@ -213,12 +260,13 @@ const num = (v: V): number | null => {
   const x = first(v);
   return typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : null;
 };
-const truthy = (v: V): boolean => v === true;
 
-function compare(op: string, a: V, b: V): boolean {
+/** A comparison with a null side is null (neither true nor false), as in Splunk's eval. */
+function compare(op: string, a: V, b: V): boolean | null {
   const x = first(a);
   const y = first(b);
-  if (x === null || y === null) return false;
+  if (x === null || y === null) return null;
+  if (typeof x === 'boolean' || typeof y === 'boolean') throw new Error(`comparison ${op} of a boolean`);
   const nx = num(a);
   const ny = num(b);
   const [l, r]: [number | string, number | string] =
@@ -240,6 +288,12 @@ function compare(op: string, a: V, b: V): boolean {
   }
 }
 
+/** A condition: true, false or null (unknown); a string there is an error in Splunk. */
+function cond(v: V, where: string): boolean | null {
+  if (v === null || typeof v === 'boolean') return v;
+  throw new Error(`${where} needs a boolean, got ${JSON.stringify(v)}`);
+}
+
 const fmt = (n: number): string => String(n);
 
 function run(n: Node, f: Fields): V {
@@ -252,11 +306,19 @@ function run(n: Node, f: Fields): V {
       const x = num(run(n.a, f));
       return x === null ? null : fmt(-x);
     }
-    case 'not':
-      return !truthy(run(n.a, f));
+    case 'not': {
+      const a = cond(run(n.a, f), 'NOT');
+      return a === null ? null : !a;
+    }
     case 'bin': {
-      if (n.op === 'AND') return truthy(run(n.a, f)) && truthy(run(n.b, f));
-      if (n.op === 'OR') return truthy(run(n.a, f)) || truthy(run(n.b, f));
+      // Three-valued, as Splunk's eval: false AND null is false, true OR null is true.
+      if (n.op === 'AND' || n.op === 'OR') {
+        const a = cond(run(n.a, f), n.op);
+        const b = cond(run(n.b, f), n.op);
+        if (n.op === 'AND')
+          return a === false || b === false ? false : a === null || b === null ? null : true;
+        return a === true || b === true ? true : a === null || b === null ? null : false;
+      }
       const a = run(n.a, f);
       const b = run(n.b, f);
       if (n.op === '.') {
@@ -284,10 +346,13 @@ function call(fn: string, args: Node[], f: Fields): V {
     return x === null ? null : String(x);
   };
   switch (fn) {
+    // if(X, Y, Z): Y when X is true, Z when it is false or null.
     case 'if':
-      return truthy(arg(0)) ? arg(1) : arg(2);
+      return cond(arg(0), 'if()') === true ? arg(1) : arg(2);
+    // case(X1, Y1, X2, Y2, ...): the Y of the first true X; null when none is.
     case 'case':
-      for (let i = 0; i + 1 < args.length; i += 2) if (truthy(arg(i))) return arg(i + 1);
+      if (args.length % 2 !== 0) throw new Error('case() takes condition/value pairs');
+      for (let i = 0; i < args.length; i += 2) if (cond(arg(i), 'case()') === true) return arg(i + 1);
       return null;
     case 'coalesce':
       for (let i = 0; i < args.length; i++) {
@@ -299,22 +364,19 @@ function call(fn: string, args: Node[], f: Fields): V {
       return null;
     case 'true':
       return true;
-    case 'isnull':
-      return arg(0) === null;
     case 'isnotnull':
       return arg(0) !== null;
-    case 'mvindex': {
-      const v = arg(0);
-      const i = num(arg(1)) ?? 0;
-      if (v === null) return null;
-      const arr = Array.isArray(v) ? v : [String(v)];
-      return arr.at(i) ?? null;
+    // match(str, regex): whether the regex matches anywhere in str (PCRE; these are JS-compatible).
+    case 'match': {
+      const s = str(arg(0));
+      return s === null ? null : new RegExp(str(arg(1)) ?? '').test(s);
     }
     case 'mvjoin': {
       const v = arg(0);
       if (v === null) return null;
       return (Array.isArray(v) ? v : [String(v)]).join(str(arg(1)) ?? '');
     }
+    // mvfind(mv, regex): the index of the first value matching, null when none does.
     case 'mvfind': {
       const v = arg(0);
       if (v === null) return null;
@@ -322,19 +384,11 @@ function call(fn: string, args: Node[], f: Fields): V {
       const i = (Array.isArray(v) ? v : [String(v)]).findIndex((x) => re.test(x));
       return i < 0 ? null : String(i);
     }
+    // replace(str, regex, replacement): every match replaced.
     case 'replace': {
       const s = str(arg(0));
       if (s === null) return null;
       return s.replace(new RegExp(str(arg(1)) ?? '', 'g'), str(arg(2)) ?? '');
-    }
-    case 'lower': {
-      const s = str(arg(0));
-      return s === null ? null : s.toLowerCase();
-    }
-    case 'round': {
-      const x = num(arg(0));
-      const d = num(arg(1) ?? '0') ?? 0;
-      return x === null ? null : fmt(Math.round(x * 10 ** d) / 10 ** d);
     }
     default:
       throw new Error(`eval function ${fn}() is not modelled here: add it (with Splunk's meaning) first`);
