@@ -1,9 +1,10 @@
 /**
  * Just enough of Splunk's search-time field processing to check TA-sshtrail without a Splunk
  * server (none can be installed here): .conf parsing, KV_MODE=json extraction as Splunk names the
- * fields (nested `a.b`, arrays `a{}` as multivalue), FIELDALIAS then EVAL in Splunk's order (every
- * EVAL sees the fields as they were before the first EVAL), the eval functions the add-on uses,
- * and eventtype searches made of field=value terms, parentheses, OR and implicit AND.
+ * fields (nested `a.b`, arrays `a{}` as multivalue), FIELDALIAS (`AS`, `ASNEW`) then EVAL in
+ * Splunk's order (every EVAL sees the fields as they were before the first EVAL), eval's
+ * three-valued logic and only the eval functions the add-on uses (any other is an error), and
+ * eventtype searches made of field=value terms, parentheses, OR, NOT and implicit AND.
  * Values are what Splunk holds: strings (numbers compare numerically when both sides are
  * numeric), multivalue arrays, or null.
  */
