@@ -37,7 +37,8 @@ static void detach_syscalls(struct state *st) {
   st->sys_attached = 0;
 }
 
-/* Detaching a syscall tracepoint waits for an RCU grace period (~300 ms here, measured): done on
+/* Detaching a syscall tracepoint waits for an RCU grace period (~300 ms on the development VM:
+ * docs/design.md, "Kernel capture: per-syscall exit tracepoints"): done on
  * a libuv worker thread so that the event loop does not stall when the last session ends. The
  * kernel refuses a second attach of a program to a tracepoint it is still attached to, so an
  * attach while a detach is pending takes the links back (when the work has not started) or waits
