@@ -60,9 +60,9 @@ static __always_inline struct pt_regs *user_regs(void) {
   return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-/* Waking the reader per record dominates a busy ring's cost (docs/design.md), and a forced wake-up
- * is an irq_work whose self-IPI is a VM exit here: measured at ~6 us per record when every record
- * past the threshold forced one. So records go in quietly, and only the one that takes the ring
+/* Waking the reader per record dominates a busy ring's cost, and a forced wake-up is an irq_work
+ * whose self-IPI is a VM exit in a guest: ~6 us per record when every record past the threshold
+ * forced one (docs/design.md, "Kernel capture: wake-ups dominate a busy ring"). So records go in quietly, and only the one that takes the ring
  * across the threshold wakes the reader; epoll stays readable (level-triggered) until the reader
  * has drained, and user space also drains on a short timer, which covers a wake-up lost to a race
  * between CPUs. */

@@ -1,7 +1,9 @@
 /*
  * The records the BPF programs put in their ring buffers, shared by the programs (*.bpf.c, with
- * vmlinux.h) and the N-API addon (with <linux/types.h>). bpf/records.ts decodes the same layout:
- * change both together. Every record starts with struct event_hdr; variable-length strings follow
+ * vmlinux.h) and the N-API addon (with <linux/types.h>), and the one source of the layout
+ * bpf/records.ts decodes: bpf/layout/gen.c prints its offsets into bpf/layout.generated.ts at build
+ * time (make -C bpf layout), and test/bpf/decode.test.ts decodes records bpf/layout/sample.c
+ * writes through these structs. Every record starts with struct event_hdr; variable-length strings follow
  * the fixed part in `data`, NUL-terminated, and the record is only as long as what it carries.
  */
 #ifndef SSHTRAIL_EVENTS_H

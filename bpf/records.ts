@@ -1,18 +1,10 @@
 /**
  * Decodes the addon's batches: [u32 size][record][pad to 8]..., each record laid out as in
- * bpf/events.h (little-endian, x86-64). Change both together.
+ * bpf/events.h (little-endian, x86-64). The offsets come from the header itself
+ * (layout.generated.ts, printed by bpf/layout/gen.c at build time); test/bpf/decode.test.ts decodes
+ * records the C side wrote through the same structs.
  */
-
-export interface RecordHeader {
-  pid: number;
-  tid: number;
-  /** The cgroup's id (inode number; below 2^53). */
-  cgroupId: number;
-  comm: string;
-  /** When the syscall ran, wall-clock: Unix seconds and nanoseconds (the kernel's timestamp). */
-  sec: number;
-  nsec: number;
-}
+import * as L from './layout.generated.js';
 
 /** How a path the kernel walked up from a dentry came out (WALK_* in bpf/events.h). */
 export interface Walked {
@@ -22,54 +14,6 @@ export interface Walked {
   /** The file had been unlinked (deleted, a memfd, O_TMPFILE). */
   deleted: boolean;
 }
-
-export interface CommandRecord extends RecordHeader {
-  kind: 'command';
-  ppid: number;
-  uid: number;
-  gid: number;
-  ret: number;
-  path: string;
-  /** The executable the kernel ran (successful execs). */
-  exe: Walked | undefined;
-  argv: string[];
-  argvTruncated: boolean;
-}
-
-export interface DiskRecord extends RecordHeader {
-  kind: 'disk';
-  ret: number;
-  dfd: number;
-  flags: number;
-  path: string;
-  pathTruncated: boolean;
-  /** For a relative path: the cwd (or dirfd's directory) at the syscall. */
-  dir: Walked | undefined;
-  /** 0: one open. Otherwise how many repeats of an open already reported this record stands
-   * for, the first at sec/nsec, the last at lastSec/lastNsec. */
-  count: number;
-  lastSec: number;
-  lastNsec: number;
-}
-
-export interface NetworkRecord extends RecordHeader {
-  kind: 'network';
-  ret: number;
-  family: number;
-  sport: number;
-  dport: number;
-  saddr: Uint8Array;
-  daddr: Uint8Array;
-}
-
-export type BpfRecord = CommandRecord | DiskRecord | NetworkRecord;
-
-const HDR = 48;
-const COMMAND_DATA = 80;
-const DISK_DATA = 80;
-const NETWORK_SIZE = 96;
-const WALK_OK = 1;
-const WALK_DELETED = 2;
 
 /**
  * Decoding a string costs more than comparing its bytes, and floods repeat the same few (one
@@ -123,8 +67,8 @@ function walked(buf: Buffer, start: number, len: number, bits: number): Walked |
   if (len === 0) return undefined;
   return {
     path: measured(buf, start, len),
-    complete: (bits & WALK_OK) !== 0,
-    deleted: (bits & WALK_DELETED) !== 0,
+    complete: (bits & L.WALK_OK) !== 0,
+    deleted: (bits & L.WALK_DELETED) !== 0,
   };
 }
 
@@ -159,7 +103,7 @@ function commAt(buf: Buffer, at: number): string {
   const w2 = buf.readInt32LE(at + 8);
   const w3 = buf.readInt32LE(at + 12);
   if (commKnown && w0 === comm0 && w1 === comm1 && w2 === comm2 && w3 === comm3) return lastComm;
-  lastComm = cstr(buf, at, 16);
+  lastComm = cstr(buf, at, L.TASK_COMM_LEN);
   comm0 = w0;
   comm1 = w1;
   comm2 = w2;
@@ -173,79 +117,131 @@ function cgroupIdAt(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000;
 }
 
+/** The header every record starts with (struct event_hdr); each kind's own fields are read by
+ * its subclass, one class per kind so that each kind's records share one shape. */
+export abstract class RecordHeader {
+  pid: number;
+  tid: number;
+  /** The cgroup's id (inode number; below 2^53). */
+  cgroupId: number;
+  comm: string;
+  /** When the syscall ran, wall-clock: Unix seconds and nanoseconds (the kernel's timestamp). */
+  sec: number;
+  nsec: number;
+
+  constructor(buf: Buffer, at: number) {
+    this.pid = buf.readUInt32LE(at + L.HDR_PID);
+    this.tid = buf.readUInt32LE(at + L.HDR_TID);
+    this.cgroupId = cgroupIdAt(buf, at + L.HDR_CGROUP_ID);
+    this.comm = commAt(buf, at + L.HDR_COMM);
+    // The addon has turned the kernel's boot-time stamp into wall-clock seconds and nanoseconds.
+    this.sec = buf.readUInt32LE(at + L.HDR_KTIME + L.WALL_SEC);
+    this.nsec = buf.readUInt32LE(at + L.HDR_KTIME + L.WALL_NSEC);
+  }
+}
+
+/** struct command_event */
+export class CommandRecord extends RecordHeader {
+  readonly kind = 'command';
+  ppid: number;
+  uid: number;
+  gid: number;
+  ret: number;
+  path: string;
+  /** The executable the kernel ran (successful execs). */
+  exe: Walked | undefined;
+  argv: string[];
+  argvTruncated: boolean;
+
+  /** `pathLen`, `exeLen` and `argsLen` have been checked against the record's size. */
+  constructor(buf: Buffer, at: number, pathLen: number, exeLen: number, argsLen: number) {
+    super(buf, at);
+    const data = at + L.COMMAND_DATA;
+    this.ppid = buf.readUInt32LE(at + L.COMMAND_PPID);
+    this.uid = buf.readUInt32LE(at + L.COMMAND_UID);
+    this.gid = buf.readUInt32LE(at + L.COMMAND_GID);
+    this.ret = buf.readInt32LE(at + L.COMMAND_RET);
+    this.argvTruncated = buf[at + L.COMMAND_ARGS_TRUNCATED] !== 0;
+    this.path = measured(buf, data, pathLen);
+    this.exe = walked(buf, data + pathLen, exeLen, buf[at + L.COMMAND_EXE_WALK] as number);
+    this.argv = splitArgv(buf, data + pathLen + exeLen, argsLen);
+  }
+}
+
+/** struct disk_event */
+export class DiskRecord extends RecordHeader {
+  readonly kind = 'disk';
+  ret: number;
+  dfd: number;
+  flags: number;
+  path: string;
+  pathTruncated: boolean;
+  /** For a relative path: the cwd (or dirfd's directory) at the syscall. */
+  dir: Walked | undefined;
+  /** 0: one open. Otherwise how many repeats of an open already reported this record stands
+   * for, the first at sec/nsec, the last at lastSec/lastNsec. */
+  count: number;
+  lastSec: number;
+  lastNsec: number;
+
+  /** `pathLen` and `dirLen` have been checked against the record's size. */
+  constructor(buf: Buffer, at: number, pathLen: number, dirLen: number) {
+    super(buf, at);
+    const data = at + L.DISK_DATA;
+    this.ret = buf.readInt32LE(at + L.DISK_RET);
+    this.dfd = buf.readInt32LE(at + L.DISK_DFD);
+    this.flags = buf.readUInt32LE(at + L.DISK_FLAGS);
+    this.pathTruncated = buf[at + L.DISK_PATH_TRUNCATED] !== 0;
+    this.path = measured(buf, data, pathLen);
+    this.dir = walked(buf, data + pathLen, dirLen, buf[at + L.DISK_DIR_WALK] as number);
+    this.count = buf.readUInt32LE(at + L.DISK_COUNT);
+    this.lastSec = buf.readUInt32LE(at + L.DISK_LAST_KTIME + L.WALL_SEC);
+    this.lastNsec = buf.readUInt32LE(at + L.DISK_LAST_KTIME + L.WALL_NSEC);
+  }
+}
+
+/** struct network_event */
+export class NetworkRecord extends RecordHeader {
+  readonly kind = 'network';
+  ret: number;
+  family: number;
+  sport: number;
+  dport: number;
+  saddr: Uint8Array;
+  daddr: Uint8Array;
+
+  constructor(buf: Buffer, at: number) {
+    super(buf, at);
+    this.ret = buf.readInt32LE(at + L.NETWORK_RET);
+    this.family = buf.readUInt16LE(at + L.NETWORK_FAMILY);
+    this.sport = buf.readUInt16LE(at + L.NETWORK_SPORT);
+    this.dport = buf.readUInt16LE(at + L.NETWORK_DPORT);
+    this.saddr = buf.subarray(at + L.NETWORK_SADDR, at + L.NETWORK_SADDR + L.NETWORK_ADDR_LEN);
+    this.daddr = buf.subarray(at + L.NETWORK_DADDR, at + L.NETWORK_DADDR + L.NETWORK_ADDR_LEN);
+  }
+}
+
+export type BpfRecord = CommandRecord | DiskRecord | NetworkRecord;
+
+/** One record of `size` bytes at `at`, or undefined when it is shorter than its kind's layout or
+ * its strings would run past its end. */
 function decodeOne(buf: Buffer, at: number, size: number): BpfRecord | undefined {
-  if (size < HDR) return undefined;
-  const kind = buf.readUInt32LE(at);
-  const pid = buf.readUInt32LE(at + 4);
-  const tid = buf.readUInt32LE(at + 8);
-  const cgroupId = cgroupIdAt(buf, at + 16);
-  // The addon has turned the kernel's boot-time stamp into wall-clock seconds and nanoseconds.
-  const sec = buf.readUInt32LE(at + 24);
-  const nsec = buf.readUInt32LE(at + 28);
-  const comm = commAt(buf, at + 32);
-  if (kind === 1 && size >= DISK_DATA) {
-    const pathLen = buf.readUInt16LE(at + 60);
-    const dirLen = buf.readUInt16LE(at + 62);
-    if (DISK_DATA + pathLen + dirLen > size) return undefined;
-    return {
-      kind: 'disk',
-      pid,
-      tid,
-      cgroupId,
-      comm,
-      sec,
-      nsec,
-      ret: buf.readInt32LE(at + 48),
-      dfd: buf.readInt32LE(at + 52),
-      flags: buf.readUInt32LE(at + 56),
-      pathTruncated: buf[at + 64] !== 0,
-      path: measured(buf, at + DISK_DATA, pathLen),
-      dir: walked(buf, at + DISK_DATA + pathLen, dirLen, buf[at + 65] as number),
-      count: buf.readUInt32LE(at + 68),
-      lastSec: buf.readUInt32LE(at + 72),
-      lastNsec: buf.readUInt32LE(at + 76),
-    };
+  if (size < L.HDR_SIZE) return undefined;
+  const kind = buf.readUInt32LE(at + L.HDR_KIND);
+  if (kind === L.PROG_DISK && size >= L.DISK_DATA) {
+    const pathLen = buf.readUInt16LE(at + L.DISK_PATH_LEN);
+    const dirLen = buf.readUInt16LE(at + L.DISK_DIR_LEN);
+    return L.DISK_DATA + pathLen + dirLen <= size ? new DiskRecord(buf, at, pathLen, dirLen) : undefined;
   }
-  if (kind === 0 && size >= COMMAND_DATA) {
-    const pathLen = buf.readUInt16LE(at + 64);
-    const exeLen = buf.readUInt16LE(at + 66);
-    const argsLen = buf.readUInt16LE(at + 68);
-    if (COMMAND_DATA + pathLen + exeLen + argsLen > size) return undefined;
-    return {
-      kind: 'command',
-      pid,
-      tid,
-      cgroupId,
-      comm,
-      sec,
-      nsec,
-      ppid: buf.readUInt32LE(at + 48),
-      uid: buf.readUInt32LE(at + 52),
-      gid: buf.readUInt32LE(at + 56),
-      ret: buf.readInt32LE(at + 60),
-      argvTruncated: buf[at + 70] !== 0,
-      path: measured(buf, at + COMMAND_DATA, pathLen),
-      exe: walked(buf, at + COMMAND_DATA + pathLen, exeLen, buf[at + 72] as number),
-      argv: splitArgv(buf, at + COMMAND_DATA + pathLen + exeLen, argsLen),
-    };
+  if (kind === L.PROG_COMMAND && size >= L.COMMAND_DATA) {
+    const pathLen = buf.readUInt16LE(at + L.COMMAND_PATH_LEN);
+    const exeLen = buf.readUInt16LE(at + L.COMMAND_EXE_LEN);
+    const argsLen = buf.readUInt16LE(at + L.COMMAND_ARGS_LEN);
+    return L.COMMAND_DATA + pathLen + exeLen + argsLen <= size
+      ? new CommandRecord(buf, at, pathLen, exeLen, argsLen)
+      : undefined;
   }
-  if (kind === 2 && size >= NETWORK_SIZE) {
-    return {
-      kind: 'network',
-      pid,
-      tid,
-      cgroupId,
-      comm,
-      sec,
-      nsec,
-      ret: buf.readInt32LE(at + 48),
-      family: buf.readUInt16LE(at + 52),
-      sport: buf.readUInt16LE(at + 54),
-      dport: buf.readUInt16LE(at + 56),
-      saddr: buf.subarray(at + 64, at + 80),
-      daddr: buf.subarray(at + 80, at + 96),
-    };
-  }
+  if (kind === L.PROG_NETWORK && size >= L.NETWORK_SIZE) return new NetworkRecord(buf, at);
   return undefined;
 }
 

@@ -3,10 +3,8 @@
  * network.bpf.h). Syscall results come from the per-syscall exit tracepoints
  * (syscalls:sys_exit_openat, ...), not from the raw sys_exit one: the raw tracepoint runs a BPF
  * program for every system call of every process on the host (close(), read(), ...), while a
- * per-syscall tracepoint costs the other syscalls only the kernel's bitmap test. Measured here
- * on 1M open+close outside any session, another monitored: raw sys_exit + filter +19%,
- * per-syscall tracepoints + filter +12%, any syscall tracepoint at all (the kernel's syscall
- * slow path for every task) +7.5% (bpf/README.md).
+ * per-syscall tracepoint costs the other syscalls only the kernel's bitmap test (the figures:
+ * docs/design.md, "Kernel capture: per-syscall exit tracepoints").
  * The loader turns on only the programs of the enabled event kinds (bpf_program__set_autoload).
  */
 #include "common.bpf.h"

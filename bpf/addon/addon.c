@@ -9,77 +9,23 @@
  * no allocation per batch; JS gets the batch's length and decodes it before the next is read.
  * A batch stops at a byte limit so that a flooded ring cannot starve the event loop; the rest is
  * read on the next turn (the epoll fd stays readable) or by the JS drain timer.
+ *
+ * This file is the N-API glue (the functions bpf/native.ts calls, errors, the batch callback);
+ * loader.c loads, attaches and detaches the programs and reads the rings; batch.c frames the
+ * records into the batch area.
  */
-#define NAPI_VERSION 8
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <node_api.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stddef.h>
-#include <time.h>
-#include <uv.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/types.h>
 
-#include "events.h"
-#include "sshtrail.skel.h"
-
-#define DEFAULT_BATCH_LIMIT (1u << 20)
-/* The largest record a program writes, framed: a batch that stops below the limit always has room
- * for one more (libbpf consumes a record before handing it over: it must fit). */
-#define MAX_FRAMED_RECORD (4 + sizeof(struct command_event) + 2 * EXEC_PATH_CAP + 2 * WALK_CAP + 2 * ARGV_CAP + 8)
-#define BATCH_CAP (DEFAULT_BATCH_LIMIT + 2 * MAX_FRAMED_RECORD)
-
-struct state;
-
-/* One per program: its ring buffer and the uv_poll watching it. */
-struct slot {
-  struct state *st;
-  struct ring_buffer *rb;
-  uv_poll_t poll;
-  int polling;
-};
-
-struct state {
-  napi_env env;
-  uv_loop_t *loop;
-  struct detach_work *pending_detach;
-  int works; /* detach works in flight: the state lives until they are done */
-  napi_ref callback;
-  napi_ref batch_ref; /* the ArrayBuffer holding `batch` (owned by V8) */
-  napi_async_context async;
-  struct sshtrail_bpf *skel;
-  struct bpf_link *links[16];
-  int nlinks;
-  /* The syscall exit programs: attached only while sessions exist (syscalls(handle, on)). */
-  struct bpf_program *sys_progs[8];
-  struct bpf_link *sys_links[8];
-  int nsys;
-  int sys_attached;
-  struct slot slots[PROG_COUNT];
-  int monitored_fd;
-  int lost_fd;
-  int flush_fd; /* disk_flush (disk events on), else -1 */
-  int open_polls; /* uv handles still closing; the state is freed when this reaches 0 */
-  int closed;
-  int finalized; /* the JS handle was garbage-collected: free once the uv handles are closed */
-  int consuming;
-  unsigned rotate;
-  char *batch;
-  size_t len, limit;
-  /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns, taken once at open: turns the programs' timestamps
-   * into wall-clock time the way the server's own event clock does (core/events/clock.ts: the
-   * wall clock read once, advanced by the monotonic clock), so both kinds of event share one
-   * timeline. */
-  __u64 mono_to_wall;
-  unsigned long long overflow; /* records that did not fit a batch: never, by BATCH_CAP */
-};
+#include "loader.h"
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
@@ -114,78 +60,9 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
-static int on_sample(void *ctx, void *data, size_t size) {
-  struct state *st = ctx;
-  size_t need = (4 + size + 7) & ~(size_t)7;
-  if (st->len + need > BATCH_CAP) {
-    st->overflow++;
-    return -E2BIG;
-  }
-  __u32 n = (__u32)size;
-  memcpy(st->batch + st->len, &n, 4);
-  memcpy(st->batch + st->len + 4, data, size);
-  memset(st->batch + st->len + 4 + size, 0, need - 4 - size);
-  if (size >= sizeof(struct event_hdr)) {
-    char *at = st->batch + st->len + 4 + offsetof(struct event_hdr, ktime);
-    __u64 ktime;
-    memcpy(&ktime, at, sizeof ktime);
-    __u64 wall = ktime + st->mono_to_wall;
-    struct wall_time t = {(__u32)(wall / 1000000000ull), (__u32)(wall % 1000000000ull)};
-    memcpy(at, &t, sizeof t);
-    /* An aggregated disk record's last repeat, the same way. */
-    __u32 kind;
-    memcpy(&kind, st->batch + st->len + 4, sizeof kind);
-    if (kind == PROG_DISK && size >= sizeof(struct disk_event)) {
-      char *last = st->batch + st->len + 4 + offsetof(struct disk_event, last_ktime);
-      memcpy(&ktime, last, sizeof ktime);
-      wall = ktime + st->mono_to_wall;
-      struct wall_time lt = {(__u32)(wall / 1000000000ull), (__u32)(wall % 1000000000ull)};
-      memcpy(last, &lt, sizeof lt);
-    }
-  }
-  st->len += need;
-  /* A negative return stops libbpf after this record (already consumed): yield to the loop. */
-  return st->len >= st->limit ? -E2BIG : 0;
-}
-
-static __u64 clock_ns(clockid_t id) {
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
-/* The same clock as bpf_ktime_get_ns(): CLOCK_MONOTONIC. Read between two reads of the wall
- * clock, the closest pair of three tries: a preemption between the reads would skew the offset. */
-static __u64 mono_to_wall_offset(void) {
-  __u64 best = 0, best_gap = ~0ull;
-  for (int i = 0; i < 3; i++) {
-    __u64 w0 = clock_ns(CLOCK_REALTIME);
-    __u64 b = clock_ns(CLOCK_MONOTONIC);
-    __u64 w1 = clock_ns(CLOCK_REALTIME);
-    if (w1 - w0 < best_gap) {
-      best_gap = w1 - w0;
-      best = w0 + (w1 - w0) / 2 - b;
-    }
-  }
-  return best;
-}
-
-/* Reads what the rings hold, up to `limit` bytes, each ring in turn so none starves. */
-static void consume_into_batch(struct state *st, size_t limit) {
-  st->len = 0;
-  st->limit = limit;
-  st->consuming = 1;
-  for (int i = 0; i < PROG_COUNT && st->len < limit; i++) {
-    struct slot *s = &st->slots[(st->rotate + i) % PROG_COUNT];
-    if (s->rb) ring_buffer__consume(s->rb);
-  }
-  st->rotate++;
-  st->consuming = 0;
-}
-
 static napi_value batch_length(napi_env env, struct state *st) {
   napi_value out;
-  NAPI_OK(napi_create_uint32(env, (uint32_t)st->len, &out));
+  NAPI_OK(napi_create_uint32(env, (uint32_t)st->batch.len, &out));
   return out;
 }
 
@@ -196,7 +73,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   struct state *st = slot->st;
   if (st->closed || st->consuming) return;
   consume_into_batch(st, DEFAULT_BATCH_LIMIT);
-  if (st->len == 0) return;
+  if (st->batch.len == 0) return;
   napi_env env = st->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -215,199 +92,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-/* ---- open -------------------------------------------------------------------------------- */
-
-static void detach_syscalls(struct state *st) {
-  for (int i = 0; i < st->nsys; i++) {
-    if (st->sys_links[i]) bpf_link__destroy(st->sys_links[i]);
-    st->sys_links[i] = NULL;
-  }
-  st->sys_attached = 0;
-}
-
-/* Detaching a syscall tracepoint waits for an RCU grace period (~300 ms here, measured): done on
- * a libuv worker thread so that the event loop does not stall when the last session ends. The
- * kernel refuses a second attach of a program to a tracepoint it is still attached to, so an
- * attach while a detach is pending takes the links back (when the work has not started) or waits
- * for the detach to finish (rare: a session starting within that window). */
-struct detach_work {
-  uv_work_t req;
-  struct state *st;
-  struct bpf_link *links[8];
-  int n;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int done;
-};
-
-static void detach_work_run(uv_work_t *req) {
-  struct detach_work *w = req->data;
-  for (int i = 0; i < w->n; i++) bpf_link__destroy(w->links[i]);
-  pthread_mutex_lock(&w->mu);
-  w->done = 1;
-  pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-}
-
-static void maybe_free(struct state *st);
-
-static void detach_work_done(uv_work_t *req, int status) {
-  (void)status; /* UV_ECANCELED: attach_syscalls took the links back */
-  struct detach_work *w = req->data;
-  struct state *st = w->st;
-  if (st->pending_detach == w) st->pending_detach = NULL;
-  st->works--;
-  pthread_mutex_destroy(&w->mu);
-  pthread_cond_destroy(&w->cv);
-  free(w);
-  maybe_free(st);
-}
-
-static void detach_syscalls_async(struct state *st) {
-  if (!st->sys_attached) return;
-  struct detach_work *w = st->loop ? calloc(1, sizeof *w) : NULL;
-  if (!w) {
-    detach_syscalls(st);
-    return;
-  }
-  w->st = st;
-  pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->cv, NULL);
-  for (int i = 0; i < st->nsys; i++) {
-    w->links[w->n++] = st->sys_links[i];
-    st->sys_links[i] = NULL;
-  }
-  st->sys_attached = 0;
-  w->req.data = w;
-  if (uv_queue_work(st->loop, &w->req, detach_work_run, detach_work_done) != 0) {
-    for (int i = 0; i < w->n; i++) bpf_link__destroy(w->links[i]);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
-    free(w);
-    return;
-  }
-  st->works++;
-  st->pending_detach = w;
-}
-
-/* Before attaching: a detach still pending is either undone or waited for. */
-static int reclaim_pending_detach(struct state *st) {
-  struct detach_work *w = st->pending_detach;
-  if (!w) return 0;
-  st->pending_detach = NULL;
-  if (uv_cancel((uv_req_t *)&w->req) == 0) {
-    for (int i = 0; i < w->n; i++) st->sys_links[i] = w->links[i];
-    w->n = 0;
-    st->sys_attached = 1;
-    return 1;
-  }
-  pthread_mutex_lock(&w->mu);
-  while (!w->done) pthread_cond_wait(&w->cv, &w->mu);
-  pthread_mutex_unlock(&w->mu);
-  return 0;
-}
-
-static int attach_syscalls(struct state *st) {
-  if (st->sys_attached || reclaim_pending_detach(st)) return 0;
-  for (int i = 0; i < st->nsys; i++) {
-    st->sys_links[i] = bpf_program__attach(st->sys_progs[i]);
-    if (!st->sys_links[i]) {
-      int err = -errno;
-      detach_syscalls(st);
-      return err;
-    }
-  }
-  st->sys_attached = 1;
-  return 0;
-}
-
-static int load_all(struct state *st, unsigned mask, __u32 ring_bytes, unsigned long long wakeup) {
-  struct sshtrail_bpf *sk = sshtrail_bpf__open();
-  if (!sk) return -errno;
-  st->skel = sk;
-  int want[PROG_COUNT];
-  for (int i = 0; i < PROG_COUNT; i++) want[i] = (mask >> i) & 1;
-  sk->rodata->wakeup_bytes = wakeup;
-  /* A ring that is off still exists (one object), at its smallest size: one page. */
-  struct bpf_map *rings[PROG_COUNT] = {sk->maps.command_events, sk->maps.disk_events, sk->maps.network_events};
-  int err = 0;
-  for (int i = 0; i < PROG_COUNT && !err; i++)
-    err = bpf_map__set_max_entries(rings[i], want[i] ? ring_bytes : 4096);
-  /* Only the programs of the enabled kinds are loaded: a syscall tracepoint that is attached at
-   * all puts every task of the host on the kernel's syscall slow path. For the same reason the
-   * syscall exit programs are attached only while sessions exist (js_syscalls). */
-  struct {
-    struct bpf_program *prog;
-    int kind;
-    int syscall;
-  } progs[] = {
-      {sk->progs.command_exec, PROG_COMMAND, 0},         {sk->progs.command_execve_exit, PROG_COMMAND, 1},
-      {sk->progs.command_execveat_exit, PROG_COMMAND, 1}, {sk->progs.disk_open_exit, PROG_DISK, 1},
-      {sk->progs.disk_openat_exit, PROG_DISK, 1},        {sk->progs.disk_openat2_exit, PROG_DISK, 1},
-      {sk->progs.disk_creat_exit, PROG_DISK, 1},         {sk->progs.network_state, PROG_NETWORK, 0},
-      {sk->progs.disk_exit, PROG_DISK, 0},               {sk->progs.disk_flush, PROG_DISK, 2},
-  };
-  const size_t nprogs = sizeof progs / sizeof progs[0];
-  for (size_t i = 0; i < nprogs && !err; i++) err = bpf_program__set_autoload(progs[i].prog, want[progs[i].kind]);
-  if (!err) err = sshtrail_bpf__load(sk);
-  if (err) return err < 0 ? err : -err;
-  for (size_t i = 0; i < nprogs; i++) {
-    if (!want[progs[i].kind]) continue;
-    if (progs[i].syscall == 2) continue; /* run by user space (js_flush), never attached */
-    if (progs[i].syscall) {
-      st->sys_progs[st->nsys++] = progs[i].prog;
-      continue;
-    }
-    struct bpf_link *link = bpf_program__attach(progs[i].prog);
-    if (!link) return -errno;
-    st->links[st->nlinks++] = link;
-  }
-  /* Attached once here so that a host that cannot attach them fails at start-up, not later. */
-  err = attach_syscalls(st);
-  if (err) return err;
-  detach_syscalls(st);
-  st->flush_fd = want[PROG_DISK] ? bpf_program__fd(sk->progs.disk_flush) : -1;
-  st->monitored_fd = bpf_map__fd(sk->maps.monitored_cgroups);
-  st->lost_fd = bpf_map__fd(sk->maps.lost_events);
-  for (int i = 0; i < PROG_COUNT; i++) {
-    if (!want[i]) continue;
-    st->slots[i].rb = ring_buffer__new(bpf_map__fd(rings[i]), on_sample, st, NULL);
-    if (!st->slots[i].rb) return -errno;
-  }
-  return 0;
-}
-
-static void maybe_free(struct state *st) {
-  if (st->finalized && st->open_polls == 0 && st->works == 0) free(st);
-}
-
-static void on_poll_closed(uv_handle_t *h) {
-  struct state *st = ((struct slot *)h->data)->st;
-  st->open_polls--;
-  maybe_free(st);
-}
-
-/* Detaches everything. The uv handles close asynchronously; the state goes with the last one. */
-static void teardown(struct state *st) {
-  for (int i = 0; i < PROG_COUNT; i++) {
-    struct slot *s = &st->slots[i];
-    if (s->polling) {
-      uv_poll_stop(&s->poll);
-      uv_close((uv_handle_t *)&s->poll, on_poll_closed);
-      s->polling = 0;
-    }
-    if (s->rb) ring_buffer__free(s->rb);
-    s->rb = NULL;
-  }
-  for (int i = 0; i < st->nlinks; i++) bpf_link__destroy(st->links[i]);
-  st->nlinks = 0;
-  detach_syscalls(st);
-  if (st->skel) sshtrail_bpf__destroy(st->skel);
-  st->skel = NULL;
-  st->monitored_fd = -1;
-  st->lost_fd = -1;
-  st->flush_fd = -1;
-}
+/* ---- handles ------------------------------------------------------------------------------ */
 
 static struct state *get_state(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
@@ -430,7 +115,7 @@ static void close_state(napi_env env, struct state *st) {
   napi_delete_reference(env, st->callback);
   if (st->batch_ref) napi_delete_reference(env, st->batch_ref);
   st->batch_ref = NULL;
-  st->batch = NULL;
+  st->batch.buf = NULL;
   napi_async_destroy(env, st->async);
 }
 
@@ -462,7 +147,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   struct state *st = calloc(1, sizeof *st);
   if (!st) return throw_errno(env, "out of memory", ENOMEM);
   st->env = env;
-  st->mono_to_wall = mono_to_wall_offset();
+  st->batch.mono_to_wall = mono_to_wall_offset();
   st->monitored_fd = -1;
   st->lost_fd = -1;
   st->flush_fd = -1;
@@ -485,7 +170,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   st->loop = loop;
   NAPI_OK(napi_create_reference(env, argv[3], 1, &st->callback));
   napi_value ab;
-  NAPI_OK(napi_create_arraybuffer(env, BATCH_CAP, (void **)&st->batch, &ab));
+  NAPI_OK(napi_create_arraybuffer(env, BATCH_CAP, (void **)&st->batch.buf, &ab));
   NAPI_OK(napi_create_reference(env, ab, 1, &st->batch_ref));
   NAPI_OK(napi_create_string_utf8(env, "sshtrail_bpf", NAPI_AUTO_LENGTH, &name));
   NAPI_OK(napi_async_init(env, NULL, name, &st->async));

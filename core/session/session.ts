@@ -25,7 +25,7 @@ import type { KeyOptions } from '../ssh/key-options.js';
 import { AgentSocket, agentBaseDir, canForwardAgentFor } from './agent-socket.js';
 import { ChannelOutput } from './channel-output.js';
 import { RequestedEnv, sessionEnv } from './env.js';
-import type { SessionEndState, SessionHooks } from './hooks.js';
+import type { SessionEndState, SessionHooks, SessionPlacement } from './hooks.js';
 import { isRoot, launcherArgs, launcherPath } from './launch.js';
 import { auditSessionId, LaunchReport } from './launch-report.js';
 import { followLinger, killedFields, lingeringNote } from './linger.js';
@@ -118,6 +118,59 @@ interface Forced {
 
 /** recording.on_failure refuse: the recording could not be started, so the session is not. */
 class RefusedUnrecorded extends Error {}
+
+/** What a request runs (ChannelSession.whatRuns). */
+interface Ran {
+  kind: Request['kind'];
+  /** What the login's shell runs with -c (nothing: a shell). */
+  requested: string | undefined;
+  forcedBy: Forced | undefined;
+  /** The forced command that runs instead of `requested`, if any. */
+  forced: string | undefined;
+  command: string | undefined;
+  /** What the client asked for, as session.start tells it. */
+  asked: string | undefined;
+}
+
+interface TermSize {
+  width: number;
+  height: number;
+}
+
+/** A recording's first failed write, and whether recording.on_failure refuse ended the session. */
+interface RecordingFailure {
+  error: 'disk_full' | 'io_error' | undefined;
+  refused: boolean;
+  onError: (err: unknown) => void;
+}
+
+interface StartAnnouncer {
+  /** session.start, the first time only. */
+  emit(auditSession?: number): void;
+  /** Runs `f` once session.start is out. */
+  after(f: () => void): void;
+}
+
+/** How the session's program ended: its exit, or why there is none. */
+interface Outcome {
+  exit: ExitInfo | undefined;
+  reason: 'start_failed' | 'recording_failed' | 'disconnected' | undefined;
+}
+
+/** One session run's state, from its set-up to its session.end (ChannelSession.runInner). */
+interface Run {
+  ctx: SessionContext;
+  log: Logger;
+  ran: Ran;
+  placement: SessionPlacement;
+  failure: RecordingFailure;
+  started: number;
+  note: LiveRecord;
+  announce: StartAnnouncer;
+  agent: AgentSocket | undefined;
+  counts: { bytesIn: number; bytesOut: number };
+  tap: SftpTap | undefined;
+}
 
 export class ChannelSession implements SessionHandlers {
   readonly id = randomUUID();
@@ -445,10 +498,42 @@ export class ChannelSession implements SessionHandlers {
     }
   }
 
+  /** One session from its request to its session.end, step by step. */
   private async runInner(ch: Channel, request: Request): Promise<void> {
-    const { deps, conn } = this;
-    const { account } = conn;
     const ctx = this.context;
+    const log = this.deps.log.child({ session_id: this.id });
+    const ran = this.whatRuns(request);
+    this.stderrOf = this.term ? ch : ch.stderr;
+    const placement = await this.place(ch, ctx, log);
+    if (!placement) return;
+    const size = { width: this.term?.cols ?? 80, height: this.term?.rows ?? 24 };
+    const failure = this.recordingFailure(log);
+    this.openRecording(ran, size, failure, log);
+
+    // From here on, whatever happens, the session ends with exactly one session.end.
+    const started = Date.now();
+    const note = await this.writeLiveNote(ctx, placement, started, log);
+    const announce = this.startAnnouncer(this.startFields(ran, placement, size), ctx);
+    if (this.x11Asked && !this.channelClosed) {
+      this.stderrOf.write('sshtrail: X11 forwarding is not supported by sshtrail\r\n');
+    }
+    // Before the spawn (its SSH_AUTH_SOCK); its event follows session.start.
+    const agent = await this.startAgent(log, (fields) =>
+      announce.after(() => this.deps.emitter.emit('session.agent', fields, ctx)),
+    );
+    const tap = ran.kind === 'subsystem' ? new SftpTap(this.deps.emitter, ctx, log) : undefined;
+    const counts = { bytesIn: 0, bytesOut: 0 };
+    const run: Run = { ctx, log, ran, placement, failure, started, note, announce, agent, counts, tap };
+
+    const outcome = await this.execute(ch, run);
+    const left = await this.wrapUp(run, outcome);
+    // Ended because its recording failed mid-way (refuse): that is why, whatever the signal.
+    if (failure.refused) outcome.reason = 'recording_failed';
+    await this.announceEnd(run, this.endFields(run, outcome, left), left);
+  }
+
+  /** What a request runs: what the client asked for, and what runs instead when a command is forced. */
+  private whatRuns(request: Request): Ran {
     // What the login's shell is given to run with -c: nothing for a shell, the command, or the
     // subsystem's program (as sshd runs an external subsystem).
     const requested =
@@ -460,52 +545,64 @@ export class ChannelSession implements SessionHandlers {
     // SFTP-only login's sftp request runs the sftp-server itself (`program` already says how).
     const forcedBy = this.forced;
     const forced = request.kind === 'subsystem' && this.sftpOnly ? undefined : forcedBy?.command;
-    const command = forced ?? requested;
     // session.start tells what the client asked for; forced_command what ran instead.
-    const { kind } = request;
     const asked =
       request.kind === 'exec' ? request.command : request.kind === 'subsystem' ? request.name : undefined;
-    const log = deps.log.child({ session_id: this.id });
-    this.stderrOf = this.term ? ch : ch.stderr;
+    return { kind: request.kind, requested, forcedBy, forced, command: forced ?? requested, asked };
+  }
 
-    let placement: { cgroupDir?: string; cgroupId?: string };
+  /** The session's cgroup (session hooks); undefined, the client told, when it cannot be made. */
+  private async place(ch: Channel, ctx: SessionContext, log: Logger): Promise<SessionPlacement | undefined> {
     try {
-      placement = await deps.hooks.prepare(ctx);
+      return await this.deps.hooks.prepare(ctx);
     } catch (err) {
       log.error('session set-up failed (session cgroup)', { err: String(err) });
       ch.stderr.write('sshtrail: the session could not be set up\r\n');
       ch.exit(1);
       ch.end();
-      return;
+      return undefined;
     }
+  }
 
-    const width = this.term?.cols ?? 80;
-    const height = this.term?.rows ?? 24;
-    // recording.on_failure: under refuse, no session runs (or goes on) unrecorded.
-    const refuse = deps.config.recording.on_failure === 'refuse';
-    let recordingError: 'disk_full' | 'io_error' | undefined;
-    let refusedForRecording = false;
-    const recordingFailed = (err: unknown) => {
-      if (recordingError !== undefined) return;
-      recordingError = isNoSpace(err) ? 'disk_full' : 'io_error';
-      const why = recordingError === 'disk_full' ? 'disk full' : 'I/O error';
-      if (!refuse) {
-        log.error('recording write failed: the session goes on unrecorded (recording.on_failure: continue)', {
+  /** recording.on_failure as the session lives it: the first failed write decides, once. */
+  private recordingFailure(log: Logger): RecordingFailure {
+    // Under refuse, no session runs (or goes on) unrecorded.
+    const refuse = this.deps.config.recording.on_failure === 'refuse';
+    const failure: RecordingFailure = {
+      error: undefined,
+      refused: false,
+      onError: (err: unknown) => {
+        if (failure.error !== undefined) return;
+        failure.error = isNoSpace(err) ? 'disk_full' : 'io_error';
+        const why = failure.error === 'disk_full' ? 'disk full' : 'I/O error';
+        if (!refuse) {
+          log.error(
+            'recording write failed: the session goes on unrecorded (recording.on_failure: continue)',
+            {
+              err: String(err),
+            },
+          );
+          return;
+        }
+        failure.refused = true;
+        log.error('recording write failed: the session is ended (recording.on_failure: refuse)', {
           err: String(err),
         });
-        return;
-      }
-      refusedForRecording = true;
-      log.error('recording write failed: the session is ended (recording.on_failure: refuse)', {
-        err: String(err),
-      });
-      if (this.proc && !this.channelClosed) {
-        this.stderrOf?.write(
-          `\r\nsshtrail: the session's recording failed (${why}): the session is ended\r\n`,
-        );
-        this.proc.kill('SIGKILL');
-      }
+        if (this.proc && !this.channelClosed) {
+          this.stderrOf?.write(
+            `\r\nsshtrail: the session's recording failed (${why}): the session is ended\r\n`,
+          );
+          this.proc.kill('SIGKILL');
+        }
+      },
     };
+    return failure;
+  }
+
+  /** this.rec: the session's recording, or none when it cannot be created (failure told). */
+  private openRecording(ran: Ran, size: TermSize, failure: RecordingFailure, log: Logger): void {
+    const { deps, conn } = this;
+    const { kind, command, forced, asked } = ran;
     try {
       // A terminal's output is recorded for players (asciicast); pipes byte for byte (raw).
       const Recorder = this.term ? AsciicastWriter : RawStreamsWriter;
@@ -513,7 +610,7 @@ export class ChannelSession implements SessionHandlers {
         deps.recordingsDir,
         {
           sessionId: this.id,
-          login: account.login,
+          login: conn.account.login,
           clientAddr: conn.client.ip,
           clientPort: conn.client.port,
           // The recording shows what ran: a forced command is an exec; a subsystem by its name.
@@ -523,25 +620,31 @@ export class ChannelSession implements SessionHandlers {
             : command !== undefined
               ? { command }
               : {}),
-          width,
-          height,
+          width: size.width,
+          height: size.height,
           ...(this.term ? { term: this.term.term } : {}),
-          shell: account.shell,
+          shell: conn.account.shell,
         },
         {
           input: deps.config.recording.input,
           flushInterval: deps.config.recording.flush_interval,
           directIo: deps.config.recording.direct_io,
-          onError: recordingFailed,
+          onError: failure.onError,
         },
       );
     } catch (err) {
       log.error('cannot create recording', { err: String(err) });
-      recordingFailed(err);
+      failure.onError(err);
     }
+  }
 
-    // From here on, whatever happens, the session ends with exactly one session.end.
-    const started = Date.now();
+  /** The live-session note a crash recovery reads; returned as written (or as it would be). */
+  private async writeLiveNote(
+    ctx: SessionContext,
+    placement: SessionPlacement,
+    started: number,
+    log: Logger,
+  ): Promise<LiveRecord> {
     const note: LiveRecord = {
       version: 1,
       context: ctx,
@@ -550,96 +653,79 @@ export class ChannelSession implements SessionHandlers {
       ...(this.rec ? { recording: this.rec.path } : {}),
       ...(placement.cgroupDir ? { cgroup_dir: placement.cgroupDir } : {}),
     };
-    await deps.live?.write(note).catch((err: unknown) => {
+    await this.deps.live?.write(note).catch((err: unknown) => {
       log.error('cannot write the live-session note (a crash would leave this session open)', {
         err: String(err),
       });
     });
+    return note;
+  }
+
+  /** session.start's fields, but for the audit session id the launcher reports. */
+  private startFields(ran: Ran, placement: SessionPlacement, size: TermSize): Record<string, unknown> {
+    const { kind, asked, forced, forcedBy } = ran;
     const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
     if (asked !== undefined) start.command = asked;
     if (forced !== undefined && forcedBy)
       Object.assign(start, { forced_command: forced, forced_by: forcedBy.by });
-    else if (request.kind === 'subsystem' && this.sftpOnly && forcedBy)
+    else if (kind === 'subsystem' && this.sftpOnly && forcedBy)
       Object.assign(start, { forced_command: forcedBy.command, forced_by: forcedBy.by });
     Object.assign(start, this.policyFields());
-    if (this.term) Object.assign(start, { term: this.term.term, width, height });
+    if (this.term) Object.assign(start, { term: this.term.term, ...size });
     if (placement.cgroupId !== undefined) start.cgroup_id = Number(placement.cgroupId);
-    // Emitted once the launcher has set the loginuid and reported the audit session id, before the
-    // login's program runs; or before session.end when nothing could be started.
-    let startEmitted = false;
-    const emitStart = (auditSession?: number) => {
-      if (startEmitted) return;
-      startEmitted = true;
-      if (auditSession !== undefined) start.audit_session_id = auditSession;
-      deps.emitter.emit('session.start', start, ctx);
-      // What was decided for agent forwarding, once the session it belongs to has started.
-      for (const f of afterStart.splice(0)) f();
-    };
-    const afterStart: (() => void)[] = [];
-    if (this.x11Asked && !this.channelClosed) {
-      this.stderrOf.write('sshtrail: X11 forwarding is not supported by sshtrail\r\n');
-    }
-    // Before the spawn (its SSH_AUTH_SOCK); its event follows session.start.
-    const agent = await this.startAgent(log, (fields) =>
-      afterStart.push(() => deps.emitter.emit('session.agent', fields, ctx)),
-    );
+    return start;
+  }
 
-    const counts = { bytesIn: 0, bytesOut: 0 };
-    const tap = kind === 'subsystem' ? new SftpTap(deps.emitter, ctx, log) : undefined;
-    let exit: ExitInfo | undefined;
-    let reason: 'start_failed' | 'recording_failed' | 'disconnected' | undefined;
+  /**
+   * session.start, emitted once: when the launcher has set the loginuid and reported the audit
+   * session id, before the login's program runs; or before session.end when nothing could be
+   * started. What must follow it (agent forwarding's decision) waits in `after`.
+   */
+  private startAnnouncer(start: Record<string, unknown>, ctx: SessionContext): StartAnnouncer {
+    let emitted = false;
+    const afterStart: (() => void)[] = [];
+    return {
+      emit: (auditSession?: number) => {
+        if (emitted) return;
+        emitted = true;
+        if (auditSession !== undefined) start.audit_session_id = auditSession;
+        this.deps.emitter.emit('session.start', start, ctx);
+        for (const f of afterStart.splice(0)) f();
+      },
+      after: (f) => {
+        afterStart.push(f);
+      },
+    };
+  }
+
+  /** Starts what the session runs and pumps it to its end; a failure ends what may run. */
+  private async execute(ch: Channel, run: Run): Promise<Outcome> {
+    const outcome: Outcome = { exit: undefined, reason: undefined };
     try {
-      if (refusedForRecording) {
-        emitStart();
-        const why = recordingError === 'disk_full' ? 'disk full' : 'I/O error';
+      if (run.failure.refused) {
+        run.announce.emit();
+        const why = run.failure.error === 'disk_full' ? 'disk full' : 'I/O error';
         throw new RefusedUnrecorded(`sshtrail: this session cannot be recorded (${why}); it is refused\r\n`);
       }
-      // As root, the launcher sets the loginuid and reports (launch-report.ts).
-      const report = isRoot ? LaunchReport.open() : undefined;
-      let proc: SessionProcess;
-      try {
-        proc = this.spawn(
-          placement.cgroupDir,
-          command,
-          forced !== undefined ? requested : undefined,
-          report,
-          agent?.path,
-        );
-      } catch (err) {
-        report?.release();
-        throw err;
-      }
-      report?.closeChild();
-      this.proc = proc;
-      // The utmp login the launcher writes for a terminal (as root) is owed its logout.
-      if (isRoot && proc.tty !== undefined) this.utmpTty = proc.tty;
-      if (this.channelClosed) proc.hangUp();
-      const pidStart = processStartTime(proc.pid);
-      if (deps.live && pidStart !== undefined) {
-        deps.live
-          .write({
-            ...note,
-            pid: proc.pid,
-            pid_start: pidStart,
-            ...(this.utmpTty !== undefined ? { tty: this.utmpTty } : {}),
-          })
-          .catch(() => {});
-      }
+      const { proc, report } = this.launch(run);
+      this.noteProcess(run, proc);
       if (report) {
-        emitStart(auditSessionId(await report.read(), log));
+        run.announce.emit(auditSessionId(await report.read(), run.log));
         report.release();
-      } else emitStart();
-      exit = await this.pump(ch, proc, counts, tap);
-      if (exit === undefined) reason = 'disconnected';
+      } else run.announce.emit();
+      outcome.exit = await this.pump(ch, proc, run.counts, run.tap);
+      if (outcome.exit === undefined) outcome.reason = 'disconnected';
     } catch (err) {
       // Nothing runs (spawn threw: E2BIG, EMFILE, ...), or the pump failed: end what may run.
-      emitStart();
+      run.announce.emit();
       this.proc?.kill('SIGKILL');
       const unrecorded = err instanceof RefusedUnrecorded;
-      if (unrecorded) reason = 'recording_failed';
-      else if (this.proc === undefined) reason = 'start_failed';
+      if (unrecorded) outcome.reason = 'recording_failed';
+      else if (this.proc === undefined) outcome.reason = 'start_failed';
       if (!unrecorded)
-        log.error(reason ? 'session could not be started' : 'session failed', { err: String(err) });
+        run.log.error(outcome.reason ? 'session could not be started' : 'session failed', {
+          err: String(err),
+        });
       try {
         if (!this.channelClosed) {
           this.stderrOf?.write(unrecorded ? err.message : 'sshtrail: the session could not be started\r\n');
@@ -647,61 +733,118 @@ export class ChannelSession implements SessionHandlers {
           ch.end();
         }
       } catch {}
-      if (this.proc) exit = await Promise.race([this.proc.done, once(ch, 'close').then(() => undefined)]);
+      if (this.proc)
+        outcome.exit = await Promise.race([this.proc.done, once(ch, 'close').then(() => undefined)]);
     }
+    return outcome;
+  }
 
-    // Handles still open when the stream ended, before session.end.
-    tap?.end();
+  /** Spawns the session's program (this.proc); throws when it cannot be started. */
+  private launch(run: Run): { proc: SessionProcess; report: LaunchReport | undefined } {
+    const { ran } = run;
+    // As root, the launcher sets the loginuid and reports (launch-report.ts).
+    const report = isRoot ? LaunchReport.open() : undefined;
+    let proc: SessionProcess;
+    try {
+      proc = this.spawn(
+        run.placement.cgroupDir,
+        ran.command,
+        ran.forced !== undefined ? ran.requested : undefined,
+        report,
+        run.agent?.path,
+      );
+    } catch (err) {
+      report?.release();
+      throw err;
+    }
+    report?.closeChild();
+    this.proc = proc;
+    // The utmp login the launcher writes for a terminal (as root) is owed its logout.
+    if (isRoot && proc.tty !== undefined) this.utmpTty = proc.tty;
+    if (this.channelClosed) proc.hangUp();
+    return { proc, report };
+  }
+
+  /** The live-session note learns the process (and its terminal), for a crash's recovery. */
+  private noteProcess(run: Run, proc: SessionProcess): void {
+    const pidStart = processStartTime(proc.pid);
+    if (this.deps.live && pidStart !== undefined) {
+      this.deps.live
+        .write({
+          ...run.note,
+          pid: proc.pid,
+          pid_start: pidStart,
+          ...(this.utmpTty !== undefined ? { tty: this.utmpTty } : {}),
+        })
+        .catch(() => {});
+    }
+  }
+
+  /** What is still open when the stream ended, closed before session.end; the session hooks'
+   * verdict on what it left running. */
+  private async wrapUp(run: Run, outcome: Outcome): Promise<SessionEndState> {
+    const { deps } = this;
+    const { agent, log } = run;
+    run.tap?.end();
     if (agent) {
       await agent.close();
       deps.emitter.emit(
         'session.agent',
         { action: 'closed', connections: agent.connections, failed_connections: agent.failedConnections },
-        ctx,
+        run.ctx,
       );
     }
     if (this.utmpTty !== undefined && this.proc) await writeUtmpLogout(this.utmpTty, this.proc.pid, log);
-    const onEnd = deps.config.session.on_end;
     let left: SessionEndState = {};
     try {
-      left = await deps.hooks.finish(ctx, onEnd);
+      left = await deps.hooks.finish(run.ctx, deps.config.session.on_end);
     } catch (err) {
       log.error('session finish failed (session cgroup)', { err: String(err) });
     }
-    const rec = this.rec;
+    const { exit, reason } = outcome;
     try {
-      await rec?.close(
+      await this.rec?.close(
         exit && reason !== 'disconnected' ? exit : { code: null, signal: null, reason: reason ?? 'failed' },
       );
     } catch (err) {
       log.error('cannot close the recording', { err: String(err) });
     }
+    return left;
+  }
+
+  private endFields(run: Run, { exit, reason }: Outcome, left: SessionEndState): Record<string, unknown> {
+    const rec = this.rec;
     const end: Record<string, unknown> = {
-      duration_ms: Date.now() - started,
-      bytes_in: counts.bytesIn,
-      bytes_out: counts.bytesOut,
+      duration_ms: Date.now() - run.started,
+      bytes_in: run.counts.bytesIn,
+      bytes_out: run.counts.bytesOut,
     };
-    // Ended because its recording failed mid-way (refuse): that is why, whatever the signal.
-    if (refusedForRecording) reason = 'recording_failed';
     if (reason) end.reason = reason;
     else if (exit && exit.signal !== null) end.signal = exit.signal;
     else if (exit) end.exit_code = exit.code ?? 0;
-    if (recordingError) end.recording_error = recordingError;
+    if (run.failure.error) end.recording_error = run.failure.error;
     if (rec) {
       end.recording = rec.path;
       end.recording_format = rec.format;
     }
     if (left.lingering !== undefined) end.lingering = left.lingering;
     if (left.killed) Object.assign(end, killedFields(left.killed));
+    return end;
+  }
+
+  /** session.end; then the live-session note goes, or stays (marked ended) while processes linger. */
+  private async announceEnd(run: Run, end: Record<string, unknown>, left: SessionEndState): Promise<void> {
+    const { deps } = this;
+    const { log } = run;
     const endedAt = Date.now();
-    deps.emitter.emit('session.end', end, ctx);
+    deps.emitter.emit('session.end', end, run.ctx);
     if (left.lingering && left.emptied) {
       // Still going: the note stays (marked ended) and the sequence goes on until
       // session.linger.end.
       log.info('session ended; processes it started run on (session.on_end keep)', {
         lingering: left.lingering,
       });
-      const lingering = lingeringNote(note, endedAt, left.lingering);
+      const lingering = lingeringNote(run.note, endedAt, left.lingering);
       await deps.live?.write(lingering).catch((err: unknown) => {
         log.error('cannot write the live-session note', { err: String(err) });
       });

@@ -3,66 +3,65 @@
  * bpf/events.h, open flag names, address text, and the config fragment's schema.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Decoder } from '../../bpf/decode.js';
 import { ipv4String, ipv6String, openFlagNames } from '../../bpf/format.js';
 import { decodeBatch, splitArgv } from '../../bpf/records.js';
 import { enhancedConfigProperties, enhancedDefaults } from '../../core/enhanced/config-schema.js';
+import { buildDir } from '../../core/paths.js';
 import { RecordingEmitter, session } from './helpers.js';
 
-/** One record framed as the addon frames it: [u32 size][record][pad to 8]. */
-function frame(rec: Buffer): Buffer {
-  const out = Buffer.alloc((4 + rec.length + 7) & ~7);
-  out.writeUInt32LE(rec.length, 0);
-  rec.copy(out, 4);
-  return out;
-}
+/**
+ * Records written by the C side (bpf/layout/sample.c): filled in through the structs of
+ * bpf/events.h and framed by the addon's batch code, so that these tests know no offset of their
+ * own and a layout that records.ts reads wrong fails them. Each record is a kind and key=value
+ * fields; see sample.c for the keys.
+ */
+const sampleWriter = join(buildDir(), 'sshtrail-bpf-sample');
 
-function header(kind: number, size: number, cgroupId: number, comm: string): Buffer {
-  const b = Buffer.alloc(size);
-  b.writeUInt32LE(kind, 0);
-  b.writeUInt32LE(4242, 4);
-  b.writeUInt32LE(4243, 8);
-  b.writeBigUInt64LE(BigInt(cgroupId), 16);
-  // The time as the addon leaves it: Unix seconds, nanoseconds.
-  b.writeUInt32LE(1_800_000_000, 24);
-  b.writeUInt32LE(123_456_789, 28);
-  b.write(comm, 32);
-  return b;
+function sample(...records: [kind: string, fields: Record<string, string | number | string[]>][]): Buffer {
+  assert.ok(
+    existsSync(sampleWriter),
+    `${sampleWriter} missing: scripts/build.sh (make -C bpf layout) builds it`,
+  );
+  const args: string[] = [];
+  for (const [kind, fields] of records) {
+    if (args.length) args.push('--');
+    args.push(kind);
+    for (const [k, v] of Object.entries(fields)) {
+      for (const one of Array.isArray(v) ? v : [v]) args.push(`${k}=${one}`);
+    }
+  }
+  return execFileSync(sampleWriter, args, { maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** A disk record; `dir` is the directory the kernel walked for a relative path. */
-function diskRecord(cgroupId: number, path: string, flags: number, ret: number, dir = ''): Buffer {
-  const p = Buffer.from(`${path}\0`);
-  const d = dir ? Buffer.from(`${dir}\0`) : Buffer.alloc(0);
-  const b = header(1, 80 + p.length + d.length, cgroupId, 'cat');
-  b.writeInt32LE(ret, 48);
-  b.writeInt32LE(-100, 52);
-  b.writeUInt32LE(flags, 56);
-  b.writeUInt16LE(p.length, 60);
-  b.writeUInt16LE(d.length, 62);
-  b[65] = dir ? 1 : 0;
-  p.copy(b, 80);
-  d.copy(b, 80 + p.length);
-  return b;
+function diskRecord(cgroupId: number, path: string, flags: number, ret: number, dir = '') {
+  const at = { pid: 4242, tid: 4243, cgroup: cgroupId, comm: 'cat', sec: 1_800_000_000, nsec: 123_456_789 };
+  return ['disk', { ...at, path, flags, ret, dfd: -100, ...(dir ? { dir, dir_walk: 1 } : {}) }] as [
+    string,
+    Record<string, string | number>,
+  ];
 }
 
-function commandRecord(cgroupId: number, path: string, argv: Buffer, truncated: boolean, exe = ''): Buffer {
-  const p = Buffer.from(`${path}\0`);
-  const e = exe ? Buffer.from(`${exe}\0`) : Buffer.alloc(0);
-  const b = header(0, 80 + p.length + e.length + argv.length, cgroupId, 'ls');
-  b.writeUInt32LE(1, 48);
-  b.writeInt32LE(0, 60);
-  b.writeUInt16LE(p.length, 64);
-  b.writeUInt16LE(e.length, 66);
-  b.writeUInt16LE(argv.length, 68);
-  b[70] = truncated ? 1 : 0;
-  b[72] = exe ? 1 : 0;
-  p.copy(b, 80);
-  e.copy(b, 80 + p.length);
-  argv.copy(b, 80 + p.length + e.length);
-  return b;
+function commandRecord(cgroupId: number, path: string, argv: string[], truncated: boolean, exe = '') {
+  const at = { pid: 4242, tid: 4243, cgroup: cgroupId, comm: 'ls', sec: 1_800_000_000, nsec: 123_456_789 };
+  return [
+    'command',
+    {
+      ...at,
+      path,
+      ppid: 1,
+      ret: 0,
+      arg: argv,
+      args_truncated: truncated ? 1 : 0,
+      ...(exe ? { exe, exe_walk: 1 } : {}),
+    },
+  ] as [string, Record<string, string | number | string[]>];
 }
 
 describe('record decoding', () => {
@@ -75,8 +74,10 @@ describe('record decoding', () => {
 
   test('a batch of records decodes in order; a malformed tail is counted, not guessed', () => {
     const batch = Buffer.concat([
-      frame(commandRecord(7, './ls', Buffer.from('ls\0-la\0'), false, '/usr/bin/ls')),
-      frame(diskRecord(7, '/etc/hostname', 0o2000000, 3)),
+      sample(
+        commandRecord(7, './ls', ['ls', '-la'], false, '/usr/bin/ls'),
+        diskRecord(7, '/etc/hostname', 0o2000000, 3),
+      ),
       Buffer.from([200, 0, 0, 0, 1, 2]),
     ]);
     const { records, malformed } = decodeBatch(batch);
@@ -96,18 +97,110 @@ describe('record decoding', () => {
     if (disk?.kind === 'disk') assert.equal(disk.path, '/etc/hostname');
   });
 
+  test('every field of every kind reads back what the C side wrote through events.h', () => {
+    // Values that fill their field's width (a u16 length past 255, an fd past 16 bits), so that a
+    // field read at the wrong place or width shows.
+    const longPath = `/srv/${'d'.repeat(300)}/file`;
+    const hdr = {
+      pid: 0x01020304,
+      tid: 0x05060708,
+      cgroup: 2 ** 40 + 7,
+      sec: 1_800_000_001,
+      nsec: 999_999_999,
+    };
+    // The fields named alike in events.h and in the decoded record, written and expected as one.
+    const same = {
+      command: {
+        comm: 'fifteen-chars-x',
+        ppid: 0x7fff0001,
+        uid: 0x10002,
+        gid: 0x20003,
+        ret: -2,
+        path: longPath,
+      },
+      disk: { comm: 'cat', ret: -13, dfd: 0x12345, flags: 0o2101102, path: 'rel/x', count: 0x10001 },
+      network: {
+        comm: 'curl',
+        ret: -111,
+        family: 10,
+        sport: 0xfedc,
+        dport: 0x1bb,
+        saddr: '20010db8000000000000000000000001',
+        daddr: 'fe800000000000000202b3fffe1e8329',
+      },
+    };
+    const argv = ['a', '', 'b'.repeat(400)];
+    const { records, malformed } = decodeBatch(
+      sample(
+        [
+          'command',
+          {
+            ...hdr,
+            ...same.command,
+            exe: '/usr/bin/(deleted)',
+            exe_walk: 3,
+            args_truncated: 1,
+            arg: argv,
+            args_cut: 1,
+          },
+        ],
+        [
+          'disk',
+          {
+            ...hdr,
+            ...same.disk,
+            dir: longPath,
+            dir_walk: 2,
+            path_truncated: 1,
+            last_sec: 1_800_000_009,
+            last_nsec: 7,
+          },
+        ],
+        ['network', { ...hdr, ...same.network }],
+      ),
+    );
+    assert.equal(malformed, 0);
+    const header = { pid: hdr.pid, tid: hdr.tid, cgroupId: hdr.cgroup, sec: hdr.sec, nsec: hdr.nsec };
+    // Own properties only: what a consumer of the record sees, whatever records.ts builds it with.
+    const [command, disk, network] = records.map((r) => ({ ...r }));
+    assert.equal(network?.kind, 'network');
+    const addr = (r: typeof network, which: 'saddr' | 'daddr') =>
+      r?.kind === 'network' ? Buffer.from(r[which]).toString('hex') : '';
+    assert.deepEqual(command, {
+      kind: 'command',
+      ...header,
+      ...same.command,
+      exe: { path: '/usr/bin/(deleted)', complete: true, deleted: true },
+      argv,
+      argvTruncated: true,
+    });
+    assert.deepEqual(disk, {
+      kind: 'disk',
+      ...header,
+      ...same.disk,
+      pathTruncated: true,
+      dir: { path: longPath, complete: false, deleted: true },
+      lastSec: 1_800_000_009,
+      lastNsec: 7,
+    });
+    assert.deepEqual(
+      { ...network, saddr: addr(network, 'saddr'), daddr: addr(network, 'daddr') },
+      { kind: 'network', ...header, ...same.network },
+    );
+  });
+
   test('the decoder emits schema-valid events for known cgroups only, excluded prefixes counted', () => {
     const em = new RecordingEmitter();
     const d = new Decoder(em, ['/usr/lib/']);
     const s = session('unit');
     d.register(7n, s);
     d.handleBatch(
-      Buffer.concat([
-        frame(diskRecord(7, 'hostname', 0, 3, '/etc')),
-        frame(diskRecord(7, '../lib/x.so', 0o2000000, 3, '/usr/bin')),
-        frame(diskRecord(8, '/etc/passwd', 0, 3)),
-        frame(commandRecord(7, '/usr/bin/ls', Buffer.from('ls\0'), true)),
-      ]),
+      sample(
+        diskRecord(7, 'hostname', 0, 3, '/etc'),
+        diskRecord(7, '../lib/x.so', 0o2000000, 3, '/usr/bin'),
+        diskRecord(8, '/etc/passwd', 0, 3),
+        commandRecord(7, '/usr/bin/ls', ['ls'], true),
+      ),
     );
     assert.deepEqual(
       em.events.map((e) => [e.type, e.context?.session_id]),
