@@ -93,7 +93,8 @@ export function parseChainLine(line: string): ChainRecord | undefined {
   if ((p[0] !== 'block' && p[0] !== 'gap') || p.length !== 5) return undefined;
   const offset = Number(p[1]);
   const length = Number(p[2]);
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length <= 0) return undefined;
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length <= 0)
+    return undefined;
   if (!HEX64.test(p[3] ?? '') || !HEX64.test(p[4] ?? '')) return undefined;
   return { kind: p[0], offset, length, hash: p[3] as string, link: p[4] as string };
 }

@@ -225,6 +225,11 @@ export class ChainWriter {
     return { ...this.onFile, path: this.path };
   }
 
+  /** The end of the bytes given to add() (or adopted): where the next one goes. */
+  get end(): number {
+    return this.blockStart + this.blockLen;
+  }
+
   /** `b` was appended to the file (in file order). */
   add(b: Buffer): void {
     if (this.closed || b.length === 0) return;
@@ -323,7 +328,9 @@ function fstatSizeOf(path: string): number {
 /** The header and last link of an existing chain, or undefined when it cannot be continued. */
 function readTail(
   side: string,
-): { header: ChainHeader; text: string; end: number; link: string; count: number; bytes: number } | undefined {
+):
+  | { header: ChainHeader; text: string; end: number; link: string; count: number; bytes: number }
+  | undefined {
   const lines = readFileSync(side, 'utf8').split('\n');
   const first = lines[0] ?? '';
   const header = parseHeader(first);
