@@ -60,7 +60,7 @@ export function signFiles(
 
 export function signatureValid(fields: CheckpointFields, pub: KeyObject): boolean {
   const s = fields.signature;
-  if (!s || s.alg !== 'ed25519') return false;
+  if (s?.alg !== 'ed25519') return false;
   try {
     return verify(null, Buffer.from(canonicalJson(fields.files)), pub, Buffer.from(s.value, 'base64'));
   } catch {
