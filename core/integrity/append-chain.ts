@@ -53,8 +53,9 @@ export class AppendChain {
     rmSync(path + CHAIN_SUFFIX, { force: true });
   }
 
+  /** The server stops: the chain stays open, for the next run to go on with. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.w.close(this.end);
+    await this.w.close(this.end, false);
   }
 }

@@ -297,16 +297,17 @@ export class ChainWriter {
 
   /**
    * The file is complete at `end` (every byte given to add() is on file): the last block and the
-   * close record are written and the sidecar closed.
+   * close record are written and the sidecar closed. `seal` false leaves out the close record:
+   * the file goes on being appended to by the next run (the audit file).
    */
-  async close(end: number): Promise<void> {
+  async close(end: number, seal = true): Promise<void> {
     if (this.closed) return;
     this.cut();
     this.written(end);
     this.closed = true;
-    const final = this.state(this.released, true);
+    const final = this.state(this.released, seal);
     // A close record only when the chain covers the whole file; otherwise the tail stays open.
-    if (this.released.end === end) this.sidecar.add(closeLine(end, this.released.link), final);
+    if (seal && this.released.end === end) this.sidecar.add(closeLine(end, this.released.link), final);
     await this.sidecar.close();
     chainClosed(this, { ...this.onFile, path: this.path });
   }

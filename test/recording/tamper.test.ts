@@ -257,4 +257,29 @@ describe('tamper evidence', { timeout: 180_000 }, () => {
       spawnSync('rm', ['-rf', dir]);
     }
   });
+
+  it('the audit file’s chain goes on across a clean restart: nothing unanchored, no chain set aside', async () => {
+    const config = { integrity: { checkpoint_interval_seconds: 1 } };
+    const first = await startServer({ config });
+    const dir = first.dir;
+    try {
+      assert.equal((await first.ssh(['echo one'])).code, 0);
+      await first.waitForEvents((e) => e.some((x) => x.type === 'session.end'));
+      await first.stop('SIGTERM', { keepDir: true });
+      const srv = await startServer({ dir, config });
+      assert.equal((await srv.ssh(['echo two'])).code, 0);
+      await srv.waitForEvents((e) => e.filter((x) => x.type === 'session.end').length === 2);
+      await srv.stop('SIGTERM', { keepDir: true });
+      const audit = join(srv.dataDir, 'events', 'audit.ndjson');
+      const r = verify([audit]);
+      assert.equal(r.code, 0, r.out);
+      assert.doesNotMatch(r.out, /UNANCHORED/);
+      assert.deepEqual(
+        readdirSync(join(srv.dataDir, 'events')).filter((f) => f.includes('.chain.old')),
+        [],
+      );
+    } finally {
+      spawnSync('rm', ['-rf', dir]);
+    }
+  });
 });
