@@ -137,7 +137,8 @@ function checkData(path: string, links: ChainLink[], findings: Finding[]): void 
       }
       const where = `block ${i + 1} (bytes ${l.offset}-${l.offset + l.length}${withLines ? `, lines ${line}-${line + Math.max(0, nl - 1)}` : ''})`;
       line += nl;
-      if (got < l.length) report(`${where}: the file ends at byte ${l.offset + got} (truncated)`);
+      if (got < l.length)
+        report(`${where}: the file ends at byte ${l.offset + got} (truncated, or bytes removed before)`);
       else if (h.digest('hex') !== l.hash) report(`${where}: content differs from its digest`);
       else if (l.kind === 'gap')
         findings.push({
