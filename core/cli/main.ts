@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   validate: () => import('./commands/validate.js'),
   schemas: () => import('./commands/schemas.js'),
   sinks: () => import('./commands/sinks.js'),
+  verify: () => import('./commands/verify.js'),
 };
 
 async function help(): Promise<string> {

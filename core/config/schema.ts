@@ -477,6 +477,26 @@ export const serverConfigProperties: Record<string, unknown> = {
       },
     },
   },
+  integrity: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description:
+      'Tamper evidence (docs/tamper-evidence.md): every recording and the audit file keep a hash chain beside them; checkpoints of the chains go into the event stream.',
+    properties: {
+      checkpoint_interval_seconds: seconds(
+        'Seconds between audit.checkpoint events. A rewrite of a file on the host goes unseen by the SIEM only if it is done within this long of the bytes being written; one small event per interval per host.',
+        30,
+        1,
+      ),
+      signing_key: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'An ed25519 private key (PEM, e.g. `openssl genpkey -algorithm ed25519`) that signs each audit.checkpoint; `sshtrail verify --public-key` checks the signatures.',
+      },
+    },
+  },
 };
 
 export function configSchema(): Record<string, unknown> {

@@ -68,6 +68,7 @@ export interface ServerConfig {
     direct_io: 'auto' | 'off';
     on_failure: 'refuse' | 'continue';
   };
+  integrity: { checkpoint_interval_seconds: number; signing_key?: string };
   /** Sections owned by other modules, passed through as validated. */
   sinks?: unknown;
   pipeline?: unknown;

@@ -1,6 +1,231 @@
 /* Generated from schemas/ by core/events/codegen.ts; do not edit. Run: node dist/core/events/codegen.js */
 
 /**
+ * The fields a producer passes to emit('audit.checkpoint', ...).
+ */
+export interface AuditCheckpointFields {
+  /**
+   * One entry per chain (a long list is split over several events).
+   *
+   * @minItems 1
+   * @maxItems 256
+   */
+  files: [
+    {
+      /**
+       * The file when the digest was taken: relative to the data directory when inside it, else absolute. Informational: a chain is found by chain_id, wherever its file was moved (rotation).
+       */
+      file: string;
+      /**
+       * The chain's id, from the first line of its .chain file.
+       */
+      chain_id: string;
+      /**
+       * How many blocks of the chain this digest covers.
+       */
+      blocks: number;
+      /**
+       * The bytes of the file those blocks cover, from its start.
+       */
+      length: number;
+      /**
+       * The chain's link after those blocks (sha256, hex): it depends on every byte before `length`.
+       */
+      digest: string;
+      /**
+       * True when the file was closed (a finished recording): this is its final digest.
+       */
+      closed?: boolean;
+    },
+    ...{
+      /**
+       * The file when the digest was taken: relative to the data directory when inside it, else absolute. Informational: a chain is found by chain_id, wherever its file was moved (rotation).
+       */
+      file: string;
+      /**
+       * The chain's id, from the first line of its .chain file.
+       */
+      chain_id: string;
+      /**
+       * How many blocks of the chain this digest covers.
+       */
+      blocks: number;
+      /**
+       * The bytes of the file those blocks cover, from its start.
+       */
+      length: number;
+      /**
+       * The chain's link after those blocks (sha256, hex): it depends on every byte before `length`.
+       */
+      digest: string;
+      /**
+       * True when the file was closed (a finished recording): this is its final digest.
+       */
+      closed?: boolean;
+    }[]
+  ];
+  /**
+   * Present with integrity.signing_key: an ed25519 signature over the event's `files`, serialised as canonical JSON (keys sorted, no spaces), so that a copy re-serialised by a SIEM still verifies.
+   */
+  signature?: {
+    /**
+     * The signature algorithm.
+     */
+    alg: "ed25519";
+    /**
+     * sha256 of the public key (its DER SubjectPublicKeyInfo), base64 without padding: which key signed.
+     */
+    key_id: string;
+    /**
+     * The signature, base64.
+     */
+    value: string;
+  };
+}
+
+/**
+ * The running digests of the hash chains of the recordings being written and of the audit file (docs/tamper-evidence.md). Emitted every integrity.checkpoint_interval_seconds for the chains that grew since the last one (a closed recording's final digest included), and at shutdown. Kept off the host (in the SIEM), these anchor the local chains: `sshtrail verify --checkpoints` finds a local file or chain rewritten after a checkpoint was shipped. (https://sshtrail.dev/schemas/audit.checkpoint/v1.json)
+ */
+export interface AuditCheckpointEvent {
+  /**
+   * The event type.
+   */
+  type: "audit.checkpoint";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/audit.checkpoint/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login?: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port?: number;
+  /**
+   * One entry per chain (a long list is split over several events).
+   *
+   * @minItems 1
+   * @maxItems 256
+   */
+  files: [
+    {
+      /**
+       * The file when the digest was taken: relative to the data directory when inside it, else absolute. Informational: a chain is found by chain_id, wherever its file was moved (rotation).
+       */
+      file: string;
+      /**
+       * The chain's id, from the first line of its .chain file.
+       */
+      chain_id: string;
+      /**
+       * How many blocks of the chain this digest covers.
+       */
+      blocks: number;
+      /**
+       * The bytes of the file those blocks cover, from its start.
+       */
+      length: number;
+      /**
+       * The chain's link after those blocks (sha256, hex): it depends on every byte before `length`.
+       */
+      digest: string;
+      /**
+       * True when the file was closed (a finished recording): this is its final digest.
+       */
+      closed?: boolean;
+    },
+    ...{
+      /**
+       * The file when the digest was taken: relative to the data directory when inside it, else absolute. Informational: a chain is found by chain_id, wherever its file was moved (rotation).
+       */
+      file: string;
+      /**
+       * The chain's id, from the first line of its .chain file.
+       */
+      chain_id: string;
+      /**
+       * How many blocks of the chain this digest covers.
+       */
+      blocks: number;
+      /**
+       * The bytes of the file those blocks cover, from its start.
+       */
+      length: number;
+      /**
+       * The chain's link after those blocks (sha256, hex): it depends on every byte before `length`.
+       */
+      digest: string;
+      /**
+       * True when the file was closed (a finished recording): this is its final digest.
+       */
+      closed?: boolean;
+    }[]
+  ];
+  /**
+   * Present with integrity.signing_key: an ed25519 signature over the event's `files`, serialised as canonical JSON (keys sorted, no spaces), so that a copy re-serialised by a SIEM still verifies.
+   */
+  signature?: {
+    /**
+     * The signature algorithm.
+     */
+    alg: "ed25519";
+    /**
+     * sha256 of the public key (its DER SubjectPublicKeyInfo), base64 without padding: which key signed.
+     */
+    key_id: string;
+    /**
+     * The signature, base64.
+     */
+    value: string;
+  };
+}
+
+/**
  * The fields a producer passes to emit('audit.loss', ...).
  */
 export interface AuditLossFields {
@@ -1993,6 +2218,7 @@ export interface SessionStartEvent {
 
 /** Fields by event type. */
 export interface EventFieldsByType {
+  'audit.checkpoint': AuditCheckpointFields;
   'audit.loss': AuditLossFields;
   'audit.test': AuditTestFields;
   'auth.failure': AuthFailureFields;
@@ -2010,6 +2236,7 @@ export interface EventFieldsByType {
 
 /** Any event sshtrail emits today. */
 export type SshtrailEvent =
+  | AuditCheckpointEvent
   | AuditLossEvent
   | AuditTestEvent
   | AuthFailureEvent

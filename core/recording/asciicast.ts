@@ -6,27 +6,18 @@
  * the page cache cost more CPU than the whole SSH transfer). A clean end appends a
  * marker event `[t, "m", "sshtrail:end exit=N"]` (or `signal=NAME`, or `reason=start_failed` /
  * `reason=server_crash` when nothing ran or the server crashed): players ignore or show it,
- * and its absence means the recording was cut (crash, kill -9).
+ * and its absence means the recording was cut (crash, kill -9). The file is written by
+ * stream-file.ts (as each file of a raw recording), with its hash chain beside it in
+ * `<id>.cast.chain` (core/integrity): players read the .cast untouched.
  */
 
 import { isAscii } from 'node:buffer';
-import {
-  chmodSync,
-  close,
-  closeSync,
-  constants,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  unlinkSync,
-  writev,
-} from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { DirectAppender } from './direct-file.js';
 import { LineEncoder } from './json-escape.js';
 import { endHow, type RecorderOptions, recordedSession, type SessionRecorder } from './recorder.js';
-import { lastLineEnd, writeWhole } from './whole-lines.js';
+import { StreamFile } from './stream-file.js';
 
 export const END_MARKER = 'sshtrail:end';
 
@@ -43,15 +34,8 @@ export interface RecordingHeader {
   shell: string;
 }
 
-const FLUSH_BYTES = 64 * 1024;
 /** Unwritten recording text past which the session stops reading output until the disk catches up. */
 const BACKLOG_LIMIT = 4 * 1024 * 1024;
-
-function noSpace(n: number, total: number): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`short write: ${n} of ${total} bytes (no space)`);
-  err.code = 'ENOSPC';
-  return err;
-}
 
 export function recordingsDir(dataDir: string): string {
   return join(dataDir, 'recordings');
@@ -67,27 +51,15 @@ export function ensureRecordingsDir(dataDir: string): string {
 export class AsciicastWriter implements SessionRecorder {
   readonly path: string;
   readonly format = 'asciicast';
-  private readonly fd: number;
+  private readonly file: StreamFile;
   private readonly started = process.hrtime.bigint();
-  /** Encoded lines not yet written (written with one writev; joining big strings cost more). */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private writing = false;
-  private inflight = 0;
   private drainWaiters: (() => void)[] = [];
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly out = new StringDecoder('utf8');
   private readonly err = new StringDecoder('utf8');
   private readonly inp = new StringDecoder('utf8');
-  private idle: (() => void) | undefined;
-  private failed = false;
   private readonly encoder = new LineEncoder();
-  /** O_DIRECT writer when the filesystem takes it (direct-file.ts); else buffered writev below. */
-  private readonly direct: DirectAppender | undefined;
-  private dfd: number | undefined;
-  /** Buffered writes: the end of the whole lines on file (a failed write is cut back to it). */
-  private goodEnd = 0;
 
   constructor(
     dir: string,
@@ -95,7 +67,6 @@ export class AsciicastWriter implements SessionRecorder {
     private readonly opts: RecorderOptions,
   ) {
     this.path = join(dir, `${h.sessionId}.cast`);
-    this.fd = openSync(this.path, 'wx', 0o600);
     const header = {
       version: 2,
       width: h.width,
@@ -107,34 +78,23 @@ export class AsciicastWriter implements SessionRecorder {
     };
     // The header is written at once, synchronously: a recording that cannot be started (disk
     // full) fails here, before the session runs, so that recording.on_failure can refuse it.
-    const head = Buffer.from(`${JSON.stringify(header)}\n`);
-    try {
-      writeWhole(this.fd, head, 0);
-    } catch (err) {
-      closeSync(this.fd);
-      try {
-        unlinkSync(this.path);
-      } catch {}
-      throw err;
-    }
-    this.goodEnd = head.length;
-    if (opts.directIo !== 'off') {
-      try {
-        this.dfd = openSync(this.path, constants.O_WRONLY | constants.O_DIRECT);
-      } catch {
-        // No O_DIRECT here (some filesystems): buffered writes.
-      }
-    }
-    if (this.dfd !== undefined) {
-      this.direct = new DirectAppender(
-        this.path,
-        this.dfd,
-        this.fd,
-        () => this.wakeDrainWaiters(),
-        (err) => this.fail(err),
-      );
-      this.direct.seed(head);
-    }
+    this.file = new StreamFile(
+      this.path,
+      {
+        direct: opts.directIo !== 'off',
+        lines: true,
+        chain: true,
+        onWritten: () => this.wakeDrainWaiters(),
+        onError: (e) => this.opts.onError?.(e),
+        // Every line encoded so far is in this write or an earlier one: the slabs retired until
+        // now are free once it is done.
+        onWriteStart: () => {
+          const done = this.encoder.takeRetired();
+          return () => this.encoder.recycle(done);
+        },
+      },
+      Buffer.from(`${JSON.stringify(header)}\n`),
+    );
     this.timer = setInterval(() => this.flush(), Math.max(10, opts.flushInterval * 1000));
     this.timer.unref();
   }
@@ -145,16 +105,10 @@ export class AsciicastWriter implements SessionRecorder {
 
   private push(line: string | Buffer): void {
     if (this.closed) return;
-    const b = typeof line === 'string' ? Buffer.from(line, 'utf8') : line;
-    if (this.direct) {
-      // Copied into the aligned slab: the encoder's slabs are free again at once.
-      this.direct.append(b);
-      this.encoder.recycle(this.encoder.takeRetired());
-      return;
-    }
-    this.pending.push(b);
-    this.pendingBytes += b.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    this.file.append(typeof line === 'string' ? Buffer.from(line, 'utf8') : line);
+    // Copied into an aligned slab, or never to be written (a failed write): the encoder's slabs
+    // are free again at once.
+    if (this.file.copies || this.file.failedWrite) this.encoder.recycle(this.encoder.takeRetired());
   }
 
   private event(code: string, data: string): void {
@@ -166,9 +120,7 @@ export class AsciicastWriter implements SessionRecorder {
    * the session's output until `onDrain` (recording never drops, and never buffers without bound).
    */
   get backlogged(): boolean {
-    if (this.failed) return false;
-    if (this.direct) return this.direct.unwritten > BACKLOG_LIMIT;
-    return this.pendingBytes + this.inflight > BACKLOG_LIMIT;
+    return this.file.unwritten > BACKLOG_LIMIT;
   }
 
   onDrain(cb: () => void): void {
@@ -206,104 +158,35 @@ export class AsciicastWriter implements SessionRecorder {
   }
 
   /**
-   * A write failed: nothing more is written but the end marker at close, and the file is cut
-   * back to its last whole line, so it stays a valid (shorter) recording.
+   * Whether a write failed: nothing more is written but the end marker at close, and the file is
+   * cut back to its last whole line, so it stays a valid (shorter) recording.
    */
-  private fail(err: Error): void {
-    if (this.failed) return;
-    this.failed = true;
-    try {
-      if (this.direct) this.goodEnd = lastLineEnd(this.path, this.direct.writtenEnd);
-      ftruncateSync(this.fd, this.goodEnd);
-    } catch {
-      // The cut is tried again when the end marker is written at close.
-    }
-    this.opts.onError?.(err);
-  }
-
-  /** Whether writing failed (the recording ends at its last whole line before the failure). */
   get failedWrite(): boolean {
-    return this.failed;
+    return this.file.failedWrite;
   }
 
   private flush(): void {
     this.wakeDrainWaiters();
-    if (this.direct) {
-      this.direct.flush();
-      return;
-    }
-    if (this.failed) {
-      this.pending = [];
-      this.encoder.takeRetired(); // nothing will be written: let the full slabs go
-    }
-    if (this.writing) return;
-    if (this.pending.length === 0) {
-      this.idle?.();
-      return;
-    }
-    const chunks = this.pending;
-    this.pending = [];
-    this.inflight = this.pendingBytes;
-    this.pendingBytes = 0;
-    this.writing = true;
-    // Every line encoded so far is in `chunks` or was written before: the slabs retired until now
-    // are free once this write is done.
-    const done = this.encoder.takeRetired();
-    const total = this.inflight;
-    writev(this.fd, chunks, this.goodEnd, (err, n) => {
-      this.writing = false;
-      this.encoder.recycle(done);
-      this.inflight = 0;
-      this.wakeDrainWaiters();
-      if (!err && n === total) this.goodEnd += n;
-      else this.fail(err ?? noSpace(n, total));
-      this.flush();
-    });
+    this.file.flush();
+  }
+
+  private marker(how: string): Buffer {
+    return Buffer.from(`[${this.now()}, "m", ${JSON.stringify(`${END_MARKER} ${how}`)}]\n`);
   }
 
   /**
-   * After a failed write: the end marker goes right after the last whole line, if there is room
-   * for it (cutting back freed some); otherwise the recording simply ends there, unmarked.
+   * Writes what is left and the end marker, and closes the file. After a failed write the marker
+   * goes right after the last whole line, if there is room for it (cutting back freed some).
    */
-  private endAfterFailure(reason: string | undefined): void {
-    const line = Buffer.from(
-      `[${this.now()}, "m", ${JSON.stringify(`${END_MARKER} reason=${reason ?? 'recording_failed'}`)}]\n`,
-    );
-    try {
-      ftruncateSync(this.fd, this.goodEnd);
-      writeWhole(this.fd, line, this.goodEnd);
-    } catch {
-      try {
-        ftruncateSync(this.fd, this.goodEnd);
-      } catch {}
-    }
-  }
-
-  /** Writes what is left and the end marker, and closes the file. */
   async close(
     exit: { code: number | null; signal: string | null; reason?: string } | undefined,
   ): Promise<void> {
     if (this.closed) return;
     this.event('o', this.out.end() + this.err.end());
-    if (exit) {
-      // reason: the process never ran or its end is unknown (`sshtrail:end reason=start_failed`).
-      this.event('m', `${END_MARKER} ${endHow(exit)}`);
-    }
     this.closed = true;
     clearInterval(this.timer);
-    if (this.direct) {
-      this.direct.flush();
-      await this.direct.idle();
-      this.direct.dispose();
-      const dfd = this.dfd as number;
-      await new Promise<void>((resolve) => close(dfd, () => resolve()));
-    } else {
-      await new Promise<void>((resolve) => {
-        this.idle = resolve;
-        this.flush();
-      });
-    }
-    if (this.failed) this.endAfterFailure(exit?.reason);
-    await new Promise<void>((resolve) => close(this.fd, () => resolve()));
+    // reason: the process never ran or its end is unknown (`sshtrail:end reason=start_failed`).
+    const last = exit ? this.marker(endHow(exit)) : undefined;
+    await this.file.close(last, this.marker(`reason=${exit?.reason ?? 'recording_failed'}`));
   }
 }

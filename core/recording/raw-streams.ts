@@ -16,6 +16,7 @@
  * chunks of one stream within COALESCE_S share a line, so a fast stream costs a few timing lines
  * per second, not one per chunk. Everything is flushed every `flushInterval` seconds (a crash
  * loses at most about that), and a failed write ends the recording at what is known written.
+ * Each file has its hash chain beside it (`stdout.chain`, ...: core/integrity, stream-file.ts).
  */
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,7 +65,13 @@ export class RawStreamsWriter implements SessionRecorder {
     const file = (name: string, direct: boolean, lines: boolean, head?: Buffer) =>
       new StreamFile(
         join(this.path, name),
-        { direct, lines, onWritten: () => this.wakeDrainWaiters(), onError: (e) => this.fail(e) },
+        {
+          direct,
+          lines,
+          chain: true,
+          onWritten: () => this.wakeDrainWaiters(),
+          onError: (e) => this.fail(e),
+        },
         head,
       );
     // The header first and synchronously: a recording that cannot start fails here, before the

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { preserialised } from '../../core/events/json.js';
+import { AppendChain } from '../../core/integrity/append-chain.js';
 import {
   type AuditEvent,
   defineSinkType,
@@ -57,12 +58,23 @@ const SENT_ONE: EventOutcome = { status: 'sent' };
 
 export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink {
   const path = options.path ?? join(ctx.dataDir, 'events', 'audit.ndjson');
+  // The audit file's hash chain (<file>.chain, docs/tamper-evidence.md); a chain that cannot be
+  // written is logged: the events themselves still go to the file.
+  let chain: AppendChain | undefined;
   const file = new RotatingFile(path, {
+    observer: {
+      appended: (b) => chain?.appended(b),
+      rotated: (to) => chain?.rotated(to),
+      removed: (p) => chain?.removed(p),
+    },
     maxBytes: options.rotate?.max_bytes ?? 104857600,
     maxAgeMs: (options.rotate?.max_age_s ?? 86400) * 1000,
     keep: options.rotate?.keep ?? 10,
     privateDir: options.path === undefined,
   });
+  chain = new AppendChain(path, (err) =>
+    ctx.logger.error('audit file chain not written', { path, err: err.message }),
+  );
   const policy = options.fsync ?? 'interval';
   const encoder = new BatchEncoder();
   const failures = new WriteFailures(path, ctx.logger);
@@ -117,6 +129,7 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
         if (policy !== 'never') await file.sync();
       } finally {
         file.close();
+        await chain?.close();
       }
     },
   };

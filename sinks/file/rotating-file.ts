@@ -31,6 +31,14 @@ export interface RotationPolicy {
   privateDir?: boolean;
   /** The clock for age-based rotation (tests turn it). */
   now?: () => number;
+  /** Told what reaches the file, whole lines only (core/integrity keeps its hash chain). */
+  observer?: FileObserver;
+}
+
+export interface FileObserver {
+  appended(bytes: Buffer): void;
+  rotated(to: string): void;
+  removed(path: string): void;
 }
 
 /** An append that stopped short; the file holds the first `keptBytes` of it (whole lines). */
@@ -145,11 +153,15 @@ export class RotatingFile {
     } catch (err) {
       const kept = err instanceof AppendError ? err.keptBytes : 0;
       this.size += kept;
-      if (kept > 0) this.dirty = true;
+      if (kept > 0) {
+        this.dirty = true;
+        this.policy.observer?.appended(buf.subarray(0, kept));
+      }
       throw err;
     }
     this.size += bytes;
     this.dirty = true;
+    this.policy.observer?.appended(buf);
   }
 
   /**
@@ -193,6 +205,7 @@ export class RotatingFile {
       target = join(this.dir, `${this.stem}-${stamp}-${String(i).padStart(3, '0')}${this.ext}`);
     }
     renameSync(this.path, target);
+    this.policy.observer?.rotated(target);
     this.open();
     this.prune();
   }
@@ -209,7 +222,10 @@ export class RotatingFile {
   private prune(): void {
     if (this.policy.keep <= 0) return;
     const files = this.rotated();
-    for (const f of files.slice(0, Math.max(0, files.length - this.policy.keep))) unlinkSync(f);
+    for (const f of files.slice(0, Math.max(0, files.length - this.policy.keep))) {
+      unlinkSync(f);
+      this.policy.observer?.removed(f);
+    }
   }
 
   close(): void {

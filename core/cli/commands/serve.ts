@@ -17,6 +17,7 @@ import { acquireInstanceLock } from '../../data-dir/lock.js';
 import { SshtrailError } from '../../errors.js';
 import { removePidFile, writePidFile } from '../../host/pid-file.js';
 import { type Notifier, systemdNotifier } from '../../host/sd-notify.js';
+import { loadSigningKey, startCheckpoints } from '../../integrity/checkpoint.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
@@ -190,11 +191,26 @@ async function serve(
 ): Promise<number> {
   const { config } = source;
   const notifier = systemdNotifier(log);
+  const integrity = config.integrity;
+  let signingKey: ReturnType<typeof loadSigningKey> | undefined;
+  try {
+    if (integrity.signing_key) signingKey = loadSigningKey(integrity.signing_key);
+  } catch (err) {
+    throw new SshtrailError('SSHTRAIL_E_CONFIG', `integrity.signing_key: ${(err as Error).message}`);
+  }
   const pipeline = await startPipeline({
     config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
     sinkTypes,
     dataDir: config.data_dir,
     logger: log.child({ component: 'pipeline' }),
+  });
+
+  // The chains' running digests go to the SIEM (core/integrity, docs/tamper-evidence.md).
+  const checkpoints = startCheckpoints({
+    emitter: pipeline,
+    dataDir: config.data_dir,
+    intervalSeconds: integrity.checkpoint_interval_seconds,
+    ...(signingKey ? { signingKey } : {}),
   });
 
   // The sessions the previous run left open: their cgroups are not cleaned up with the rest of
@@ -271,6 +287,9 @@ async function serve(
   const graceMs = config.session.shutdown_grace * 1000;
   await server.shutdown(graceMs);
   await enhanced.close();
+  // The final digests of the recordings closed at shutdown (the audit file's own closes with
+  // the pipeline, after this event: its last block is anchored by the next run's first).
+  checkpoints.stop();
   await pipeline.close(5000);
   if (config.pid_file) {
     try {
