@@ -67,6 +67,8 @@ export interface ServerConfig {
     flush_interval: number;
     direct_io: 'auto' | 'off';
     on_failure: 'refuse' | 'continue';
+    redact_hidden_input: boolean;
+    retention: { max_age_days?: number; max_total_bytes?: number; check_interval: number };
   };
   /** Sections owned by other modules, passed through as validated. */
   sinks?: unknown;

@@ -834,9 +834,12 @@ export class ChannelSession implements SessionHandlers {
         if (rec.backlogged) hold('recording', (cb) => rec.onDrain(cb));
       }
     });
+    // Typed at a password prompt (echo off): its length only, unless the site keeps it.
+    const redact = this.deps.config.recording.input && this.deps.config.recording.redact_hidden_input;
     ch.on('data', (data: Buffer) => {
       counts.bytesIn += data.length;
       if (tap) tap.client(data);
+      else if (redact && proc.inputHidden?.()) rec?.hiddenInput(data.length);
       else rec?.input(data);
       conn.activity();
       // Process not reading: stop reading the channel; the SSH window then stops the client.
