@@ -17,6 +17,7 @@ import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitt
 import type { Logger } from '../log.js';
 import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
+import { markRecordingClosed, markRecordingOpen } from '../recording/open-recordings.js';
 import { RawStreamsWriter } from '../recording/raw-streams.js';
 import type { SessionRecorder } from '../recording/recorder.js';
 import type { Account } from '../ssh/accounts.js';
@@ -535,6 +536,7 @@ export class ChannelSession implements SessionHandlers {
           onError: recordingFailed,
         },
       );
+      markRecordingOpen(this.rec.path); // retention leaves it alone until closed
     } catch (err) {
       log.error('cannot create recording', { err: String(err) });
       recordingFailed(err);
@@ -676,6 +678,7 @@ export class ChannelSession implements SessionHandlers {
     } catch (err) {
       log.error('cannot close the recording', { err: String(err) });
     }
+    if (rec) markRecordingClosed(rec.path);
     const end: Record<string, unknown> = {
       duration_ms: Date.now() - started,
       bytes_in: counts.bytesIn,
