@@ -16,8 +16,8 @@ import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
-import { AsciicastWriter } from '../recording/asciicast.js';
 import { markRecordingClosed, markRecordingOpen } from '../recording/open-recordings.js';
+import { PtyRecorder } from '../recording/pty-recorder.js';
 import { RawStreamsWriter } from '../recording/raw-streams.js';
 import type { SessionRecorder } from '../recording/recorder.js';
 import type { Account } from '../ssh/accounts.js';
@@ -508,8 +508,9 @@ export class ChannelSession implements SessionHandlers {
       }
     };
     try {
-      // A terminal's output is recorded for players (asciicast); pipes byte for byte (raw).
-      const Recorder = this.term ? AsciicastWriter : RawStreamsWriter;
+      // A terminal's output is recorded for players (asciicast, its exact bytes beside it); pipes
+      // byte for byte (raw).
+      const Recorder = this.term ? PtyRecorder : RawStreamsWriter;
       this.rec = new Recorder(
         deps.recordingsDir,
         {
