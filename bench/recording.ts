@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsciicastWriter } from '../core/recording/asciicast.js';
+import { PtyRecorder } from '../core/recording/pty-recorder.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);
@@ -21,6 +22,8 @@ const ROUNDS = Number(arg('--rounds', '3'));
 // /tmp is often tmpfs (no O_DIRECT, no disk); /var/tmp is on the disk like /var/lib/sshtrail.
 const BASE = arg('--dir', '/var/tmp');
 const CHUNK = 16 * 1024;
+/** --asciicast-only: the .cast alone, without the raw output a PTY session keeps beside it. */
+const Writer = process.argv.includes('--asciicast-only') ? AsciicastWriter : PtyRecorder;
 
 /** Printable terminal output, different in every chunk (a constant chunk would compress nothing but
  * would let the encoder's work be the same string over and over). */
@@ -42,7 +45,7 @@ async function once(
   try {
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const w = new AsciicastWriter(
+    const w = new Writer(
       dir,
       {
         sessionId: `bench-${mode}`,

@@ -475,6 +475,37 @@ export const serverConfigProperties: Record<string, unknown> = {
         description:
           'When a recording cannot be written (disk full, I/O error). refuse: a new session is refused before anything runs, and a session whose recording fails mid-way is told and ended (an unrecorded session is what an attacker wants); continue: the session goes on unrecorded. Either way the recording keeps its whole lines up to the failure, and session.end says so (recording_error; reason recording_failed when refused or ended).',
       },
+      redact_hidden_input: {
+        type: 'boolean',
+        default: true,
+        description:
+          'With `input` on: what is typed while the terminal does not echo it (a password at `sudo`, `passwd`, `read -s`: ECHO off in canonical mode) is recorded as a marker with its length, `[t, "m", "sshtrail:hidden_input bytes=N"]`, never its bytes. false: the input is recorded as typed.',
+      },
+      retention: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description:
+          "Removes ended recordings, oldest first, past either limit (none by default); a live session's recording is never removed. Each removal is a recording.removed event.",
+        properties: {
+          max_age_days: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            description: 'Recordings whose session started longer ago than this many days are removed.',
+          },
+          max_total_bytes: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'Most bytes all recordings may take on disk (allocated blocks); past it the oldest are removed until they fit, live ones counted but kept.',
+          },
+          check_interval: seconds(
+            'Seconds between retention checks (also one at start): recordings grow only as fast as sessions write, so a check a minute bounds the overshoot at a minute of output.',
+            60,
+            1,
+          ),
+        },
+      },
     },
   },
   integrity: {

@@ -67,6 +67,8 @@ export interface ServerConfig {
     flush_interval: number;
     direct_io: 'auto' | 'off';
     on_failure: 'refuse' | 'continue';
+    redact_hidden_input: boolean;
+    retention: { max_age_days?: number; max_total_bytes?: number; check_interval: number };
   };
   integrity: { checkpoint_interval_seconds: number; signing_key?: string };
   /** Sections owned by other modules, passed through as validated. */

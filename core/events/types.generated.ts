@@ -700,6 +700,117 @@ export interface AuthSuccessEvent {
 }
 
 /**
+ * The fields a producer passes to emit('recording.removed', ...).
+ */
+export interface RecordingRemovedFields {
+  /**
+   * The session whose recording this was (the session_id of its session.start and session.end).
+   */
+  recorded_session_id: string;
+  /**
+   * What was removed: the .cast file or the .raw directory (both, space separated, when a PTY session had both).
+   */
+  path: string;
+  /**
+   * age: last written longer ago than recording.retention.max_age_days; size: all recordings took more than max_total_bytes, and this was the oldest that could go.
+   */
+  reason: "age" | "size";
+  /**
+   * Disk space the recording took (allocated blocks), freed by the removal.
+   */
+  bytes: number;
+  /**
+   * Seconds since the recording was last written (its session's end) when it was removed.
+   */
+  age_s: number;
+}
+
+/**
+ * A recording was removed by recording.retention: it was older than max_age_days, or all recordings took more than max_total_bytes and it was the oldest. The oldest go first; a live session's recording is never removed. A server event (no session context): the removed session's id is recorded_session_id. (https://sshtrail.dev/schemas/recording.removed/v1.json)
+ */
+export interface RecordingRemovedEvent {
+  /**
+   * The event type.
+   */
+  type: "recording.removed";
+  /**
+   * This schema's $id.
+   */
+  schema: "https://sshtrail.dev/schemas/recording.removed/v1.json";
+  /**
+   * Unique event id, a UUIDv7: sorting ids sorts events by the time they were stamped.
+   */
+  id: string;
+  /**
+   * When the event happened: RFC 3339, UTC, nanoseconds. For events from the kernel (session.command, session.disk, session.network) the kernel's timestamp of the syscall (exec, open, connect), so they are in the order the syscalls ran; for the others, when the server stamped the event. Both are on one timeline: the wall clock read once at start-up, advanced by the monotonic clock.
+   */
+  time: string;
+  /**
+   * Sequence number: per session (+1 for every event of the session, starting at 1) when session_id is set, otherwise per server. A gap means events were lost (see audit.loss).
+   */
+  seq: number;
+  /**
+   * Stable identifier of the sshtrail server that produced the event.
+   */
+  server_id: string;
+  /**
+   * Host name of the machine the server runs on.
+   */
+  hostname: string;
+  /**
+   * The SSH session the event belongs to; absent for events outside a session (authentication, loss reports).
+   */
+  session_id?: string;
+  /**
+   * The account name the client asked to log in as.
+   */
+  login?: string;
+  /**
+   * The identity the client authenticated with.
+   */
+  user?: {
+    /**
+     * Public key algorithm, as its SSH wire name.
+     */
+    key_type: string;
+    /**
+     * OpenSSH-style key fingerprint: SHA256 of the public key blob, base64 without padding.
+     */
+    fingerprint: string;
+  };
+  /**
+   * The client's IP address as seen by the server.
+   */
+  client_addr?: {
+    [k: string]: unknown | undefined;
+  } & string;
+  /**
+   * The client's TCP source port.
+   */
+  client_port?: number;
+  /**
+   * The session whose recording this was (the session_id of its session.start and session.end).
+   */
+  recorded_session_id: string;
+  /**
+   * What was removed: the .cast file or the .raw directory (both, space separated, when a PTY session had both).
+   */
+  path: string;
+  /**
+   * age: last written longer ago than recording.retention.max_age_days; size: all recordings took more than max_total_bytes, and this was the oldest that could go.
+   */
+  reason: "age" | "size";
+  /**
+   * Disk space the recording took (allocated blocks), freed by the removal.
+   */
+  bytes: number;
+  /**
+   * Seconds since the recording was last written (its session's end) when it was removed.
+   */
+  age_s: number;
+}
+
+/**
  * The fields a producer passes to emit('session.agent', ...).
  */
 export interface SessionAgentFields {
@@ -2223,6 +2334,7 @@ export interface EventFieldsByType {
   'audit.test': AuditTestFields;
   'auth.failure': AuthFailureFields;
   'auth.success': AuthSuccessFields;
+  'recording.removed': RecordingRemovedFields;
   'session.agent': SessionAgentFields;
   'session.command': SessionCommandFields;
   'session.disk': SessionDiskFields;
@@ -2241,6 +2353,7 @@ export type SshtrailEvent =
   | AuditTestEvent
   | AuthFailureEvent
   | AuthSuccessEvent
+  | RecordingRemovedEvent
   | SessionAgentEvent
   | SessionCommandEvent
   | SessionDiskEvent

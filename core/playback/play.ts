@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SshtrailError } from '../errors.js';
 import { isRawRecording, readTiming, StreamReader } from '../recording/raw-read.js';
-import type { RawStream } from '../recording/raw-streams.js';
+import { RAW_SUFFIX, type RawStream } from '../recording/raw-streams.js';
 import { type CastEvent, readCast } from '../recording/read.js';
 
 export interface PlayOptions {
@@ -65,11 +65,19 @@ async function playRaw(dir: string, opts: PlayOptions): Promise<void> {
 }
 
 /** Copies one stream of a raw recording to `to`, byte for byte. */
-export async function dumpRaw(dir: string, stream: RawStream, to: NodeJS.WritableStream): Promise<void> {
+export async function dumpRaw(path: string, stream: RawStream, to: NodeJS.WritableStream): Promise<void> {
+  // A PTY session's exact output is beside its .cast (pty-recorder.ts); its input is in the .cast.
+  const beside = path.endsWith('.cast') ? `${path.slice(0, -'.cast'.length)}${RAW_SUFFIX}` : path;
+  const dir = isRawRecording(beside) ? beside : path;
   if (!isRawRecording(dir))
     throw new SshtrailError(
       'SSHTRAIL_E_USAGE',
-      `${dir} is an asciicast recording (a PTY session): --raw is for sessions without a PTY`,
+      `${path} is an asciicast recording without raw output beside it (recorded before sshtrail kept it)`,
+    );
+  if (dir !== path && stream === 'stdin')
+    throw new SshtrailError(
+      'SSHTRAIL_E_USAGE',
+      `${path}: a PTY session's input is in its .cast (i events), not a raw stream`,
     );
   const src = createReadStream(join(dir, stream));
   await new Promise<void>((resolve, reject) => {

@@ -16,7 +16,13 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { LineEncoder } from './json-escape.js';
-import { endHow, type RecorderOptions, recordedSession, type SessionRecorder } from './recorder.js';
+import {
+  endHow,
+  hiddenInputMarker,
+  type RecorderOptions,
+  recordedSession,
+  type SessionRecorder,
+} from './recorder.js';
 import { StreamFile } from './stream-file.js';
 
 export const END_MARKER = 'sshtrail:end';
@@ -144,6 +150,11 @@ export class AsciicastWriter implements SessionRecorder {
 
   input(data: Buffer): void {
     if (this.opts.input) this.event('i', this.inp.write(data));
+  }
+
+  /** A marker event in place of input typed with echo off (recorder.ts, hiddenInput). */
+  hiddenInput(bytes: number): void {
+    if (this.opts.input && bytes > 0) this.event('m', hiddenInputMarker(bytes));
   }
 
   resize(cols: number, rows: number): void {

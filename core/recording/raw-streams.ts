@@ -125,6 +125,9 @@ export class RawStreamsWriter implements SessionRecorder {
     if (this.opts.input) this.record('stdin', data);
   }
 
+  /** No terminal, no echo to turn off: input is never hidden here (recorded by input()). */
+  hiddenInput(): void {}
+
   /** No terminal, no size. */
   resize(): void {}
 

@@ -14,6 +14,18 @@ import type { RecordedSession } from './recorder.js';
 /** A recording's own name in the recordings dir: `<id>.cast` (PTY) or `<id>.raw/` (no PTY). */
 const isRecordingName = (f: string) => f.endsWith('.cast') || f.endsWith(RAW_SUFFIX);
 
+/**
+ * The recordings among a directory's names, one per session: a PTY session's `<id>.raw/` beside
+ * its `<id>.cast` (its exact output, pty-recorder.ts) is part of the .cast's.
+ */
+function shownRecordings(names: string[]): string[] {
+  const all = new Set(names);
+  return names.filter(
+    (f) =>
+      isRecordingName(f) && !(f.endsWith(RAW_SUFFIX) && all.has(`${f.slice(0, -RAW_SUFFIX.length)}.cast`)),
+  );
+}
+
 export interface CastHeader {
   version: number;
   width: number;
@@ -33,7 +45,7 @@ export function findRecording(dataDir: string, idOrPath: string): string {
     if (id && existsSync(exact)) return exact;
   // A unique prefix of a session id is enough, as with git.
   const matches =
-    id && existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(idOrPath) && isRecordingName(f)) : [];
+    id && existsSync(dir) ? shownRecordings(readdirSync(dir)).filter((f) => f.startsWith(idOrPath)) : [];
   if (matches.length === 1) return join(dir, matches[0] as string);
   if (matches.length > 1)
     throw new SshtrailError('SSHTRAIL_E_NOT_FOUND', `'${idOrPath}' matches ${matches.length} recordings`);
@@ -161,8 +173,7 @@ function summarizeRaw(dir: string): RecordingSummary | undefined {
 export function listRecordings(dataDir: string): RecordingSummary[] {
   const dir = recordingsDir(dataDir);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter(isRecordingName)
+  return shownRecordings(readdirSync(dir))
     .map((f) => summarize(join(dir, f)))
     .filter((s): s is RecordingSummary => s !== undefined)
     .sort((a, b) => (a.start?.getTime() ?? 0) - (b.start?.getTime() ?? 0));

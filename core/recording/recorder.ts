@@ -12,6 +12,12 @@ export interface SessionRecorder {
   readonly format: 'asciicast' | 'raw';
   output(data: Buffer, stream?: 1 | 2): void;
   input(data: Buffer): void;
+  /**
+   * Input typed while the terminal hid it (a password prompt: ECHO off, SessionProcess.inputHidden)
+   * under recording.redact_hidden_input: only its length is recorded, as the marker
+   * HIDDEN_INPUT_MARKER (`sshtrail:hidden_input bytes=N`), never its bytes.
+   */
+  hiddenInput(bytes: number): void;
   resize(cols: number, rows: number): void;
   /** True while too much waits for the disk: stop reading the session's output until onDrain. */
   readonly backlogged: boolean;
@@ -19,6 +25,13 @@ export interface SessionRecorder {
   /** Whether a write failed (the recording then ends at its last complete record). */
   readonly failedWrite: boolean;
   close(exit: { code: number | null; signal: string | null; reason?: string } | undefined): Promise<void>;
+}
+
+/** The marker that stands for input typed with echo off: `sshtrail:hidden_input bytes=N`. */
+export const HIDDEN_INPUT_MARKER = 'sshtrail:hidden_input';
+
+export function hiddenInputMarker(bytes: number): string {
+  return `${HIDDEN_INPUT_MARKER} bytes=${bytes}`;
 }
 
 /** How a recording is written (from the recording config). */

@@ -7,7 +7,7 @@ import { read as fsRead, write as fsWrite } from 'node:fs';
 import { constants } from 'node:os';
 import type { ReadStream } from 'node:tty';
 import * as nodePty from 'node-pty';
-import { sysAddon } from '../sys/index.js';
+import { ECHO, ICANON, sysAddon } from '../sys/index.js';
 import { procStat } from './proc-stat.js';
 
 export interface ExitInfo {
@@ -30,6 +30,13 @@ export interface SessionProcess {
   onInputDrain(cb: () => void): void;
   endInput(): void;
   resize(cols: number, rows: number): void;
+  /**
+   * With a PTY: whether what the client types now is hidden, that is the terminal reads lines
+   * without echo (ECHO off, ICANON on), as every password prompt does (getpass, sudo, passwd,
+   * `read -s`, `stty -echo`). Line editors and full-screen programs (readline, vim, less) turn
+   * both off and echo for themselves: their input is not hidden. Undefined without a PTY.
+   */
+  inputHidden?(): boolean;
   kill(signal: NodeJS.Signals): void;
   /**
    * The client is gone: SIGHUP to the process's group and, with a PTY, to the terminal's
@@ -209,6 +216,17 @@ export function spawnPty(s: PtySpawn): SessionProcess {
   return {
     pid: p.pid,
     tty: p.ptsName,
+    inputHidden() {
+      if (closed) return false;
+      try {
+        // One ioctl (TCGETS) per input chunk: keystrokes, not bulk; and the mode may change
+        // between any two of them (a prompt turns echo off just before it reads).
+        const lflag = sysAddon().ttyLocalModes(p.fd);
+        return (lflag & ECHO) === 0 && (lflag & ICANON) !== 0;
+      } catch {
+        return false; // the terminal is gone: nothing reads the input any more
+      }
+    },
     onOutput(cb) {
       output = cb;
       p.onData((d) => cb(d as unknown as Buffer, 1));

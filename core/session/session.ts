@@ -16,7 +16,8 @@ import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
 import type { Logger } from '../log.js';
 import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
-import { AsciicastWriter } from '../recording/asciicast.js';
+import { markRecordingClosed, markRecordingOpen } from '../recording/open-recordings.js';
+import { PtyRecorder } from '../recording/pty-recorder.js';
 import { RawStreamsWriter } from '../recording/raw-streams.js';
 import type { SessionRecorder } from '../recording/recorder.js';
 import type { Account } from '../ssh/accounts.js';
@@ -604,8 +605,9 @@ export class ChannelSession implements SessionHandlers {
     const { deps, conn } = this;
     const { kind, command, forced, asked } = ran;
     try {
-      // A terminal's output is recorded for players (asciicast); pipes byte for byte (raw).
-      const Recorder = this.term ? AsciicastWriter : RawStreamsWriter;
+      // A terminal's output is recorded for players (asciicast, its exact bytes beside it); pipes
+      // byte for byte (raw).
+      const Recorder = this.term ? PtyRecorder : RawStreamsWriter;
       this.rec = new Recorder(
         deps.recordingsDir,
         {
@@ -632,6 +634,7 @@ export class ChannelSession implements SessionHandlers {
           onError: failure.onError,
         },
       );
+      markRecordingOpen(this.rec.path); // retention leaves it alone until closed
     } catch (err) {
       log.error('cannot create recording', { err: String(err) });
       failure.onError(err);
@@ -809,6 +812,7 @@ export class ChannelSession implements SessionHandlers {
     } catch (err) {
       log.error('cannot close the recording', { err: String(err) });
     }
+    if (this.rec) markRecordingClosed(this.rec.path);
     return left;
   }
 
@@ -977,9 +981,12 @@ export class ChannelSession implements SessionHandlers {
         if (rec.backlogged) hold('recording', (cb) => rec.onDrain(cb));
       }
     });
+    // Typed at a password prompt (echo off): its length only, unless the site keeps it.
+    const redact = this.deps.config.recording.input && this.deps.config.recording.redact_hidden_input;
     ch.on('data', (data: Buffer) => {
       counts.bytesIn += data.length;
       if (tap) tap.client(data);
+      else if (redact && proc.inputHidden?.()) rec?.hiddenInput(data.length);
       else rec?.input(data);
       conn.activity();
       // Process not reading: stop reading the channel; the SSH window then stops the client.

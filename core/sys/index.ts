@@ -29,7 +29,16 @@ export interface SysAddon {
    * nothing is waiting. An empty `data` is the end (the other side closed).
    */
   recvPacket(fd: number): { data: Buffer; fd: number } | null;
+  /**
+   * A terminal's local modes (termios c_lflag, tcgetattr). On a PTY master Linux answers with the
+   * slave's, which is what the session's programs set. Throws with `code` (EBADF, ENOTTY, EIO).
+   */
+  ttyLocalModes(fd: number): number;
 }
+
+/** termios c_lflag bits (Linux, asm-generic/termbits.h). */
+export const ICANON = 0o2;
+export const ECHO = 0o10;
 
 /** mount(2) flags used here (linux/mount.h). */
 export const MS_NOSUID = 0x2;

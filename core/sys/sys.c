@@ -10,6 +10,9 @@
  *   sendPacket(fd, buffer)                            one message; false when it would block
  *   recvPacket(fd)                                    {data, fd} (fd -1: none attached), or null
  *                                                     when nothing waits; data empty at the end
+ *   ttyLocalModes(fd)                                 c_lflag of a terminal (tcgetattr): on a PTY
+ *                                                     master Linux answers with the slave's modes,
+ *                                                     so the server sees when ECHO is off
  * The last three are the forwarding helper's channel (core/launch/forward.c): sockets the helper
  * opened as the login arrive attached to its replies (SCM_RIGHTS), close-on-exec.
  *
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 static const char *errno_name(int e) {
@@ -44,6 +48,8 @@ static const char *errno_name(int e) {
     case ECONNRESET: return "ECONNRESET";
     case EMSGSIZE: return "EMSGSIZE";
     case ENOMEM: return "ENOMEM";
+    case ENOTTY: return "ENOTTY";
+    case EIO: return "EIO";
     default: return "EUNKNOWN";
   }
 }
@@ -225,6 +231,22 @@ static napi_value recv_packet(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value tty_local_modes(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "ttyLocalModes(fd): fd must be a descriptor number");
+    return NULL;
+  }
+  struct termios t;
+  if (tcgetattr(fd, &t) != 0) return throw_errno(env, errno, "tcgetattr");
+  napi_value out;
+  napi_create_uint32(env, (uint32_t)t.c_lflag, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"setCloexec", NULL, set_cloexec, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -233,6 +255,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"seqpacketPair", NULL, seqpacket_pair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recvPacket", NULL, recv_packet, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ttyLocalModes", NULL, tty_local_modes, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -91,15 +91,20 @@ describe('raw recordings (sessions without a PTY)', { timeout: 120_000 }, () => 
     assert.match(bad.stderr, /--stream goes with --raw/);
   });
 
-  it('a PTY session stays asciicast, and --raw says why it does not apply', async () => {
-    await srv.ssh(['echo in-a-pty; exit 23'], { tty: true });
+  it('a PTY session stays asciicast, with its exact output beside it for --raw (bytes not UTF-8 too)', async () => {
+    await srv.ssh(["printf 'pty-\\377\\376-x\\n'; exit 23"], { tty: true });
     const { id, path, format } = await endOf(23);
     assert.equal(format, 'asciicast');
     assert.match(path, /\.cast$/);
-    const r = spawnSync(process.execPath, [sshtrailBin, 'play', '--data-dir', srv.dataDir, id, '--raw'], {
+    // asciicast holds text: the invalid bytes became U+FFFD there.
+    assert.match(readFileSync(path, 'utf8'), /pty-\\ufffd\\ufffd-x|pty-\ufffd\ufffd-x/);
+    // The terminal's bytes exactly (the PTY turned \n into \r\n).
+    assert.deepEqual(play([id, '--raw']), Buffer.from('pty-\xff\xfe-x\r\n', 'latin1'));
+    // One recording per session in the list and for a prefix, though two names are on disk.
+    assert.equal(play([id.slice(0, 8), '--raw']).length, 10);
+    const list = spawnSync(process.execPath, [sshtrailBin, 'recordings', '--data-dir', srv.dataDir], {
       encoding: 'utf8',
     });
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /asciicast recording \(a PTY session\): --raw is for sessions without a PTY/);
+    assert.equal(list.stdout.split(id.slice(0, 8)).length - 1, 1, list.stdout);
   });
 });

@@ -12,9 +12,10 @@ Replays a recorded session in this terminal: a PTY session's terminal output (as
 the stdout and stderr of a session without a PTY as they came.
 
 Options:
-  --raw                write the recorded bytes of one stream exactly, untimed (sessions without
-                       a PTY): sshtrail play ID --raw > out.bin
-  --stream NAME        with --raw: stdout (default), stderr, or stdin (recorded with recording.input)
+  --raw                write the recorded bytes of one stream exactly, untimed: sshtrail play ID
+                       --raw > out.bin (a PTY session: its terminal output, even where not UTF-8)
+  --stream NAME        with --raw: stdout (default), stderr, or stdin (recorded with
+                       recording.input; a PTY session's input is in its .cast)
   --speed N            play N times faster (default 1)
   --idle-limit S       shorten pauses longer than S seconds to S
   --data-dir DIR       where recordings live (default ./.sshtrail, /var/lib/sshtrail as root)

@@ -21,6 +21,8 @@ import { loadSigningKey, startCheckpoints } from '../../integrity/checkpoint.js'
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
 import { resolveSettings } from '../../pipeline/options.js';
+import { recordingsDir } from '../../recording/asciicast.js';
+import { startRetention } from '../../recording/retention.js';
 import { agentBaseDir } from '../../session/agent-socket.js';
 import { closeCrashedSessions, notedCgroups } from '../../session/crash-recovery.js';
 import type { SessionHooks } from '../../session/hooks.js';
@@ -257,6 +259,16 @@ async function serve(
     const where = (err as { listen?: string }).listen ?? String(config.listen);
     throw new SshtrailError('SSHTRAIL_E_LISTEN', `cannot listen on ${where}: ${(err as Error).message}`);
   }
+  // recording.retention: at start, then every check_interval (core/recording/retention.ts).
+  const retention = startRetention(
+    {
+      recordingsDir: recordingsDir(config.data_dir),
+      liveNotesDir: live.dir,
+      emitter: pipeline,
+      log: log.child({ component: 'retention' }),
+    },
+    config.recording.retention,
+  );
   const shown = bound.map((a) => `${a.ip.includes(':') ? `[${a.ip}]` : a.ip}:${a.port}`);
   for (const s of shown) process.stdout.write(`sshtrail listening on ${s}\n`);
   if (config.pid_file) {
@@ -285,6 +297,7 @@ async function serve(
   log.info('shutting down', { signal: sig });
   void notifier.notify('STOPPING=1');
   const graceMs = config.session.shutdown_grace * 1000;
+  retention.stop();
   await server.shutdown(graceMs);
   await enhanced.close();
   // The final digests of the recordings closed at shutdown (the audit file's own closes with
