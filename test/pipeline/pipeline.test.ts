@@ -8,7 +8,7 @@ import { shippedSchemas } from '../../core/events/schemas.js';
 import { FullValidators, formatErrors } from '../../core/events/validators.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
-import { type AuditEvent, eventJson, SENT, type SinkType } from '../../core/sinks/sink.js';
+import { type AuditEvent, type EventOf, eventJson, SENT, type SinkType } from '../../core/sinks/sink.js';
 import { asEmit, localSinkTypes, sampleTypes } from './helpers.js';
 
 test('with no sinks configured, events go to <data dir>/events/audit.ndjson (0600 in a 0700 dir) and validate', async () => {
@@ -113,7 +113,7 @@ test('a sink is handed frozen events whose one-time JSON says exactly what the o
   p.emit('session.start', { ...start.fields, term: undefined }, start.context);
   await p.close();
   assert.equal(seen.length, sampleTypes().length + 1);
-  assert.equal(seen.at(-1)?.term, undefined);
+  assert.equal((seen.at(-1) as EventOf<'session.start'> | undefined)?.term, undefined);
   assert.ok(!preserialised(seen.at(-1)!).includes('"term"'), 'an undefined optional field is left out');
   for (const ev of seen) {
     assert.ok(Object.isFrozen(ev), `${ev.type} is frozen`);
