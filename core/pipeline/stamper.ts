@@ -261,7 +261,7 @@ export class Stamper {
     }
     const { time, id } = at === undefined ? this.clock.stamp() : this.clock.stampAt(at.sec, at.nsec);
     const event = t.build(ctx ? ctx.json : '', id, time, seq, ctx ? ctx.fields : NO_CONTEXT, fields);
-    // Serialised later, only if a sink takes it (core/events/json.ts: seal).
+    // Serialised later, only if a sink takes it (core/events/json.ts: eventJson).
     if (t.validateFull && !t.validateFull(event)) {
       return new InvalidEvent(type, formatErrors(t.validateFull.errors).join('; '));
     }

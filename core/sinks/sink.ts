@@ -8,6 +8,8 @@ import type { Logger } from '../log.js';
 
 // The event types live with the events (core/events); sinks name them from here as well.
 export type { AuditEvent, EventOf, EventType, LossReason } from '../events/event.js';
+/** An event's JSON, serialised once however many sinks encode it (core/events/json.ts). */
+export { eventJson } from '../events/json.js';
 
 export type EventOutcome =
   | { status: 'sent' }
@@ -85,19 +87,4 @@ export interface SinkType<Options = Record<string, unknown>> {
  */
 export function defineSinkType<Options>(def: SinkType<Options>): SinkType {
   return { ...def, create: (options, ctx) => def.create(options as Options, ctx) };
-}
-
-const jsonCache = new WeakMap<object, string>();
-
-/**
- * The event's canonical JSON, serialised once per event however many sinks encode it.
- * Events are frozen after stamping, so the cache can never go stale.
- */
-export function eventJson(event: AuditEvent): string {
-  let json = jsonCache.get(event);
-  if (json === undefined) {
-    json = JSON.stringify(event);
-    jsonCache.set(event, json);
-  }
-  return json;
 }

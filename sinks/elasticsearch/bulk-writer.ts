@@ -7,7 +7,7 @@
  * whose fields are not of the schema's types, goes through `ecsDocument` and JSON.stringify.
  * Both write the same bytes (test/sinks/elasticsearch-bulk-writer.test.ts compares them).
  */
-import { preserialised } from '../../core/events/json.js';
+import { eventJson } from '../../core/events/json.js';
 import { JsonWriter } from '../../core/sinks/json-writer.js';
 import type { AuditEvent, EventOf } from '../../core/sinks/sink.js';
 import { ECS_VERSION } from './ecs-fields.js';
@@ -118,7 +118,7 @@ export class BulkWriter {
     const ecs = q(ecsDocument(e, this.namespace, this.starts));
     w.raw(ecs.slice(0, -1));
     w.bytes(SSHTRAIL);
-    w.raw(preserialised(e));
+    w.raw(eventJson(e));
     w.bytes(DOC_END);
   }
 
@@ -198,7 +198,7 @@ export class BulkWriter {
     if (command) this.commandProcess(w, e, sid, argv);
     w.byte(0x7d);
     w.bytes(SSHTRAIL);
-    w.raw(preserialised(e));
+    w.raw(eventJson(e));
     w.bytes(DOC_END);
     return true;
   }

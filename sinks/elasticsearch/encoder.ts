@@ -7,7 +7,7 @@
  * event, shared with the other sinks). A syscall return code never becomes process.exit_code
  * (ECS reserves that for process end): it is event.outcome plus sshtrail.return_code.
  */
-import { preserialised } from '../../core/events/json.js';
+import { eventJson } from '../../core/events/json.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
 import { ECS_VERSION } from './ecs-fields.js';
 
@@ -296,7 +296,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
 /** One ECS document as JSON, with the canonical event spliced in as `sshtrail` (no re-serialising). */
 export function encodeDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): string {
   const ecs = JSON.stringify(ecsDocument(e, namespace, starts));
-  return `${ecs.slice(0, -1)},"sshtrail":${preserialised(e)}}`;
+  return `${ecs.slice(0, -1)},"sshtrail":${eventJson(e)}}`;
 }
 
 /** The action line of one event: `create` with a deterministic _id (the event id). */
