@@ -8,9 +8,10 @@
  * `seq` still tells every gap, since each event is either delivered or counted as dropped).
  */
 
+import type { AuditEvent, LossReason } from '../events/event.js';
 import { eventJson } from '../events/json.js';
 import type { Logger } from '../log.js';
-import type { AuditEvent, EventOutcome, LossReason, Sink } from '../sinks/sink.js';
+import type { EventOutcome, Sink } from '../sinks/sink.js';
 import type { SinkSettings } from './options.js';
 import { Ring } from './ring.js';
 import { SendGate } from './send.js';

@@ -14,6 +14,8 @@ import type { Duplex, Writable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
 import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
+import type { FieldsOf } from '../events/event.js';
+import type { SessionAgentReason } from '../events/types.generated.js';
 import type { Logger } from '../log.js';
 import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
 import { AsciicastWriter } from '../recording/asciicast.js';
@@ -71,7 +73,7 @@ export interface ConnectionInfo {
 }
 
 /** Why agent forwarding was refused (session.agent reason). */
-type AgentRefusal = 'config' | 'key_option' | 'not_root' | 'setup_failed';
+type AgentRefusal = SessionAgentReason;
 
 const signals = new Set([
   'ABRT',
@@ -357,8 +359,8 @@ export class ChannelSession implements SessionHandlers {
   }
 
   /** The session.start fields every session of this login carries (policy). */
-  private policyFields(): Record<string, unknown> {
-    const f: Record<string, unknown> = {};
+  private policyFields(): Pick<FieldsOf<'session.start'>, 'match_blocks' | 'pty_refused'> {
+    const f: Pick<FieldsOf<'session.start'>, 'match_blocks' | 'pty_refused'> = {};
     const matched = this.conn.policy?.matched;
     if (matched?.length) f.match_blocks = matched;
     if (this.ptyRefused) f.pty_refused = this.ptyRefused;
@@ -375,7 +377,7 @@ export class ChannelSession implements SessionHandlers {
   ): void {
     const ctx = this.context;
     const pty = asked.kind !== 'subsystem' && this.term !== undefined;
-    const start: Record<string, unknown> = { kind: asked.kind, pty, ...this.policyFields() };
+    const start: FieldsOf<'session.start'> = { kind: asked.kind, pty, ...this.policyFields() };
     if (asked.command !== undefined) start.command = asked.command;
     const forced = this.forced;
     if (forced && reason === 'sftp_only')
@@ -555,7 +557,7 @@ export class ChannelSession implements SessionHandlers {
         err: String(err),
       });
     });
-    const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
+    const start: FieldsOf<'session.start'> = { kind, pty: this.term !== undefined };
     if (asked !== undefined) start.command = asked;
     if (forced !== undefined && forcedBy)
       Object.assign(start, { forced_command: forced, forced_by: forcedBy.by });
@@ -676,7 +678,7 @@ export class ChannelSession implements SessionHandlers {
     } catch (err) {
       log.error('cannot close the recording', { err: String(err) });
     }
-    const end: Record<string, unknown> = {
+    const end: FieldsOf<'session.end'> = {
       duration_ms: Date.now() - started,
       bytes_in: counts.bytesIn,
       bytes_out: counts.bytesOut,
@@ -720,7 +722,7 @@ export class ChannelSession implements SessionHandlers {
    */
   private async startAgent(
     log: Logger,
-    report: (fields: { action: 'granted' | 'refused'; socket?: string; reason?: string }) => void,
+    report: (fields: FieldsOf<'session.agent'>) => void,
   ): Promise<AgentSocket | undefined> {
     const req = this.agentRequest;
     const { config } = this.deps;
