@@ -18,6 +18,7 @@
  *   node dist/bench/enhanced.js [--rounds N] [--full] [--execs N] [--opens N] [--connects N] [--only NAME]
  *                               [--kernel-stats]
  */
+
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,7 +26,8 @@ import { basename, dirname, join } from 'node:path';
 import { type EnhancedRecording, startEnhancedRecording } from '../bpf/index.js';
 import { CgroupManager } from '../core/cgroup/index.js';
 import type { EnhancedEventKind } from '../core/enhanced/config-schema.js';
-import type { AuditEmitter, SessionContext } from '../core/events/emitter.js';
+import type { AuditEmitter, ConnectionContext, SessionContext } from '../core/events/emitter.js';
+import type { EventType, FieldsOf } from '../core/events/event.js';
 import { silentLogger } from '../core/log.js';
 import { buildDir } from '../core/paths.js';
 import { type Pipeline, startPipeline } from '../core/pipeline/index.js';
@@ -179,9 +181,13 @@ class SwitchEmitter implements AuditEmitter {
   /** What the events stand for: an aggregated session.disk counts its repeats (`count`). */
   opens = 0;
   target: AuditEmitter | undefined;
-  emit(type: string, fields: Record<string, unknown>, context?: SessionContext): void {
+  emit<T extends EventType>(
+    type: T,
+    fields: FieldsOf<T>,
+    context?: SessionContext | ConnectionContext,
+  ): void {
     this.counted++;
-    if (type === 'session.disk') this.opens += typeof fields.count === 'number' ? fields.count : 1;
+    if (type === 'session.disk') this.opens += (fields as FieldsOf<'session.disk'>).count ?? 1;
     this.target?.emit(type, fields, context);
   }
 }

@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { preserialised } from '../core/events/json.js';
+import { eventJson } from '../core/events/json.js';
 import { silentLogger } from '../core/log.js';
 import { startPipeline } from '../core/pipeline/index.js';
 import type { AuditEvent, SinkType } from '../core/sinks/sink.js';
@@ -174,7 +174,7 @@ async function pipelineAlone(n: number, dataDir: string): Promise<number> {
         let off = 0;
         for (const e of b) {
           if (off > scratch.length - 65536) off = 0;
-          off += scratch.write(preserialised(e), off);
+          off += scratch.write(eventJson(e), off);
         }
         got += b.length;
         return { kind: 'batch' as const, outcome: { status: 'sent' as const } };

@@ -32,12 +32,34 @@ const pascal = (type: string) =>
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join('');
 
+const formatOnly = (s: unknown): boolean =>
+  s !== null && typeof s === 'object' && Object.keys(s).every((k) => k === 'format');
+
+/**
+ * Named types for the enums of a type's own fields (`AuditLossReason`, `SessionEndReason`...),
+ * derived from the generated field interfaces, so code that hands such a value around uses the
+ * schema's list instead of repeating it.
+ */
+function enumAliases(name: string, own: Record<string, JsonSchema>, required: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(own)) {
+    const access = required.includes(k) ? `${name}Fields['${k}']` : `NonNullable<${name}Fields['${k}']>`;
+    if (Array.isArray(v.enum)) out.push(`export type ${name}${pascal(k)} = ${access};`);
+    else if (v.type === 'array' && Array.isArray((v.items as JsonSchema | undefined)?.enum))
+      out.push(`export type ${name}${pascal(k)} = ${access}[number];`);
+  }
+  return out;
+}
+
 function stripForTypes(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(stripForTypes);
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
     if (k === 'examples' || k === '$id' || k === '$schema' || k === '$defs' || k === 'title') continue;
+    // `anyOf: [{format}, {format}]` narrows a string at run time only: as a type it would become
+    // `{[k: string]: unknown} & string`.
+    if (k === 'anyOf' && Array.isArray(v) && v.every((a) => formatOnly(a))) continue;
     out[k] = stripForTypes(v);
   }
   return out;
@@ -52,7 +74,8 @@ export async function generateTypes(set: SchemaSet): Promise<string> {
     '',
   ];
   const fieldMap: string[] = [];
-  const eventUnion: string[] = [];
+  const eventMap: string[] = [];
+  const enums: string[] = [];
   for (const [type, entries] of set.types) {
     const entry = entries[entries.length - 1] as SchemaEntry;
     const flat = flatten(set, entry);
@@ -78,13 +101,17 @@ export async function generateTypes(set: SchemaSet): Promise<string> {
     parts.push(await compile(fieldsSchema as never, `${name}Fields`, opts));
     parts.push(await compile(eventSchema as never, `${name}Event`, opts));
     fieldMap.push(`  '${type}': ${name}Fields;`);
-    eventUnion.push(`${name}Event`);
+    eventMap.push(`  '${type}': ${name}Event;`);
+    enums.push(...enumAliases(name, own, fieldsSchema.required));
   }
   parts.push(
     `/** Fields by event type. */\nexport interface EventFieldsByType {\n${fieldMap.join('\n')}\n}\n`,
-  );
-  parts.push(
-    `/** Any event sshtrail emits today. */\nexport type SshtrailEvent =\n  | ${eventUnion.join('\n  | ')};\n`,
+    `/** Stamped events by event type. */\nexport interface EventsByType {\n${eventMap.join('\n')}\n}\n`,
+    '/** The event types the schemas define. */\nexport type EventType = keyof EventFieldsByType;\n',
+    "/** What a producer passes to emit(type, ...): the type's own fields, not the envelope. */\nexport type FieldsOf<T extends EventType> = EventFieldsByType[T];\n",
+    '/** A stamped event of one type, as a sink sees it. */\nexport type EventOf<T extends EventType> = EventsByType[T];\n',
+    '/** Any stamped, validated event as it leaves sshtrail: narrow on `type` to read its fields. */\nexport type AuditEvent = EventsByType[EventType];\n',
+    `/** The schemas' enums, by type and field. */\n${enums.join('\n')}\n`,
   );
   return parts.join('\n').replace(/\n{3,}/g, '\n\n');
 }

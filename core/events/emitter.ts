@@ -5,6 +5,8 @@
  * waits: a slow sink never stalls a producer.
  */
 
+import type { EventType, FieldsOf } from './event.js';
+
 /** The identity a client authenticated with. */
 export interface UserIdentity {
   /** Key algorithm as in the SSH wire name, e.g. "ssh-ed25519". */
@@ -37,13 +39,15 @@ export type ConnectionContext = Omit<SessionContext, 'session_id'> & { session_i
 export interface AuditEmitter {
   /**
    * Stamp, validate and enqueue one event. `fields` are the type-specific fields defined by the
-   * type's schema (not the envelope). Never throws for a bad event: an invalid event is counted
+   * type's schema (not the envelope), typed from it (core/events/types.generated.ts): a field the
+   * schema does not have, or of the wrong type, fails to compile. Still validated at run time (a
+   * value out of a schema's bounds). Never throws for a bad event: an invalid event is counted
    * and logged as a bug. `at` is the event's time when it happened before now (kernel events);
    * the envelope's `time` is then that time instead of the time of the call.
    */
-  emit(
-    type: string,
-    fields: Record<string, unknown>,
+  emit<T extends EventType>(
+    type: T,
+    fields: FieldsOf<T>,
     context?: SessionContext | ConnectionContext,
     at?: EventTime,
   ): void;

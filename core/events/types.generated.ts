@@ -139,9 +139,7 @@ export interface AuditCheckpointEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr?: string;
   /**
    * The client's TCP source port.
    */
@@ -315,9 +313,7 @@ export interface AuditLossEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr?: string;
   /**
    * The client's TCP source port.
    */
@@ -422,9 +418,7 @@ export interface AuditTestEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr?: string;
   /**
    * The client's TCP source port.
    */
@@ -548,9 +542,7 @@ export interface AuthFailureEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -678,9 +670,7 @@ export interface AuthSuccessEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -781,9 +771,7 @@ export interface RecordingRemovedEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr?: string;
   /**
    * The client's TCP source port.
    */
@@ -892,9 +880,7 @@ export interface SessionAgentEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1035,9 +1021,7 @@ export interface SessionCommandEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1194,9 +1178,7 @@ export interface SessionDiskEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1360,9 +1342,7 @@ export interface SessionEndEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1459,9 +1439,7 @@ export interface SessionForwardFields {
   /**
    * remote: the address actually bound, after forwarding.gateway_ports (127.0.0.1 unless it allows more; :: is every address).
    */
-  bind_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  bind_addr?: string;
   /**
    * local: the host the client asked to connect to, as sent (a name or an address).
    */
@@ -1473,9 +1451,7 @@ export interface SessionForwardFields {
   /**
    * local, when connected: the address the helper connected to (target_host resolved).
    */
-  target_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  target_addr?: string;
   /**
    * Where the forwarded connection came from. local: as the client reports it (the address of the program that connected to ssh's listening port; OpenSSH sends 127.0.0.1 for -W and -J). remote: the peer that connected to the listener.
    */
@@ -1566,9 +1542,7 @@ export interface SessionForwardEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1600,9 +1574,7 @@ export interface SessionForwardEvent {
   /**
    * remote: the address actually bound, after forwarding.gateway_ports (127.0.0.1 unless it allows more; :: is every address).
    */
-  bind_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  bind_addr?: string;
   /**
    * local: the host the client asked to connect to, as sent (a name or an address).
    */
@@ -1614,9 +1586,7 @@ export interface SessionForwardEvent {
   /**
    * local, when connected: the address the helper connected to (target_host resolved).
    */
-  target_addr?: {
-    [k: string]: unknown | undefined;
-  } & string;
+  target_addr?: string;
   /**
    * Where the forwarded connection came from. local: as the client reports it (the address of the program that connected to ssh's listening port; OpenSSH sends 127.0.0.1 for -W and -J). remote: the peer that connected to the listener.
    */
@@ -1752,9 +1722,7 @@ export interface SessionLingerEndEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1815,9 +1783,7 @@ export interface SessionNetworkFields {
   /**
    * Local address of the connection.
    */
-  src_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  src_addr: string;
   /**
    * Local port of the connection (0 when not yet bound).
    */
@@ -1825,9 +1791,7 @@ export interface SessionNetworkFields {
   /**
    * Remote address the process connected to.
    */
-  dst_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  dst_addr: string;
   /**
    * Remote port the process connected to.
    */
@@ -1906,9 +1870,7 @@ export interface SessionNetworkEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -1924,9 +1886,7 @@ export interface SessionNetworkEvent {
   /**
    * Local address of the connection.
    */
-  src_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  src_addr: string;
   /**
    * Local port of the connection (0 when not yet bound).
    */
@@ -1934,9 +1894,7 @@ export interface SessionNetworkEvent {
   /**
    * Remote address the process connected to.
    */
-  dst_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  dst_addr: string;
   /**
    * Remote port the process connected to.
    */
@@ -2086,9 +2044,7 @@ export interface SessionSftpEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -2270,9 +2226,7 @@ export interface SessionStartEvent {
   /**
    * The client's IP address as seen by the server.
    */
-  client_addr: {
-    [k: string]: unknown | undefined;
-  } & string;
+  client_addr: string;
   /**
    * The client's TCP source port.
    */
@@ -2346,20 +2300,55 @@ export interface EventFieldsByType {
   'session.start': SessionStartFields;
 }
 
-/** Any event sshtrail emits today. */
-export type SshtrailEvent =
-  | AuditCheckpointEvent
-  | AuditLossEvent
-  | AuditTestEvent
-  | AuthFailureEvent
-  | AuthSuccessEvent
-  | RecordingRemovedEvent
-  | SessionAgentEvent
-  | SessionCommandEvent
-  | SessionDiskEvent
-  | SessionEndEvent
-  | SessionForwardEvent
-  | SessionLingerEndEvent
-  | SessionNetworkEvent
-  | SessionSftpEvent
-  | SessionStartEvent;
+/** Stamped events by event type. */
+export interface EventsByType {
+  'audit.checkpoint': AuditCheckpointEvent;
+  'audit.loss': AuditLossEvent;
+  'audit.test': AuditTestEvent;
+  'auth.failure': AuthFailureEvent;
+  'auth.success': AuthSuccessEvent;
+  'recording.removed': RecordingRemovedEvent;
+  'session.agent': SessionAgentEvent;
+  'session.command': SessionCommandEvent;
+  'session.disk': SessionDiskEvent;
+  'session.end': SessionEndEvent;
+  'session.forward': SessionForwardEvent;
+  'session.linger.end': SessionLingerEndEvent;
+  'session.network': SessionNetworkEvent;
+  'session.sftp': SessionSftpEvent;
+  'session.start': SessionStartEvent;
+}
+
+/** The event types the schemas define. */
+export type EventType = keyof EventFieldsByType;
+
+/** What a producer passes to emit(type, ...): the type's own fields, not the envelope. */
+export type FieldsOf<T extends EventType> = EventFieldsByType[T];
+
+/** A stamped event of one type, as a sink sees it. */
+export type EventOf<T extends EventType> = EventsByType[T];
+
+/** Any stamped, validated event as it leaves sshtrail: narrow on `type` to read its fields. */
+export type AuditEvent = EventsByType[EventType];
+
+/** The schemas' enums, by type and field. */
+export type AuditLossReason = AuditLossFields['reason'];
+export type AuthFailureReason = AuthFailureFields['reason'];
+export type AuthSuccessMethod = AuthSuccessFields['method'];
+export type RecordingRemovedReason = RecordingRemovedFields['reason'];
+export type SessionAgentAction = SessionAgentFields['action'];
+export type SessionAgentReason = NonNullable<SessionAgentFields['reason']>;
+export type SessionEndReason = NonNullable<SessionEndFields['reason']>;
+export type SessionEndRecordingError = NonNullable<SessionEndFields['recording_error']>;
+export type SessionEndRecordingFormat = NonNullable<SessionEndFields['recording_format']>;
+export type SessionForwardAction = SessionForwardFields['action'];
+export type SessionForwardDirection = SessionForwardFields['direction'];
+export type SessionForwardResult = SessionForwardFields['result'];
+export type SessionLingerEndReason = SessionLingerEndFields['reason'];
+export type SessionNetworkIpVersion = SessionNetworkFields['ip_version'];
+export type SessionNetworkProtocol = SessionNetworkFields['protocol'];
+export type SessionSftpAction = SessionSftpFields['action'];
+export type SessionSftpFlags = NonNullable<SessionSftpFields['flags']>[number];
+export type SessionStartKind = SessionStartFields['kind'];
+export type SessionStartForcedBy = NonNullable<SessionStartFields['forced_by']>;
+export type SessionStartPtyRefused = NonNullable<SessionStartFields['pty_refused']>;

@@ -15,6 +15,7 @@ import { closeSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
+import type { FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
 import type { SessionHooks } from '../session/hooks.js';
 import type { Account } from '../ssh/accounts.js';
@@ -51,7 +52,9 @@ interface Listener {
   connections: number;
 }
 
-type Fields = Record<string, unknown>;
+/** What a forward's events share, before the action and result are known. */
+type Fields = Omit<Forward, 'action' | 'result'>;
+type Forward = FieldsOf<'session.forward'>;
 
 export class ConnectionForwards {
   private ctx: SessionContext | undefined;
@@ -296,7 +299,7 @@ export class ConnectionForwards {
    * A refusal before anything was set up belongs to no forwarding session yet: it names none,
    * rather than starting a cgroup and helper only to refuse.
    */
-  private emit(fields: Fields, maybeBefore = false): void {
+  private emit(fields: Forward, maybeBefore = false): void {
     const { account, user, client } = this.owner;
     const ctx = this.ctx ?? {
       login: account.login,
@@ -319,8 +322,8 @@ const MAX_TEXT = 1024;
  * (a hostile or broken client; the request is refused) is left out, and text past the schema's
  * bound is cut, so that every refusal is still a valid event (found by the fuzz test).
  */
-function asSent(fields: Fields): Fields {
-  const out: Fields = { ...fields };
+function asSent(fields: Forward): Forward {
+  const out: Forward = { ...fields };
   for (const k of PORT_FIELDS) {
     const v = out[k];
     const ok = typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;

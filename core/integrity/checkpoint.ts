@@ -8,7 +8,6 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, ve
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { AuditEmitter } from '../events/emitter.js';
-import { emitEvent } from '../events/typed.js';
 import type { EventFieldsByType } from '../events/types.generated.js';
 import { takeChainStates } from './registry.js';
 import type { ChainState } from './writer.js';
@@ -107,7 +106,7 @@ export function startCheckpoints(o: CheckpointOptions): { emitNow(): void; stop(
       const part = files.slice(i, i + MAX_FILES) as CheckpointFields['files'];
       const fields: CheckpointFields = { files: part };
       if (o.signingKey) fields.signature = signFiles(part, o.signingKey);
-      emitEvent(o.emitter, 'audit.checkpoint', fields);
+      o.emitter.emit('audit.checkpoint', fields);
     }
   };
   const timer = setInterval(emitNow, o.intervalSeconds * 1000);

@@ -6,10 +6,11 @@
 import { hostname as osHostname } from 'node:os';
 import { SshtrailError } from '../errors.js';
 import type { AuditEmitter, ConnectionContext, EventTime, SessionContext } from '../events/emitter.js';
+import type { AuditEvent, EventType, FieldsOf, LossReason } from '../events/event.js';
 import { type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import type { Logger } from '../log.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
-import type { AuditEvent, LossReason, Sink, SinkType } from '../sinks/sink.js';
+import type { Sink, SinkType } from '../sinks/sink.js';
 import { LossLedger } from './loss.js';
 import { type PipelineConfig, type PipelineSettings, resolveSettings } from './options.js';
 import { SinkRunner, type SinkStats } from './sink-runner.js';
@@ -167,9 +168,9 @@ class PipelineImpl implements Pipeline {
     this.metricsUrl = this.metrics.url;
   }
 
-  emit(
-    type: string,
-    fields: Record<string, unknown>,
+  emit<T extends EventType>(
+    type: T,
+    fields: FieldsOf<T>,
     context?: SessionContext | ConnectionContext,
     at?: EventTime,
   ): void {
@@ -181,9 +182,10 @@ class PipelineImpl implements Pipeline {
     }
   }
 
+  /** `fields` are typed by `emit`'s callers; here they are what the stamper validates. */
   private publish(
     type: string,
-    fields: Record<string, unknown>,
+    fields: object,
     context: SessionContext | ConnectionContext | undefined,
     internal: boolean,
     at?: EventTime,
@@ -221,12 +223,11 @@ class PipelineImpl implements Pipeline {
     else if (type === 'session.end') this.sessionsActive = Math.max(0, this.sessionsActive - 1);
     else if (type === 'auth.failure') this.authFailures++;
     // Producers' own loss reports (e.g. bpf:command ring_full) count in the totals, not in our windows.
-    if (isLoss && !internal)
-      this.ledger.recordTotalOnly(
-        fields.source as string,
-        fields.reason as LossReason,
-        fields.count as number,
-      );
+    if (isLoss && !internal) {
+      // Validated as audit.loss's fields just now.
+      const loss = fields as FieldsOf<'audit.loss'>;
+      this.ledger.recordTotalOnly(loss.source, loss.reason, loss.count);
+    }
     for (let i = 0; i < targets.length; i++) targets[i]!.enqueue(ev, isLoss);
   }
 
@@ -250,12 +251,14 @@ class PipelineImpl implements Pipeline {
     const { windows, window_end } = this.ledger.take();
     for (const w of windows) {
       this.opts.logger.warn('events lost', { source: w.source, reason: w.reason, count: w.count });
-      this.publish(
-        'audit.loss',
-        { source: w.source, reason: w.reason, count: w.count, window_start: w.window_start, window_end },
-        undefined,
-        true,
-      );
+      const loss: FieldsOf<'audit.loss'> = {
+        source: w.source,
+        reason: w.reason,
+        count: w.count,
+        window_start: w.window_start,
+        window_end,
+      };
+      this.publish('audit.loss', loss, undefined, true);
     }
   }
 
@@ -298,7 +301,7 @@ class PipelineImpl implements Pipeline {
     const events: AuditEvent[] = [];
     for (const w of windows) {
       if (route === undefined) break;
-      const fields = {
+      const fields: FieldsOf<'audit.loss'> = {
         source: w.source,
         reason: w.reason,
         count: w.count,

@@ -3,7 +3,7 @@
  * producer's "bpf:<program>") and reason: totals for metrics and stats, and a window of counts
  * since the last report, which the pipeline turns into audit.loss events.
  */
-import type { LossReason } from '../sinks/sink.js';
+import type { LossReason } from '../events/event.js';
 
 export interface LossWindow {
   source: string;

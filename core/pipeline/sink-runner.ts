@@ -8,9 +8,10 @@
  * `seq` still tells every gap, since each event is either delivered or counted as dropped).
  */
 
-import { seal } from '../events/json.js';
+import type { AuditEvent, LossReason } from '../events/event.js';
+import { eventJson } from '../events/json.js';
 import type { Logger } from '../log.js';
-import type { AuditEvent, EventOutcome, LossReason, Sink } from '../sinks/sink.js';
+import type { EventOutcome, Sink } from '../sinks/sink.js';
 import type { SinkSettings } from './options.js';
 import { Ring } from './ring.js';
 import { SendGate } from './send.js';
@@ -171,7 +172,7 @@ export class SinkRunner {
     let bytes = 0;
     while (this.ring.size && batch.length < max_events) {
       // Serialised (and frozen) here, as it leaves the queue: dropped events never pay for it.
-      const len = seal(this.ring.peek() as AuditEvent).length + 1;
+      const len = eventJson(this.ring.peek() as AuditEvent).length + 1;
       if (batch.length && bytes + len > max_bytes) break;
       bytes += len;
       batch.push(this.ring.shift() as AuditEvent);

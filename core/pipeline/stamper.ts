@@ -7,6 +7,7 @@
 
 import { EventClock } from '../events/clock.js';
 import type { ConnectionContext, EventTime, SessionContext } from '../events/emitter.js';
+import type { AuditEvent } from '../events/event.js';
 import { fieldsExportName } from '../events/generated-names.js';
 import type { EventSerializer } from '../events/json.js';
 import { currentEntry, resolveRef, type SchemaSet, shippedSchemas } from '../events/schemas.js';
@@ -21,7 +22,6 @@ import {
   requiredContextKeys,
   type ValidateFunction,
 } from '../events/validators.js';
-import type { AuditEvent } from '../sinks/sink.js';
 import { compileEventBuilder, type EventBuilder } from './event-builder.js';
 
 export interface TypeInfo extends EventSerializer {
@@ -229,7 +229,8 @@ export class Stamper {
 
   stamp(
     t: TypeInfo,
-    fields: Record<string, unknown>,
+    /** The type's fields as the producer passed them (typed by emit), validated here. */
+    fields: object,
     context: SessionContext | ConnectionContext | undefined,
     /** Every sink will drop it: validate and number it, but skip time, id and serialisation. */
     doomed = false,
@@ -260,8 +261,15 @@ export class Stamper {
       return { type, seq, session_id: ctx?.fields.session_id } as unknown as AuditEvent;
     }
     const { time, id } = at === undefined ? this.clock.stamp() : this.clock.stampAt(at.sec, at.nsec);
-    const event = t.build(ctx ? ctx.json : '', id, time, seq, ctx ? ctx.fields : NO_CONTEXT, fields);
-    // Serialised later, only if a sink takes it (core/events/json.ts: seal).
+    const event = t.build(
+      ctx ? ctx.json : '',
+      id,
+      time,
+      seq,
+      ctx ? ctx.fields : NO_CONTEXT,
+      fields as Readonly<Record<string, unknown>>,
+    );
+    // Serialised later, only if a sink takes it (core/events/json.ts: eventJson).
     if (t.validateFull && !t.validateFull(event)) {
       return new InvalidEvent(type, formatErrors(t.validateFull.errors).join('; '));
     }

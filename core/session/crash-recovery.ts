@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { cgroupProcesses, isPopulated, killAll, removeTree } from '../cgroup/index.js';
 import type { AuditEmitter } from '../events/emitter.js';
+import type { FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
 import { endCrashedRecording } from '../recording/crashed.js';
 import { removeAgentDir } from './agent-socket.js';
@@ -69,7 +70,7 @@ export async function closeCrashedSessions(
       if (opts.agentBase) await removeAgentDir(opts.agentBase, ctx.session_id);
       // Its utmp login (a PTY session) is owed its logout, as at a session's own end.
       if (rec.tty !== undefined && rec.pid !== undefined) await writeUtmpLogout(rec.tty, rec.pid, slog);
-      const end: Record<string, unknown> = {
+      const end: FieldsOf<'session.end'> = {
         reason: 'server_crash',
         duration_ms: Math.max(0, now - rec.started_at),
         bytes_in: 0,

@@ -7,6 +7,8 @@
  * (crash-recovery.ts) to take the session back.
  */
 import type { AuditEmitter, SessionContext } from '../events/emitter.js';
+import type { FieldsOf } from '../events/event.js';
+import type { SessionLingerEndReason } from '../events/types.generated.js';
 import type { Logger } from '../log.js';
 import type { SessionProcessInfo } from './hooks.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
@@ -14,7 +16,7 @@ import type { LiveRecord, LiveSessions } from './live-sessions.js';
 /** How many killed processes session.end and session.linger.end name (all are counted). */
 export const KILLED_LISTED = 64;
 
-export type LingerEndReason = 'exited' | 'exited_unwatched' | 'killed';
+export type LingerEndReason = SessionLingerEndReason;
 
 export interface LingerDeps {
   emitter: AuditEmitter;
@@ -23,7 +25,10 @@ export interface LingerDeps {
 }
 
 /** The fields listing killed processes, in session.end and session.linger.end. */
-export function killedFields(killed: readonly SessionProcessInfo[]): Record<string, unknown> {
+/** The fields session.end and session.linger.end share about the processes a session's end killed. */
+export type KilledFields = Pick<FieldsOf<'session.end'>, 'killed' | 'killed_count'>;
+
+export function killedFields(killed: readonly SessionProcessInfo[]): KilledFields {
   if (killed.length === 0) return {};
   return {
     killed: killed.slice(0, KILLED_LISTED).map((p) => ({ pid: p.pid, command: p.command })),
@@ -46,7 +51,7 @@ export async function endLinger(
   const ctx: SessionContext = note.context;
   const now = Date.now();
   const endedAt = note.ended_at ?? now;
-  const fields: Record<string, unknown> = {
+  const fields: FieldsOf<'session.linger.end'> = {
     reason,
     processes: note.lingering ?? 0,
     duration_ms: Math.max(0, now - note.started_at),

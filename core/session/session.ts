@@ -14,6 +14,8 @@ import type { Duplex, Writable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
 import { isNoSpace } from '../errors.js';
 import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
+import type { FieldsOf } from '../events/event.js';
+import type { SessionAgentReason } from '../events/types.generated.js';
 import type { Logger } from '../log.js';
 import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
 import { markRecordingClosed, markRecordingOpen } from '../recording/open-recordings.js';
@@ -72,7 +74,7 @@ export interface ConnectionInfo {
 }
 
 /** Why agent forwarding was refused (session.agent reason). */
-type AgentRefusal = 'config' | 'key_option' | 'not_root' | 'setup_failed';
+type AgentRefusal = SessionAgentReason;
 
 const signals = new Set([
   'ABRT',
@@ -411,8 +413,8 @@ export class ChannelSession implements SessionHandlers {
   }
 
   /** The session.start fields every session of this login carries (policy). */
-  private policyFields(): Record<string, unknown> {
-    const f: Record<string, unknown> = {};
+  private policyFields(): Pick<FieldsOf<'session.start'>, 'match_blocks' | 'pty_refused'> {
+    const f: Pick<FieldsOf<'session.start'>, 'match_blocks' | 'pty_refused'> = {};
     const matched = this.conn.policy?.matched;
     if (matched?.length) f.match_blocks = matched;
     if (this.ptyRefused) f.pty_refused = this.ptyRefused;
@@ -429,7 +431,7 @@ export class ChannelSession implements SessionHandlers {
   ): void {
     const ctx = this.context;
     const pty = asked.kind !== 'subsystem' && this.term !== undefined;
-    const start: Record<string, unknown> = { kind: asked.kind, pty, ...this.policyFields() };
+    const start: FieldsOf<'session.start'> = { kind: asked.kind, pty, ...this.policyFields() };
     if (asked.command !== undefined) start.command = asked.command;
     const forced = this.forced;
     if (forced && reason === 'sftp_only')
@@ -665,9 +667,9 @@ export class ChannelSession implements SessionHandlers {
   }
 
   /** session.start's fields, but for the audit session id the launcher reports. */
-  private startFields(ran: Ran, placement: SessionPlacement, size: TermSize): Record<string, unknown> {
+  private startFields(ran: Ran, placement: SessionPlacement, size: TermSize): FieldsOf<'session.start'> {
     const { kind, asked, forced, forcedBy } = ran;
-    const start: Record<string, unknown> = { kind, pty: this.term !== undefined };
+    const start: FieldsOf<'session.start'> = { kind, pty: this.term !== undefined };
     if (asked !== undefined) start.command = asked;
     if (forced !== undefined && forcedBy)
       Object.assign(start, { forced_command: forced, forced_by: forcedBy.by });
@@ -684,7 +686,7 @@ export class ChannelSession implements SessionHandlers {
    * session id, before the login's program runs; or before session.end when nothing could be
    * started. What must follow it (agent forwarding's decision) waits in `after`.
    */
-  private startAnnouncer(start: Record<string, unknown>, ctx: SessionContext): StartAnnouncer {
+  private startAnnouncer(start: FieldsOf<'session.start'>, ctx: SessionContext): StartAnnouncer {
     let emitted = false;
     const afterStart: (() => void)[] = [];
     return {
@@ -816,9 +818,9 @@ export class ChannelSession implements SessionHandlers {
     return left;
   }
 
-  private endFields(run: Run, { exit, reason }: Outcome, left: SessionEndState): Record<string, unknown> {
+  private endFields(run: Run, { exit, reason }: Outcome, left: SessionEndState): FieldsOf<'session.end'> {
     const rec = this.rec;
-    const end: Record<string, unknown> = {
+    const end: FieldsOf<'session.end'> = {
       duration_ms: Date.now() - run.started,
       bytes_in: run.counts.bytesIn,
       bytes_out: run.counts.bytesOut,
@@ -837,7 +839,7 @@ export class ChannelSession implements SessionHandlers {
   }
 
   /** session.end; then the live-session note goes, or stays (marked ended) while processes linger. */
-  private async announceEnd(run: Run, end: Record<string, unknown>, left: SessionEndState): Promise<void> {
+  private async announceEnd(run: Run, end: FieldsOf<'session.end'>, left: SessionEndState): Promise<void> {
     const { deps } = this;
     const { log } = run;
     const endedAt = Date.now();
@@ -867,7 +869,7 @@ export class ChannelSession implements SessionHandlers {
    */
   private async startAgent(
     log: Logger,
-    report: (fields: { action: 'granted' | 'refused'; socket?: string; reason?: string }) => void,
+    report: (fields: FieldsOf<'session.agent'>) => void,
   ): Promise<AgentSocket | undefined> {
     const req = this.agentRequest;
     const { config } = this.deps;

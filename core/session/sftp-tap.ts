@@ -6,8 +6,7 @@
  * with one log line, never the session or the server.
  */
 import type { AuditEmitter, SessionContext } from '../events/emitter.js';
-import { emitEvent } from '../events/typed.js';
-import type { SessionSftpFields } from '../events/types.generated.js';
+import type { FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
 import { type SftpRecord, SftpTracker } from '../sftp/tracker.js';
 
@@ -21,7 +20,7 @@ export class SftpTap {
     private readonly ctx: SessionContext,
     private readonly log: Logger,
   ) {
-    this.tracker = new SftpTracker((r) => emitEvent(emitter, 'session.sftp', toFields(r), ctx));
+    this.tracker = new SftpTracker((r) => emitter.emit('session.sftp', toFields(r), ctx));
   }
 
   /** Bytes from the client, towards sftp-server. */
@@ -62,12 +61,12 @@ export class SftpTap {
   }
 }
 
-function toFields(r: SftpRecord): SessionSftpFields {
+function toFields(r: SftpRecord): FieldsOf<'session.sftp'> {
   if (r.action === 'file') {
-    const f: SessionSftpFields = {
+    const f: FieldsOf<'session.sftp'> = {
       action: 'file',
       path: r.path,
-      flags: r.flags as NonNullable<SessionSftpFields['flags']>,
+      flags: r.flags as NonNullable<FieldsOf<'session.sftp'>['flags']>,
       bytes_read: r.bytes_read,
       bytes_written: r.bytes_written,
       sequential: r.sequential,
@@ -76,7 +75,7 @@ function toFields(r: SftpRecord): SessionSftpFields {
     if (r.sha256 !== undefined) f.sha256 = r.sha256;
     return f;
   }
-  const f: SessionSftpFields = { action: r.action, path: r.path, result: r.result };
+  const f: FieldsOf<'session.sftp'> = { action: r.action, path: r.path, result: r.result };
   if (r.target !== undefined) f.target = r.target;
   if (r.attrs !== undefined) f.attrs = r.attrs;
   return f;

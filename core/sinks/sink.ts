@@ -3,32 +3,13 @@
  * event; it owns no queue and no retry loop. The pipeline (core/pipeline) owns queueing, batching,
  * retries, drop accounting and shutdown flushing, once, for every sink.
  */
+import type { AuditEvent, LossReason } from '../events/event.js';
 import type { Logger } from '../log.js';
 
-/** A stamped, validated event as it leaves sshtrail. Fields follow the schema named in `schema`. */
-export interface AuditEvent {
-  readonly type: string;
-  readonly schema: string;
-  readonly id: string;
-  readonly time: string;
-  readonly seq: number;
-  readonly server_id: string;
-  readonly hostname: string;
-  readonly session_id?: string;
-  readonly [field: string]: unknown;
-}
-
-/** Reasons an event can be lost, as they appear in audit.loss events and metrics. */
-export type LossReason =
-  | 'queue_full'
-  | 'rejected'
-  | 'retries_exhausted'
-  | 'ring_full'
-  | 'invalid'
-  | 'ack_timeout'
-  | 'shutdown'
-  /** A local write failed for want of space (ENOSPC, EDQUOT). */
-  | 'disk_full';
+// The event types live with the events (core/events); sinks name them from here as well.
+export type { AuditEvent, EventOf, EventType, LossReason } from '../events/event.js';
+/** An event's JSON, serialised once however many sinks encode it (core/events/json.ts). */
+export { eventJson } from '../events/json.js';
 
 export type EventOutcome =
   | { status: 'sent' }
@@ -106,19 +87,4 @@ export interface SinkType<Options = Record<string, unknown>> {
  */
 export function defineSinkType<Options>(def: SinkType<Options>): SinkType {
   return { ...def, create: (options, ctx) => def.create(options as Options, ctx) };
-}
-
-const jsonCache = new WeakMap<object, string>();
-
-/**
- * The event's canonical JSON, serialised once per event however many sinks encode it.
- * Events are frozen after stamping, so the cache can never go stale.
- */
-export function eventJson(event: AuditEvent): string {
-  let json = jsonCache.get(event);
-  if (json === undefined) {
-    json = JSON.stringify(event);
-    jsonCache.set(event, json);
-  }
-  return json;
 }

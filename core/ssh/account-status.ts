@@ -9,14 +9,16 @@
  *   bit. /usr/sbin/nologin passes: it runs and prints its message, as under sshd.
  * docs/design.md, "Accounts sshd would refuse".
  */
+
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import type { FailureReason } from '../events/event.js';
 import type { Account } from './accounts.js';
 
 const run = promisify(execFile);
 
-export type AccountRefusal = 'account_expired' | 'account_locked' | 'invalid_shell';
+export type AccountRefusal = Extract<FailureReason, 'account_expired' | 'account_locked' | 'invalid_shell'>;
 
 export interface Refused {
   reason: AccountRefusal;

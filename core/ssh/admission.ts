@@ -9,14 +9,19 @@
  * once what it has accrued reaches `min`, and then until it expires. Why the defaults are what
  * they are: docs/design.md, "Pre-auth admission".
  */
+
 import type { ServerConfig } from '../config/types.js';
+import type { FailureReason } from '../events/event.js';
 import { addressAllowed } from './address-match.js';
 import { type Family, netblock } from './netblock.js';
 
 export type AuthConfig = ServerConfig['auth'];
 
 /** Why a connection was refused (the auth.failure reason). */
-export type Refusal = 'connection_limit' | 'startups_early_drop' | 'source_limit' | 'source_penalty';
+export type Refusal = Extract<
+  FailureReason,
+  'connection_limit' | 'startups_early_drop' | 'source_limit' | 'source_penalty'
+>;
 
 /** What a connection did that earns its block a penalty (sshd's names in comments). */
 export type Offence =

@@ -17,6 +17,7 @@ import { basename } from 'node:path';
 import ssh2 from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/emitter.js';
+import type { FailureReason, FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
 import { groupNames } from '../policy/group-names.js';
 import { type LoginPolicy, loginRefusal, needsGroups, resolveLoginPolicy } from '../policy/login-policy.js';
@@ -37,17 +38,8 @@ import type { KeyOptions } from './key-options.js';
 import { expandKeysCommand, runKeysCommand } from './keys-command.js';
 import { eventLogin, loginLength } from './login-name.js';
 
-export type FailureReason =
-  | 'unknown_login'
-  | 'key_not_authorized'
-  | 'bad_signature'
-  | 'method_not_allowed'
-  | 'too_many_attempts'
-  | 'grace_timeout'
-  | 'connection_limit'
-  | 'login_not_allowed'
-  | 'root_login_refused'
-  | AccountRefusal;
+/** auth.failure's reasons: the schema's list (core/events/event.ts). */
+export type { FailureReason };
 
 const serverUid = typeof process.getuid === 'function' ? process.getuid() : -1;
 
@@ -301,8 +293,8 @@ export class ConnectionAuth {
   }
 
   /** The fields every auth.failure of this connection carries. */
-  private fields(req: AuthRequest, reason: FailureReason, identity?: UserIdentity): Record<string, unknown> {
-    const fields: Record<string, unknown> = {
+  private fields(req: AuthRequest, reason: FailureReason, identity?: UserIdentity): FieldsOf<'auth.failure'> {
+    const fields: FieldsOf<'auth.failure'> = {
       method: req.method,
       reason,
       attempts: this.attempts,

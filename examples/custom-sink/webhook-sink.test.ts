@@ -32,7 +32,7 @@ async function receiver(answer: (lines: string[], res: ServerResponse) => void) 
 }
 
 const ctx = { session_id: 'w1', login: 'deploy', client_addr: '192.0.2.10', client_port: 52144 };
-const fields = { kind: 'exec', command: 'uptime', pty: false };
+const fields = { kind: 'exec', command: 'uptime', pty: false } as const;
 
 test('the example webhook sink, loaded by the module sink, delivers valid events', async () => {
   const rx = await receiver((_l, res) => res.writeHead(200).end());

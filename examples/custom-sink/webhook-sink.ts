@@ -13,10 +13,10 @@
  * The receiver answers 2xx (all delivered), 429/5xx (try again later), another 4xx (refused), or
  * 207 with {"results": ["ok" | "retry" | "rejected", ...]}, one per line, for mixed outcomes.
  */
+// encodeBatch writes each event's JSON with eventJson (core/sinks/sink.js), which the pipeline
+// has already made as the event left its queue: the event is serialised once for all sinks.
+import { encodeBatch } from '../../core/sinks/ndjson.js';
 import type { AuditEvent, EventOutcome, SendResult, Sink, SinkContext } from '../../core/sinks/sink.js';
-// A sink in another package would import these types from sshtrail and use JSON.stringify or
-// eventJson(event) from core/sinks/sink.js, which serialises each event once for all sinks.
-import { eventJson } from '../../core/sinks/sink.js';
 
 export interface WebhookOptions {
   url: string;
@@ -43,7 +43,7 @@ export function create(options: Record<string, unknown>, ctx: SinkContext): Sink
             'content-type': 'application/x-ndjson',
             ...(token ? { authorization: `Bearer ${token}` } : {}),
           },
-          body: `${batch.map(eventJson).join('\n')}\n`,
+          body: encodeBatch(batch),
           signal, // the pipeline aborts a request that outlives request_timeout_ms
         });
       } catch (err) {

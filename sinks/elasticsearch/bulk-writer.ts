@@ -7,9 +7,9 @@
  * whose fields are not of the schema's types, goes through `ecsDocument` and JSON.stringify.
  * Both write the same bytes (test/sinks/elasticsearch-bulk-writer.test.ts compares them).
  */
-import { preserialised } from '../../core/events/json.js';
+import { eventJson } from '../../core/events/json.js';
 import { JsonWriter } from '../../core/sinks/json-writer.js';
-import type { AuditEvent } from '../../core/sinks/sink.js';
+import type { AuditEvent, EventOf } from '../../core/sinks/sink.js';
 import { ECS_VERSION } from './ecs-fields.js';
 import {
   baseName,
@@ -55,6 +55,8 @@ interface SessionParts {
 }
 
 const FAST = new Set(['session.command', 'session.disk', 'session.network']);
+type KernelEvent = EventOf<'session.command' | 'session.disk' | 'session.network'>;
+const isKernel = (e: AuditEvent): e is KernelEvent => FAST.has(e.type);
 /** Sessions whose fragments are kept; past this the cache starts over (it is only a cache). */
 const MAX_SESSIONS = 10_000;
 
@@ -103,7 +105,7 @@ export class BulkWriter {
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i] as AuditEvent;
       starts?.note(e);
-      if (!(FAST.has(e.type) && this.fast(w, e))) this.generic(w, e);
+      if (!(isKernel(e) && this.fast(w, e))) this.generic(w, e);
       starts?.noteEnd(e);
     }
     if (batch.length > 0) this.bytesPerEvent = Math.max(256, Math.ceil(w.off / batch.length));
@@ -116,12 +118,12 @@ export class BulkWriter {
     const ecs = q(ecsDocument(e, this.namespace, this.starts));
     w.raw(ecs.slice(0, -1));
     w.bytes(SSHTRAIL);
-    w.raw(preserialised(e));
+    w.raw(eventJson(e));
     w.bytes(DOC_END);
   }
 
   /** The kernel event types from fragments; false (nothing written) when a field is not as the schema says. */
-  private fast(w: JsonWriter, e: AuditEvent): boolean {
+  private fast(w: JsonWriter, e: KernelEvent): boolean {
     const sid = e.session_id;
     if (typeof sid !== 'string' || sid === '' || typeof e.time !== 'string' || typeof e.id !== 'string')
       return false;
@@ -196,12 +198,12 @@ export class BulkWriter {
     if (command) this.commandProcess(w, e, sid, argv);
     w.byte(0x7d);
     w.bytes(SSHTRAIL);
-    w.raw(preserialised(e));
+    w.raw(eventJson(e));
     w.bytes(DOC_END);
     return true;
   }
 
-  private commandProcess(w: JsonWriter, e: AuditEvent, sid: string, argv: string[]): void {
+  private commandProcess(w: JsonWriter, e: EventOf<'session.command'>, sid: string, argv: string[]): void {
     const path = str(e.path);
     if (path) {
       w.bytes(EXECUTABLE);
@@ -263,7 +265,7 @@ export class BulkWriter {
     w.byte(0x7d);
   }
 
-  private network(w: JsonWriter, e: AuditEvent): void {
+  private network(w: JsonWriter, e: EventOf<'session.network'>): void {
     w.bytes(NETWORK);
     w.str(str(e.protocol) ?? 'tcp');
     w.bytes(e.ip_version === 6 ? NET_V6 : NET_V4);

@@ -7,7 +7,7 @@
  * event, shared with the other sinks). A syscall return code never becomes process.exit_code
  * (ECS reserves that for process end): it is event.outcome plus sshtrail.return_code.
  */
-import { preserialised } from '../../core/events/json.js';
+import { eventJson } from '../../core/events/json.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
 import { ECS_VERSION } from './ecs-fields.js';
 
@@ -114,7 +114,7 @@ export function entryLeader(e: AuditEvent, starts?: SessionStarts): Doc | undefi
 
 /** event.type of a session.disk event, from its open flags. */
 export function diskEventType(e: AuditEvent): string {
-  const flags = Array.isArray(e.flag_names) ? (e.flag_names as string[]) : [];
+  const flags = 'flag_names' in e && Array.isArray(e.flag_names) ? (e.flag_names as string[]) : [];
   return flags.includes('O_CREAT')
     ? 'creation'
     : flags.some((f) => f === 'O_WRONLY' || f === 'O_RDWR' || f === 'O_TRUNC' || f === 'O_APPEND')
@@ -153,7 +153,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       event.category = ['authentication'];
       event.type = ['start'];
       event.outcome = e.type === 'auth.success' ? 'success' : 'failure';
-      if (str(e.reason)) event.reason = e.reason;
+      if ('reason' in e && str(e.reason)) event.reason = e.reason;
       break;
     }
     case 'session.start': {
@@ -190,7 +190,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       if (start) event.start = start;
       if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
       event.outcome = 'unknown';
-      if (str(e.reason)) event.reason = e.reason;
+      if ('reason' in e && str(e.reason)) event.reason = e.reason;
       break;
     }
     case 'session.command': {
@@ -248,7 +248,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       const phase = e.action === 'close' || e.action === 'unlisten' ? 'end' : 'start';
       event.type = listening ? [phase] : ['connection', phase];
       event.outcome = e.result === 'ok' ? 'success' : 'failure';
-      if (str(e.reason)) event.reason = e.reason;
+      if ('reason' in e && str(e.reason)) event.reason = e.reason;
       if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
       doc.network = { transport: 'tcp', direction: local ? 'egress' : 'ingress' };
       if (str(e.originator_addr)) {
@@ -272,7 +272,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       event.category = ['session'];
       event.type = e.action === 'granted' ? ['allowed'] : e.action === 'refused' ? ['denied'] : ['end'];
       event.outcome = e.action === 'refused' ? 'failure' : 'success';
-      if (str(e.reason)) event.reason = e.reason;
+      if ('reason' in e && str(e.reason)) event.reason = e.reason;
       break;
     }
     case 'audit.loss': {
@@ -285,8 +285,8 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
     }
     default: {
       event.type = ['info'];
-      if (str(e.message)) doc.message = e.message;
-      if (e.test === true) doc.tags = ['sshtrail_test'];
+      if ('message' in e && str(e.message)) doc.message = e.message;
+      if ('test' in e && e.test === true) doc.tags = ['sshtrail_test'];
     }
   }
   if (Object.keys(process).length > 0) doc.process = process;
@@ -296,7 +296,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
 /** One ECS document as JSON, with the canonical event spliced in as `sshtrail` (no re-serialising). */
 export function encodeDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): string {
   const ecs = JSON.stringify(ecsDocument(e, namespace, starts));
-  return `${ecs.slice(0, -1)},"sshtrail":${preserialised(e)}}`;
+  return `${ecs.slice(0, -1)},"sshtrail":${eventJson(e)}}`;
 }
 
 /** The action line of one event: `create` with a deterministic _id (the event id). */

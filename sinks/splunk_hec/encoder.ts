@@ -5,7 +5,7 @@
  * sshtrail_type, sshtrail_session_id and sshtrail_login: under the event's own names, Splunk's
  * search-time JSON extraction (KV_MODE=json) would give each of them a second, duplicate value.
  */
-import { preserialised } from '../../core/events/json.js';
+import { eventJson } from '../../core/events/json.js';
 import { jsonString } from '../../core/events/serialize.js';
 import { JsonWriter } from '../../core/sinks/json-writer.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
@@ -81,7 +81,7 @@ export class Encoder {
   }
 
   envelope(e: AuditEvent): string {
-    return `${this.head(e)}${preserialised(e)}}`;
+    return `${this.head(e)}${eventJson(e)}}`;
   }
 
   /** The same bytes as `envelope`, written into `w` from a cached head (no per-event string). */
@@ -105,7 +105,7 @@ export class Encoder {
     w.bytes(TIME);
     w.ascii(epochSeconds(e.time));
     w.bytes(rest);
-    w.raw(preserialised(e));
+    w.raw(eventJson(e));
     w.byte(0x7d); // }
   }
 }

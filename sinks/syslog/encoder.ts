@@ -4,7 +4,7 @@
  * TIMESTAMP keeps at most 6 fraction digits (RFC 5424's TIME-SECFRAC limit); the full-precision
  * time stays in the JSON MSG. sequenceId counts messages per sink from 1 and wraps after 2^31-1.
  */
-import { preserialised } from '../../core/events/json.js';
+import { eventJson } from '../../core/events/json.js';
 import type { AuditEvent } from '../../core/sinks/sink.js';
 import { FACILITIES, type ResolvedSyslogOptions } from './config.js';
 
@@ -85,7 +85,7 @@ export class Encoder {
     let sd = `${p.sdType}${e.seq}"`;
     if (e.session_id) sd += ` session_id="${sdValue(e.session_id)}"`;
     if (typeof e.login === 'string') sd += ` login="${sdValue(e.login)}"`;
-    return `${p.pri}${syslogTimestamp(e.time)} ${this.lastHostField}${p.msgid}${this.sequence}${sd}] ${preserialised(e)}`;
+    return `${p.pri}${syslogTimestamp(e.time)} ${this.lastHostField}${p.msgid}${this.sequence}${sd}] ${eventJson(e)}`;
   }
 
   /** The batch as one buffer of octet-counted frames, each message written into it once. */

@@ -3,6 +3,7 @@
  * validating every event's fields against the shipped schemas), a private cgroup root per test
  * file, and commands run through the real launcher into a session's cgroup.
  */
+
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import type {
   EventTime,
   SessionContext,
 } from '../../core/events/emitter.js';
+import type { EventType, FieldsOf } from '../../core/events/event.js';
 import { currentEntry, shippedSchemas } from '../../core/events/schemas.js';
 import { createAjv, fieldsSchema, formatErrors } from '../../core/events/validators.js';
 import { silentLogger } from '../../core/log.js';
@@ -50,12 +52,14 @@ export class RecordingEmitter implements AuditEmitter {
   readonly invalid: string[] = [];
   private readonly validators = new Map<string, ValidateFunction>();
 
-  emit(
-    type: string,
-    fields: Record<string, unknown>,
+  emit<T extends EventType>(
+    type: T,
+    typed: FieldsOf<T>,
     context?: SessionContext | ConnectionContext,
     at?: EventTime,
   ): void {
+    // Kept as plain records: the tests look fields up by name.
+    const fields = typed as unknown as Record<string, unknown>;
     this.events.push({ type, fields, ...(context ? { context } : {}), ...(at ? { at } : {}) });
     const validate = this.validator(type);
     if (!validate(fields)) this.invalid.push(`${type}: ${formatErrors(validate.errors).join('; ')}`);

@@ -5,7 +5,7 @@ import type { SessionContext } from '../../core/events/emitter.js';
 import { createLogger, silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import { type AuditEvent, SENT, type SendResult, type SinkType } from '../../core/sinks/sink.js';
-import { asEmit, localSinkTypes, waitFor } from './helpers.js';
+import { asEmit, localSinkTypes, loose, waitFor } from './helpers.js';
 
 function sinkType(
   type: string,
@@ -55,7 +55,7 @@ test('a sink that never answers: emit keeps returning, the queue stays within it
     logger: silentLogger,
   });
   for (let round = 0; round < 20; round++) {
-    for (let i = 0; i < 10_000; i++) p.emit('session.command', cmd.fields, ctx);
+    for (let i = 0; i < 10_000; i++) loose(p).emit('session.command', cmd.fields, ctx);
     await new Promise((r) => setTimeout(r, 5));
     const s = p.stats().sinks[0]!;
     assert.ok(s.queued <= 1000, `queued ${s.queued} within the bound`);
@@ -92,7 +92,7 @@ test('drops are reported periodically as audit.loss events to every sink, withou
     dataDir: '/nonexistent',
     logger: silentLogger,
   });
-  for (let i = 0; i < 5; i++) p.emit('session.command', cmd.fields, ctx);
+  for (let i = 0; i < 5; i++) loose(p).emit('session.command', cmd.fields, ctx);
   await waitFor(() => watch.got.some((e) => e.type === 'audit.loss'), 'a periodic audit.loss event');
   const loss = watch.got.find((e) => e.type === 'audit.loss')!;
   assert.equal(loss.source, 'sink:full');
@@ -123,7 +123,7 @@ test('a loss report enters a full drop_newest queue by evicting the oldest waiti
     logger: silentLogger,
     onLoss: (_s, evs, reason) => lost.push(...evs.map((e) => `${e.type}:${e.seq}:${reason}`)),
   });
-  for (let i = 0; i < 6; i++) p.emit('session.command', cmd.fields, ctx);
+  for (let i = 0; i < 6; i++) loose(p).emit('session.command', cmd.fields, ctx);
   await waitFor(() => held.calls === 1, 'the first send');
   // Queue: 1 in flight + 3 waiting; seqs 5 and 6 were dropped (newest).
   assert.deepEqual(lost, ['session.command:5:queue_full', 'session.command:6:queue_full']);
@@ -163,15 +163,15 @@ test('an invalid event is logged, counted, never sent, and leaves a seq gap that
     dataDir: '/nonexistent',
     logger: createLogger({ write: (l) => logs.push(l) }),
   });
-  p.emit('session.command', cmd.fields, ctx);
-  p.emit('session.command', { ...cmd.fields, pid: 'not a number' }, ctx);
-  p.emit('session.command', { ...cmd.fields, extra: 1 }, ctx);
-  p.emit('session.teleport', {}, ctx);
-  p.emit('session.command', cmd.fields, { ...ctx, client_addr: 'nowhere' });
-  p.emit('session.start', { kind: 'shell', pty: false }, undefined);
-  p.emit('session.command', null as never, ctx);
-  p.emit('session.command', cmd.fields, 'not a context' as never);
-  p.emit('session.command', cmd.fields, ctx);
+  loose(p).emit('session.command', cmd.fields, ctx);
+  loose(p).emit('session.command', { ...cmd.fields, pid: 'not a number' }, ctx);
+  loose(p).emit('session.command', { ...cmd.fields, extra: 1 }, ctx);
+  loose(p).emit('session.teleport', {}, ctx);
+  loose(p).emit('session.command', cmd.fields, { ...ctx, client_addr: 'nowhere' });
+  loose(p).emit('session.start', { kind: 'shell', pty: false }, undefined);
+  loose(p).emit('session.command', null as never, ctx);
+  loose(p).emit('session.command', cmd.fields, 'not a context' as never);
+  loose(p).emit('session.command', cmd.fields, ctx);
   await p.close();
   assert.equal(p.stats().invalid, 7);
   const sent = sink.got.filter((e) => e.type === 'session.command');
@@ -202,9 +202,9 @@ test('filter.types sends only those types to a sink (and audit.loss always)', as
   });
   for (const type of ['session.start', 'session.command', 'session.end', 'auth.success']) {
     const e = asEmit(type);
-    p.emit(type, e.fields, e.context);
+    loose(p).emit(type, e.fields, e.context);
   }
-  p.emit('audit.loss', asEmit('audit.loss').fields);
+  loose(p).emit('audit.loss', asEmit('audit.loss').fields);
   await p.close();
   assert.deepEqual(
     some.got.map((e) => e.type),
@@ -240,7 +240,7 @@ test('a send that outlives request_timeout_ms is aborted through its signal and 
     dataDir: '/nonexistent',
     logger: silentLogger,
   });
-  p.emit('session.command', cmd.fields, ctx);
+  loose(p).emit('session.command', cmd.fields, ctx);
   await waitFor(() => slow.got.length === 1, 'the retried send');
   const s = p.stats().sinks[0]!;
   assert.equal(s.retries, 1);
@@ -258,11 +258,11 @@ test('sessions active and auth failures are counted from the events as they pass
   const start = asEmit('session.start');
   const end = asEmit('session.end');
   const fail = asEmit('auth.failure');
-  p.emit('session.start', start.fields, { ...(start.context as SessionContext), session_id: 'a' });
-  p.emit('session.start', start.fields, { ...(start.context as SessionContext), session_id: 'b' });
-  p.emit('session.end', end.fields, { ...(end.context as SessionContext), session_id: 'a' });
+  loose(p).emit('session.start', start.fields, { ...(start.context as SessionContext), session_id: 'a' });
+  loose(p).emit('session.start', start.fields, { ...(start.context as SessionContext), session_id: 'b' });
+  loose(p).emit('session.end', end.fields, { ...(end.context as SessionContext), session_id: 'a' });
   p.endSession('a');
-  p.emit('auth.failure', fail.fields, fail.context);
+  loose(p).emit('auth.failure', fail.fields, fail.context);
   const s = p.stats();
   assert.equal(s.sessions_active, 1);
   assert.equal(s.auth_failures, 1);
@@ -329,9 +329,9 @@ test('pipeline.validation: full validates whole stamped events and still passes 
     'session.end',
   ]) {
     const e = asEmit(type);
-    p.emit(type, e.fields, e.context);
+    loose(p).emit(type, e.fields, e.context);
   }
-  p.emit('session.command', { ...cmd.fields, argv: [1] }, ctx);
+  loose(p).emit('session.command', { ...cmd.fields, argv: [1] }, ctx);
   await p.close();
   assert.equal(sink.got.filter((e) => e.type !== 'audit.loss').length, 7);
   assert.equal(p.stats().invalid, 1);

@@ -4,7 +4,7 @@ import type { SessionContext } from '../../core/events/emitter.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import { SENT, type SinkType } from '../../core/sinks/sink.js';
-import { asEmit, waitFor } from './helpers.js';
+import { asEmit, loose, waitFor } from './helpers.js';
 
 test('metrics.listen serves Prometheus text at /metrics: emitted, sent, dropped, queues, retries, sessions, auth failures', async () => {
   const ok: SinkType = {
@@ -34,10 +34,10 @@ test('metrics.listen serves Prometheus text at /metrics: emitted, sent, dropped,
   assert.match(p.metricsUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   const start = asEmit('session.start');
   const fail = asEmit('auth.failure');
-  p.emit('session.start', start.fields, start.context as SessionContext);
-  p.emit('auth.failure', fail.fields, fail.context);
-  p.emit('auth.failure', fail.fields, fail.context);
-  p.emit('session.command', { pid: 'bad' }, start.context as SessionContext);
+  loose(p).emit('session.start', start.fields, start.context as SessionContext);
+  loose(p).emit('auth.failure', fail.fields, fail.context);
+  loose(p).emit('auth.failure', fail.fields, fail.context);
+  loose(p).emit('session.command', { pid: 'bad' }, start.context as SessionContext);
   await waitFor(() => p.stats().sinks[0]!.sent === 3, 'the batch to reach the sink');
   const res = await fetch(p.metricsUrl!);
   assert.equal(res.status, 200);

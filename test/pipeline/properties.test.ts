@@ -15,7 +15,7 @@ import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import type { AuditEvent, EventOutcome, LossReason, SendResult, SinkType } from '../../core/sinks/sink.js';
 import { SENT } from '../../core/sinks/sink.js';
-import { asEmit, scriptedSinkType, waitFor } from './helpers.js';
+import { asEmit, loose, scriptedSinkType, waitFor } from './helpers.js';
 
 type Answer = 'sent' | 'retry' | 'rejected' | 'throw' | 'mixed';
 type Action =
@@ -219,10 +219,10 @@ async function run(actions: Action[], whenFull: 'drop_newest' | 'drop_oldest', m
   for (const a of actions) {
     if (a.kind === 'emit') {
       if (a.session < 0) {
-        p.emit('auth.failure', auth.fields, auth.context);
+        loose(p).emit('auth.failure', auth.fields, auth.context);
         model.emit(`-:${++serverSeq}`);
       } else {
-        p.emit('session.command', cmd.fields, contexts[a.session]);
+        loose(p).emit('session.command', cmd.fields, contexts[a.session]);
         model.emit(`s${a.session}:${++emitted[a.session]!}`);
       }
     } else if (a.kind === 'answer' && outstanding.length > 0) {
@@ -327,7 +327,7 @@ test('max_in_flight caps the batches out at once; shutdown counts every outstand
     onLoss: (_s, events, reason) => lost.push({ events, reason }),
   });
   const cmd = asEmit('session.command');
-  for (let i = 0; i < 100; i++) p.emit('session.command', cmd.fields, cmd.context);
+  for (let i = 0; i < 100; i++) loose(p).emit('session.command', cmd.fields, cmd.context);
   await waitFor(() => held.length === 3, 'three batches out');
   await sleep(20);
   assert.equal(held.length, 3, 'no fourth batch while three are unanswered');

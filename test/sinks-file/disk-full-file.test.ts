@@ -12,7 +12,7 @@ import { startPipeline } from '../../core/pipeline/index.js';
 import { AppendError, RotatingFile } from '../../sinks/file/rotating-file.js';
 import { isRoot, needs } from '../helpers/privileged.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
-import { asEmit, localSinkTypes, waitFor } from '../pipeline/helpers.js';
+import { asEmit, localSinkTypes, loose, waitFor } from '../pipeline/helpers.js';
 
 const cmd = asEmit('session.command');
 
@@ -80,13 +80,13 @@ test('the file sink on a full disk: whole events only, no duplicates, one error 
       dataDir: fs.dir,
       logger,
     });
-    p.emit('session.command', cmd.fields, cmd.context);
+    loose(p).emit('session.command', cmd.fields, cmd.context);
     await waitFor(() => p.stats().sinks[0]!.sent === 1, 'the first event written');
     fs.fill();
-    for (let i = 0; i < 300; i++) p.emit('session.command', cmd.fields, cmd.context);
+    for (let i = 0; i < 300; i++) loose(p).emit('session.command', cmd.fields, cmd.context);
     await waitFor(() => (p.stats().sinks[0]!.dropped.disk_full ?? 0) > 0, 'events lost to the full disk');
     fs.free();
-    for (let i = 0; i < 10; i++) p.emit('session.command', cmd.fields, cmd.context);
+    for (let i = 0; i < 10; i++) loose(p).emit('session.command', cmd.fields, cmd.context);
     // Whole lines only (a line being written may be seen half-way, never after its write).
     const lossIn = () =>
       readFileSync(path, 'utf8')

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import { RotatingFile } from '../../sinks/file/rotating-file.js';
-import { asEmit, localSinkTypes, waitFor } from '../pipeline/helpers.js';
+import { asEmit, localSinkTypes, loose, waitFor } from '../pipeline/helpers.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -28,7 +28,7 @@ test('events reach the file within the batch timeout, without waiting for close 
     dataDir: dir,
     logger: silentLogger,
   });
-  p.emit('session.command', cmd.fields, cmd.context);
+  loose(p).emit('session.command', cmd.fields, cmd.context);
   await waitFor(() => statSync(path).size > 0, 'the event on disk');
   const line = JSON.parse(readFileSync(path, 'utf8').trim()) as { type: string };
   assert.equal(line.type, 'session.command');
@@ -103,7 +103,7 @@ test('the file sink rotates through the pipeline and every fsync policy writes e
       dataDir: dir,
       logger: silentLogger,
     });
-    for (let i = 0; i < 100; i++) p.emit('session.command', cmd.fields, cmd.context);
+    for (let i = 0; i < 100; i++) loose(p).emit('session.command', cmd.fields, cmd.context);
     await p.close();
     const files = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
     assert.ok(files.length > 2, `${fsync}: rotated (${files.length} files)`);
@@ -136,7 +136,7 @@ test('a failing write (disk full) is retried, then counted as lost to the full d
     dataDir: dir,
     logger: silentLogger,
   });
-  p.emit('session.command', cmd.fields, cmd.context);
+  loose(p).emit('session.command', cmd.fields, cmd.context);
   await waitFor(() => p.stats().sinks[0]!.dropped_total === 1, 'the drop');
   const s = p.stats().sinks[0]!;
   assert.deepEqual(s.dropped, { disk_full: 1 });

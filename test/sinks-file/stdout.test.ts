@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { emitEvent } from '../../core/events/typed.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import type { SinkType } from '../../core/sinks/sink.js';
@@ -27,13 +26,8 @@ test('the stdout sink writes one JSON line per event and completes a send once t
     logger: silentLogger,
   });
   const start = asEmit('session.start');
-  emitEvent(p, 'session.start', { kind: 'exec', command: 'uptime', pty: false }, start.context);
-  emitEvent(
-    p,
-    'session.start',
-    { kind: 'shell', pty: true, term: 'xterm', width: 80, height: 24 },
-    start.context,
-  );
+  p.emit('session.start', { kind: 'exec', command: 'uptime', pty: false }, start.context);
+  p.emit('session.start', { kind: 'shell', pty: true, term: 'xterm', width: 80, height: 24 }, start.context);
   await p.close();
   const lines = text
     .trim()

@@ -28,7 +28,7 @@ export function envelope(type: string, fields: Record<string, unknown>, session 
     client_addr: '127.0.0.1',
     client_port: 50022,
   });
-  return Object.freeze({ ...base, ...fields }) as AuditEvent;
+  return Object.freeze({ ...base, ...fields }) as unknown as AuditEvent;
 }
 
 export function sampleEvents(): AuditEvent[] {
