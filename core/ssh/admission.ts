@@ -10,7 +10,7 @@
  * they are: docs/design.md, "Pre-auth admission".
  */
 import type { ServerConfig } from '../config/types.js';
-import { addressAllowed } from './address-match.js';
+import { addressAllowed } from '../policy/address-match.js';
 import { type Family, netblock } from './netblock.js';
 
 export type AuthConfig = ServerConfig['auth'];
