@@ -15,11 +15,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CgroupManager, cgroupProcesses, removeTree, waitUntilEmpty } from '../core/cgroup/index.js';
 import { instanceCgroupRoot } from '../core/cgroup/instance.js';
 import { ensureCgroup2Mount } from '../core/cgroup/mount.js';
-import {
-  type EnhancedConfig,
-  type EnhancedEventKind,
-  enhancedDefaults,
-} from '../core/enhanced/config-schema.js';
 import { SshtrailError } from '../core/errors.js';
 import type { AuditEmitter, SessionContext } from '../core/events/emitter.js';
 import type { Logger } from '../core/log.js';
@@ -30,6 +25,7 @@ import {
   type SessionHooks,
   type SessionPlacement,
 } from '../core/session/hooks.js';
+import { type EnhancedConfig, type EnhancedEventKind, enhancedDefaults } from './config-schema.js';
 import { Decoder, type DecoderStats } from './decode.js';
 import { LossReporter } from './loss.js';
 import {

@@ -10,9 +10,6 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { SshtrailError } from '../errors.js';
-import { accessChecks } from '../policy/check.js';
-import { algorithmProblems } from '../ssh/algorithms.js';
-import { unknownTokens } from '../ssh/keys-command.js';
 import { configSchema } from './schema.js';
 import type { ConfigOverrides, ServerConfig } from './types.js';
 
@@ -54,26 +51,47 @@ export function formatConfigErrors(errors: readonly ErrorObject[], base = ''): s
   return [...out];
 }
 
-let compiled: ReturnType<Ajv2020['compile']> | undefined;
-function validator() {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
-    addFormats.default(ajv);
-    compiled = ajv.compile(configSchema());
-  }
-  return compiled;
+/**
+ * What another module adds to the configuration: its top-level keys' schemas and the checks its
+ * schema cannot say. The composition root (core/compose/config.ts) lists the parts, so that this
+ * loader imports none of the modules it configures.
+ */
+export interface ConfigPart {
+  properties?: Record<string, unknown>;
+  /** One line per problem, each naming its key; runs after the schema accepted the config. */
+  check?(cfg: ServerConfig): string[];
 }
 
-/** Validates a parsed config object in place (defaults filled in) and returns it frozen. */
-export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
+// Compiled once per list of parts (the composition root passes the same list each time).
+const compiled = new WeakMap<readonly ConfigPart[], ReturnType<Ajv2020['compile']>>();
+function validator(parts: readonly ConfigPart[]) {
+  let fn = compiled.get(parts);
+  if (!fn) {
+    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
+    addFormats.default(ajv);
+    fn = ajv.compile(configSchema(parts.flatMap((p) => (p.properties ? [p.properties] : []))));
+    compiled.set(parts, fn);
+  }
+  return fn;
+}
+
+/**
+ * Validates a parsed config object in place (defaults filled in) and returns it frozen. Only the
+ * server's own keys and those of `parts` are known.
+ */
+export function validateConfig(
+  raw: unknown,
+  source = 'config',
+  parts: readonly ConfigPart[] = [],
+): ServerConfig {
   const data = raw ?? {};
-  const validate = validator();
+  const validate = validator(parts);
   if (!validate(data)) {
     const lines = formatConfigErrors(validate.errors ?? []);
     throw new SshtrailError('SSHTRAIL_E_CONFIG', `${source}: invalid configuration\n  ${lines.join('\n  ')}`);
   }
   const cfg = data as ServerConfig;
-  const problems = crossChecks(cfg);
+  const problems = [...crossChecks(cfg), ...parts.flatMap((p) => p.check?.(cfg) ?? [])];
   if (problems.length > 0) {
     throw new SshtrailError(
       'SSHTRAIL_E_CONFIG',
@@ -104,24 +122,7 @@ export function validateConfig(raw: unknown, source = 'config'): ServerConfig {
 /** What one key's schema cannot say: relations between keys, address syntax. */
 function crossChecks(cfg: ServerConfig): string[] {
   const out: string[] = [];
-  for (const key of ['ciphers', 'kex_algorithms', 'macs', 'host_key_algorithms'] as const) {
-    out.push(...algorithmProblems(key, cfg[key]));
-  }
-  const { penalties, authorized_keys_command: keysCommand } = cfg.auth;
-  if (keysCommand) {
-    if (!cfg.auth.authorized_keys_command_user)
-      out.push(
-        'auth.authorized_keys_command_user: required with auth.authorized_keys_command (the account it runs as)',
-      );
-    if (!keysCommand[0]?.startsWith('/'))
-      out.push('auth.authorized_keys_command[0]: must be an absolute path (the program to run)');
-    keysCommand.forEach((arg, i) => {
-      for (const t of unknownTokens(arg))
-        out.push(`auth.authorized_keys_command[${i}]: unknown token %${t} (known: %u %U %h %t %f %k %%)`);
-    });
-  } else if (cfg.auth.authorized_keys_command_user) {
-    out.push('auth.authorized_keys_command_user: set without auth.authorized_keys_command');
-  }
+  const { penalties } = cfg.auth;
   penalties.exempt.forEach((entry, i) => {
     const [addr = '', bits] = entry.split('/');
     const family = isIP(addr);
@@ -130,14 +131,17 @@ function crossChecks(cfg: ServerConfig): string[] {
       out.push(`auth.penalties.exempt[${i}]: '${entry}' is not an address or CIDR block`);
     }
   });
-  out.push(...accessChecks(cfg));
   if (penalties.enabled && penalties.max < penalties.min) {
     out.push('auth.penalties.max: must be at least auth.penalties.min (no penalty could ever apply)');
   }
   return out;
 }
 
-export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}): ServerConfig {
+export function loadConfig(
+  file: string | undefined,
+  overrides: ConfigOverrides = {},
+  parts: readonly ConfigPart[] = [],
+): ServerConfig {
   let raw: unknown = {};
   if (file !== undefined) {
     let text: string;
@@ -164,7 +168,7 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     if (overrides.log_format !== undefined) log.format = overrides.log_format;
     obj.log = log;
   }
-  return validateConfig(obj, file ?? 'config');
+  return validateConfig(obj, file ?? 'config', parts);
 }
 
 /** Every address of `listen` (one or a list), split. */

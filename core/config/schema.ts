@@ -1,11 +1,10 @@
 /**
  * The whole configuration schema: the server's own keys, declared here, composed with the
- * fragments other modules own (pipeline: sinks/pipeline/metrics; enhanced recording). One
- * declaration gives validation, defaults (ajv `useDefaults`) and documentation.
+ * fragments other modules own (ssh: the algorithm lists; pipeline: sinks/pipeline/metrics; bpf:
+ * enhanced_recording), which the composition root (core/compose/config.ts) hands in, so that
+ * core/config imports none of them. One declaration gives validation, defaults (ajv
+ * `useDefaults`) and documentation.
  */
-import { enhancedConfigProperties } from '../enhanced/config-schema.js';
-import { pipelineConfigProperties } from '../pipeline/config-schema.js';
-import { type AlgorithmKey, algorithms, supportedAlgorithms } from '../ssh/algorithms.js';
 
 const seconds = (description: string, dflt: number, minimum = 0) => ({
   type: 'number',
@@ -71,31 +70,6 @@ const matchSettings = {
   },
 };
 
-/** ciphers, kex_algorithms, macs, host_key_algorithms: names checked in load.ts (a clear message per unknown one). */
-function algorithmProperties(): Record<string, unknown> {
-  const what: Record<AlgorithmKey, [string, readonly string[]]> = {
-    ciphers: ["sshd's Ciphers", algorithms.cipher],
-    kex_algorithms: ["sshd's KexAlgorithms", algorithms.kex],
-    macs: ["sshd's MACs (for ciphers without their own integrity: the -ctr and -cbc ones)", algorithms.hmac],
-    host_key_algorithms: [
-      "sshd's HostKeyAlgorithms: which host keys are offered, in this order (an RSA key as rsa-sha2-512 and rsa-sha2-256)",
-      algorithms.serverHostKey,
-    ],
-  };
-  return Object.fromEntries(
-    Object.entries(what).map(([key, [description, dflt]]) => [
-      key,
-      {
-        type: 'array',
-        items: { type: 'string' },
-        minItems: 1,
-        uniqueItems: true,
-        description: `Offered, in order of preference (${description}). Default: ${dflt.join(', ')}. Supported: ${supportedAlgorithms[key as AlgorithmKey].join(', ')}.`,
-      },
-    ]),
-  );
-}
-
 const LISTEN_PATTERN = '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+|[0-9a-fA-F:]+):[0-9]{1,5}$';
 
 export const serverConfigProperties: Record<string, unknown> = {
@@ -134,7 +108,6 @@ export const serverConfigProperties: Record<string, unknown> = {
     description:
       'Private host key files (OpenSSH format). Default: ed25519 and RSA-3072 keys generated into <data_dir>/host_keys.',
   },
-  ...algorithmProperties(),
   server_nice: {
     type: 'integer',
     minimum: -20,
@@ -530,13 +503,14 @@ export const serverConfigProperties: Record<string, unknown> = {
   },
 };
 
-export function configSchema(): Record<string, unknown> {
+/** The schema of the server's keys and the given fragments (each: top-level key -> its schema). */
+export function configSchema(fragments: readonly Record<string, unknown>[] = []): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://sshtrail.dev/schemas/config.json',
     title: 'sshtrail configuration',
     type: 'object',
     additionalProperties: false,
-    properties: { ...serverConfigProperties, ...pipelineConfigProperties, ...enhancedConfigProperties },
+    properties: Object.assign({}, serverConfigProperties, ...fragments),
   };
 }

@@ -11,7 +11,7 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SshtrailError } from '../errors.js';
-import { processStartTime } from '../session/proc-stat.js';
+import { processStartTime } from '../sys/proc-stat.js';
 
 export interface InstanceLock {
   readonly file: string;

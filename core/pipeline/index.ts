@@ -9,9 +9,9 @@ import type { AuditEmitter, ConnectionContext, EventTime, SessionContext } from 
 import type { AuditEvent, EventType, FieldsOf, LossReason } from '../events/event.js';
 import { type SchemaSet, shippedSchemas } from '../events/schemas.js';
 import type { Logger } from '../log.js';
-import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
 import type { Sink, SinkType } from '../sinks/sink.js';
 import { LossLedger } from './loss.js';
+import { openSink } from './open-sink.js';
 import { type PipelineConfig, type PipelineSettings, resolveSettings } from './options.js';
 import { SinkRunner, type SinkStats } from './sink-runner.js';
 import { InvalidEvent, Stamper, type TypeInfo } from './stamper.js';
@@ -35,8 +35,6 @@ export interface Pipeline extends AuditEmitter {
   stats(): PipelineStats;
   /** Sends the drops counted since the last report as audit.loss events now (also runs on a timer). */
   reportLoss(): void;
-  /** http://HOST:PORT/metrics when metrics are enabled. */
-  readonly metricsUrl?: string;
 }
 
 export interface StartPipelineOptions {
@@ -88,30 +86,20 @@ export async function startPipeline(opts: StartPipelineOptions): Promise<Pipelin
   try {
     for (const s of settings.sinks) {
       const logger = opts.logger.child({ sink: s.name });
-      let sink: Awaited<ReturnType<SinkType['create']>>;
-      try {
-        sink = await s.sinkType.create(s.options, {
-          name: s.name,
-          logger,
-          dataDir: opts.dataDir,
-          hostname,
-          serverId,
-        });
-      } catch (err) {
-        throw new SshtrailError(
-          'SSHTRAIL_E_SINK',
-          `sink '${s.name}' (${s.type}) could not be created: ${String(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
+      const sink = await openSink(s, { logger, dataDir: opts.dataDir, hostname, serverId }).catch(
+        (err: unknown) => {
+          throw new SshtrailError(
+            'SSHTRAIL_E_SINK',
+            `sink '${s.name}' (${s.type}) could not be created: ${String(err)}`,
+            { cause: err },
+          );
+        },
+      );
       runners.push(new SinkRunner(s, sink, impl.onDrop, logger));
       sink
         .start?.()
         .catch((err: unknown) => logger.warn('sink start-up failed; sending anyway', { error: String(err) }));
     }
-    if (settings.metrics) await impl.startMetrics(settings.metrics);
   } catch (err) {
     await Promise.allSettled(runners.map((r) => r.sink.close()));
     throw err;
@@ -126,14 +114,12 @@ class PipelineImpl implements Pipeline {
   /** Per event type: its schema information and the sinks that take it (one lookup per event). */
   private readonly routes = new Map<string, { info: TypeInfo; targets: SinkRunner[] }>();
   private lossTimer: NodeJS.Timeout | undefined;
-  private metrics: MetricsServer | undefined;
   private closing: Promise<void> | undefined;
   private halted = false;
   private lateWarned = false;
   private invalid = 0;
   private sessionsActive = 0;
   private authFailures = 0;
-  metricsUrl?: string;
 
   constructor(
     private readonly settings: PipelineSettings,
@@ -156,16 +142,6 @@ class PipelineImpl implements Pipeline {
       this.routes.set(type, { info, targets: this.runners.filter((r) => r.accepts(type)) });
     this.lossTimer = setInterval(() => this.reportLoss(), this.settings.loss_report_interval_ms);
     this.lossTimer.unref();
-  }
-
-  async startMetrics(listen: { host: string; port: number }): Promise<void> {
-    const { renderMetrics } = await import('../metrics/prometheus.js');
-    this.metrics = await startMetricsServer({
-      ...listen,
-      render: () => renderMetrics(this.stats()),
-      logger: this.opts.logger,
-    });
-    this.metricsUrl = this.metrics.url;
   }
 
   emit<T extends EventType>(
@@ -285,7 +261,6 @@ class PipelineImpl implements Pipeline {
     for (const r of this.runners) r.abandon();
     await this.finalReport();
     await Promise.allSettled(this.runners.map((r) => r.sink.close()));
-    await this.metrics?.close();
   }
 
   /**

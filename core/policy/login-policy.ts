@@ -12,7 +12,7 @@
  */
 
 import type { MatchBlock, PermitRootLogin, ServerConfig } from '../config/types.js';
-import { addressAllowed } from '../ssh/address-match.js';
+import { addressAllowed } from './address-match.js';
 import { matchPattern, matchPatternList } from './patterns.js';
 
 /** Who is logging in, as the policy sees it. */

@@ -15,11 +15,11 @@ import type { AuditEmitter } from '../events/emitter.js';
 import type { FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
 import { endCrashedRecording } from '../recording/crashed.js';
+import { procStat } from '../sys/proc-stat.js';
 import { removeAgentDir } from './agent-socket.js';
 import type { OnEnd, SessionHooks, SessionProcessInfo } from './hooks.js';
 import { endLinger, followLinger, killedFields } from './linger.js';
 import type { LiveRecord, LiveSessions } from './live-sessions.js';
-import { procStat } from './proc-stat.js';
 import { writeUtmpLogout } from './utmp.js';
 
 export interface RecoveryOptions {

@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import type { ReadStream } from 'node:tty';
 import * as nodePty from 'node-pty';
 import { ECHO, ICANON, sysAddon } from '../sys/index.js';
-import { procStat } from './proc-stat.js';
+import { procStat } from '../sys/proc-stat.js';
 
 export interface ExitInfo {
   /** Exit code, when the process exited normally. */

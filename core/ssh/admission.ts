@@ -12,7 +12,7 @@
 
 import type { ServerConfig } from '../config/types.js';
 import type { FailureReason } from '../events/event.js';
-import { addressAllowed } from './address-match.js';
+import { addressAllowed } from '../policy/address-match.js';
 import { type Family, netblock } from './netblock.js';
 
 export type AuthConfig = ServerConfig['auth'];

@@ -19,13 +19,12 @@ import type { ServerConfig } from '../config/types.js';
 import type { AuditEmitter, ConnectionContext, UserIdentity } from '../events/emitter.js';
 import type { FailureReason, FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
+import { addressAllowed } from '../policy/address-match.js';
 import { groupNames } from '../policy/group-names.js';
 import { type LoginPolicy, loginRefusal, needsGroups, resolveLoginPolicy } from '../policy/login-policy.js';
-import { launcherArgs, launcherPath } from '../session/launch.js';
 import { type AccountRefusal, accountRefusal } from './account-status.js';
 import { type Account, isValidLogin, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
-import { addressAllowed } from './address-match.js';
 import { userKeyAlgorithms } from './algorithms.js';
 import {
   type AuthorizedKey,
@@ -37,6 +36,7 @@ import {
 import type { KeyOptions } from './key-options.js';
 import { expandKeysCommand, runKeysCommand } from './keys-command.js';
 import { eventLogin, loginLength } from './login-name.js';
+import type { Launch } from './services.js';
 
 /** auth.failure's reasons: the schema's list (core/events/event.ts). */
 export type { FailureReason };
@@ -79,6 +79,8 @@ export class ConnectionAuth {
     private readonly emitter: AuditEmitter,
     private readonly log: Logger,
     private readonly policyConfig: PolicyConfig,
+    /** The launcher, to run authorized_keys_command as its user (core/session/launch.ts). */
+    private readonly launcher: Launch,
   ) {}
 
   context(login: string, user?: UserIdentity): ConnectionContext {
@@ -271,15 +273,13 @@ export class ConnectionAuth {
       user,
       timeoutMs: this.config.authorized_keys_command_timeout * 1000,
       maxBytes: KEYS_COMMAND_MAX_BYTES,
-      launch: (runAs, args) => ({
-        file: launcherPath(),
-        args: launcherArgs({
+      launch: (runAs, args) =>
+        this.launcher({
           account: { ...runAs, home: '/' },
           argv0: basename(args[0] as string),
           program: args[0] as string,
           args: args.slice(1),
         }),
-      }),
     });
     if (!r.ok) {
       this.log.warn('authorized_keys_command failed: its keys are not used', {

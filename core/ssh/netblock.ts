@@ -4,7 +4,7 @@
  * (::ffff:a.b.c.d) counts as its IPv4 address, so one client has one block however it arrived.
  */
 import { isIP } from 'node:net';
-import { plainAddress } from './address-match.js';
+import { plainAddress } from '../policy/address-match.js';
 
 export type Family = 4 | 6;
 

@@ -1,7 +1,8 @@
 /**
  * The recording SSH server: host keys, limits (unauthenticated connections, sessions per
  * connection and in total), grace and idle timers, and shutdown. Policy for each step lives in
- * auth.ts (who may log in) and core/session (what a session does).
+ * auth.ts (who may log in) and, handed in by the composition root as services.ts's
+ * ConnectionServices, core/session (what a session does) and core/forward (TCP forwards).
  */
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,13 +10,7 @@ import type { ParsedKey } from 'ssh2';
 import type { ServerConfig } from '../config/types.js';
 import { SshtrailError } from '../errors.js';
 import type { AuditEmitter } from '../events/emitter.js';
-import { ConnectionForwards } from '../forward/forwards.js';
 import type { Logger } from '../log.js';
-import { ensureRecordingsDir } from '../recording/asciicast.js';
-import type { SessionHooks } from '../session/hooks.js';
-import type { LiveSessions } from '../session/live-sessions.js';
-import { ChannelSession } from '../session/session.js';
-import { detectSubsystems, type Subsystems } from '../session/subsystems.js';
 import {
   type Admission,
   type ConnectionControl,
@@ -29,6 +24,7 @@ import { offeredAlgorithms } from './algorithms.js';
 import { ConnectionAuth } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 import { eventLogin, UNKNOWN_LOGIN } from './login-name.js';
+import type { ConnectionServices, ServerForwards, ServerSession } from './services.js';
 
 export { UNKNOWN_LOGIN };
 
@@ -42,10 +38,9 @@ const refusalText: Record<Refusal, string> = {
 export interface ServerDeps {
   config: ServerConfig;
   emitter: AuditEmitter;
-  hooks: SessionHooks;
+  /** Sessions, forwards and the launcher (core/compose wires core/session and core/forward in). */
+  services: ConnectionServices;
   log: Logger;
-  /** Durable notes of live sessions, for closing them after a crash. */
-  live?: LiveSessions;
 }
 
 /** What a reload changed beyond the config's keys. */
@@ -62,11 +57,10 @@ export class SshtrailServer {
   private config: ServerConfig;
   private readonly acceptedUnder = new WeakMap<Admission, ServerConfig>();
   private hostKeys: ParsedKey[] = [];
-  private readonly sessions = new Set<ChannelSession>();
+  private readonly sessions = new Set<ServerSession>();
   private readonly connections = new Set<ConnectionControl>();
   private stopping = false;
   private address: Peer = { ip: '', port: 0 };
-  private subsystems: Subsystems = {};
 
   constructor(private readonly deps: ServerDeps) {
     this.config = deps.config;
@@ -81,17 +75,11 @@ export class SshtrailServer {
     const { config } = this;
     const { log } = this.deps;
     this.hostKeys = usableHostKeys(config, loadHostKeys(config.data_dir, config.host_keys, log));
-    const recordingsDir = ensureRecordingsDir(config.data_dir);
-    this.subsystems = detectSubsystems(
-      config.sftp,
-      log,
-      config.sftp.enabled || config.match.some((m) => m.set.sftp === true),
-    );
     this.ssh = new SshServer({
       ...protocolOptions(config, this.hostKeys, log),
       log,
       admit: (peer, drop) => this.admit(peer, drop),
-      connection: (conn, admission) => this.connection(conn, admission, recordingsDir),
+      connection: (conn, admission) => this.connection(conn, admission),
     });
     const bound: Peer[] = [];
     for (const { host, port } of addresses) {
@@ -178,31 +166,27 @@ export class SshtrailServer {
     return admission;
   }
 
-  private connection(
-    conn: ConnectionControl,
-    admission: Admission | undefined,
-    recordingsDir: string,
-  ): ConnectionHooks {
+  private connection(conn: ConnectionControl, admission: Admission | undefined): ConnectionHooks {
     const config = (admission && this.acceptedUnder.get(admission)) ?? this.config;
-    const { emitter, hooks, log, live } = this.deps;
+    const { emitter, services, log } = this.deps;
     this.connections.add(conn);
     log.info('connection', { client: conn.peer.ip, port: conn.peer.port, ident: conn.ident });
-    const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log, config);
+    const auth = new ConnectionAuth(conn.peer, config.auth, emitter, log, config, services.launch);
     let authenticated = false;
     let open = 0;
-    const mine = new Set<ChannelSession>();
+    const mine = new Set<ServerSession>();
 
     let idle: NodeJS.Timeout | undefined;
     const idleMs = config.session.idle_timeout * 1000;
     const activity = () => idle?.refresh();
     // The connection's TCP forwards, made on the first forward request (core/forward).
-    let forwards: ConnectionForwards | undefined;
-    const forwarding = (): ConnectionForwards | undefined => {
+    let forwards: ServerForwards | undefined;
+    const forwarding = (): ServerForwards | undefined => {
       const account = auth.account;
       const user = auth.user;
       if (!authenticated || !account || !user || this.stopping) return undefined;
       activity();
-      forwards ??= new ConnectionForwards(
+      forwards ??= services.forwards(
         {
           account,
           user,
@@ -211,7 +195,7 @@ export class SshtrailServer {
           forwardOut: conn.forwardOut,
           activity,
         },
-        { config, emitter, hooks, log },
+        config,
       );
       return forwards;
     };
@@ -246,7 +230,7 @@ export class SshtrailServer {
         }
         open++;
         activity();
-        const s = new ChannelSession(
+        const s = services.session(
           {
             account,
             user,
@@ -257,15 +241,7 @@ export class SshtrailServer {
             activity,
             openAgentChannel: () => conn.openAgentChannel(),
           },
-          {
-            config,
-            emitter,
-            hooks,
-            log,
-            recordingsDir,
-            subsystems: this.subsystems,
-            ...(live ? { live } : {}),
-          },
+          config,
           (done) => {
             open--;
             mine.delete(done);

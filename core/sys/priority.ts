@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Logger } from '../log.js';
-import { procStat } from '../session/proc-stat.js';
+import { procStat } from './proc-stat.js';
 
 export interface PriorityResult {
   /** Threads whose nice value was set. */

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { enhancedConfigProperties, enhancedDefaults } from '../../bpf/config-schema.js';
 import { Decoder } from '../../bpf/decode.js';
 import { ipv4String, ipv6String, openFlagNames } from '../../bpf/format.js';
 import { decodeBatch, splitArgv } from '../../bpf/records.js';
-import { enhancedConfigProperties, enhancedDefaults } from '../../core/enhanced/config-schema.js';
 import { buildDir } from '../../core/paths.js';
 import { RecordingEmitter, session } from './helpers.js';
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ValidateFunction } from 'ajv';
+import type { EnhancedConfig } from '../../bpf/config-schema.js';
 import {
   type EnhancedRecording,
   type EnhancedRecordingOptions,
@@ -16,7 +17,6 @@ import {
 } from '../../bpf/index.js';
 import { addonPath } from '../../bpf/native.js';
 import { findCgroup2Mount } from '../../core/cgroup/index.js';
-import type { EnhancedConfig } from '../../core/enhanced/config-schema.js';
 import type {
   AuditEmitter,
   ConnectionContext,

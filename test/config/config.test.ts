@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, validateConfig } from '../../core/config/load.js';
+import { loadConfig, validateConfig } from '../../core/compose/config.js';
 import { SshtrailError } from '../../core/errors.js';
 import { sshtrailBin } from '../helpers/server.js';
 

@@ -6,9 +6,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { enhancedDefaults } from '../../bpf/config-schema.js';
 import { instanceCgroupRoot } from '../../core/cgroup/instance.js';
 import { findCgroup2Mount } from '../../core/cgroup/mount.js';
-import { enhancedDefaults } from '../../core/enhanced/config-schema.js';
 import { sshtrailBin, type TestServer } from './server.js';
 
 /** `sshtrail validate` on the data dir's audit file: its exit code and output. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { startPipeline } from '../../core/compose/pipeline.js';
 import type { SessionContext } from '../../core/events/emitter.js';
 import { silentLogger } from '../../core/log.js';
-import { startPipeline } from '../../core/pipeline/index.js';
 import { SENT, type SinkType } from '../../core/sinks/sink.js';
 import { asEmit, loose, waitFor } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, validateConfig } from '../../core/config/load.js';
+import { loadConfig, validateConfig } from '../../core/compose/config.js';
 import { SshtrailError } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import { isSftpOnly, loginRefusal, resolveLoginPolicy } from '../../core/policy/login-policy.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../core/config/load.js';
+import { loadConfig } from '../../core/compose/config.js';
 import { packageRoot } from '../../core/paths.js';
 import { type PipelineConfig, resolveSettings } from '../../core/pipeline/options.js';
 import { ecsFieldTypes, sshtrailFieldTypes } from '../../sinks/elasticsearch/ecs-fields.js';

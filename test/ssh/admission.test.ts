@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateConfig } from '../../core/config/load.js';
+import { validateConfig } from '../../core/compose/config.js';
 import { AdmissionPolicy, type Decision, type Ticket } from '../../core/ssh/admission.js';
 import { netblock } from '../../core/ssh/netblock.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addressAllowed } from '../../core/ssh/address-match.js';
+import { addressAllowed } from '../../core/policy/address-match.js';
 import { parseAuthorizedKeys } from '../../core/ssh/authorized-keys.js';
 import { parseExpiry, parseKeyOptions } from '../../core/ssh/key-options.js';
 

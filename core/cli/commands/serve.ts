@@ -1,16 +1,17 @@
 /**
- * `sshtrail serve`: the composition root. Loads the config, starts the event pipeline with the
- * sink types from sinks/registry.ts, enhanced recording from bpf/, and the SSH server; prints a
+ * `sshtrail serve`: loads the config, has core/compose build and start the system (pipeline,
+ * enhanced recording, SSH server) and runs the process around it; prints a
  * `sshtrail listening on HOST:PORT` line per address on stdout when ready; on SIGTERM/SIGINT/SIGQUIT ends
  * sessions and flushes recordings and events before returning; on SIGHUP re-reads the config file
  * and host keys for new connections (config/reload.ts says what a reload can change).
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type EnhancedRecordingOptions, startEnhancedRecording } from '../../../bpf/index.js';
-import { sinkTypes } from '../../../sinks/registry.js';
+import { loadConfig } from '../../compose/config.js';
+import { sinkSettings } from '../../compose/sinks.js';
+import { startSystem } from '../../compose/system.js';
 import { checkDataDir, prepareDataDir } from '../../config/data-dir.js';
-import { listenAddresses, loadConfig } from '../../config/load.js';
+import { listenAddresses } from '../../config/load.js';
 import { planReload } from '../../config/reload.js';
 import type { ConfigOverrides, ServerConfig } from '../../config/types.js';
 import { acquireInstanceLock } from '../../data-dir/lock.js';
@@ -19,16 +20,8 @@ import { removePidFile, writePidFile } from '../../host/pid-file.js';
 import { type Notifier, systemdNotifier } from '../../host/sd-notify.js';
 import { loadSigningKey, startCheckpoints } from '../../integrity/checkpoint.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
-import { type PipelineConfig, startPipeline } from '../../pipeline/index.js';
-import { resolveSettings } from '../../pipeline/options.js';
-import { recordingsDir } from '../../recording/asciicast.js';
-import { startRetention } from '../../recording/retention.js';
-import { agentBaseDir } from '../../session/agent-socket.js';
-import { closeCrashedSessions, notedCgroups } from '../../session/crash-recovery.js';
-import type { SessionHooks } from '../../session/hooks.js';
-import { LiveSessions } from '../../session/live-sessions.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
-import { SshtrailServer } from '../../ssh/server.js';
+import type { SshtrailServer } from '../../ssh/server.js';
 import { raisePriority } from '../../sys/priority.js';
 import type { Command } from '../command.js';
 import { connectHint } from '../connect-hint.js';
@@ -93,7 +86,7 @@ function parse(argv: string[]): { file?: string; check: boolean; overrides: Conf
 
 /** `serve --check`: everything start-up would refuse, without starting or writing anything. */
 function checkOnly(config: ServerConfig, file: string | undefined): number {
-  resolveSettings(config as unknown as PipelineConfig, sinkTypes);
+  sinkSettings(config);
   // A data dir that does not exist yet is created 0700 at start; one that exists must be safe now.
   if (existsSync(config.data_dir)) checkDataDir(config.data_dir);
   // Generated host keys are made at start; configured ones must be readable keys now.
@@ -161,7 +154,7 @@ function reloader(
       const next = loadConfig(source.file, source.overrides);
       // Sink settings are checked as start-up checks them, though only a restart applies them:
       // a reload that reports success means the file would also start.
-      resolveSettings(next as unknown as PipelineConfig, sinkTypes);
+      sinkSettings(next);
       plan = planReload(running, next);
       keys = server.reconfigure(plan.config);
     } catch (err) {
@@ -193,82 +186,7 @@ async function serve(
 ): Promise<number> {
   const { config } = source;
   const notifier = systemdNotifier(log);
-  const integrity = config.integrity;
-  let signingKey: ReturnType<typeof loadSigningKey> | undefined;
-  try {
-    if (integrity.signing_key) signingKey = loadSigningKey(integrity.signing_key);
-  } catch (err) {
-    throw new SshtrailError('SSHTRAIL_E_CONFIG', `integrity.signing_key: ${(err as Error).message}`);
-  }
-  const pipeline = await startPipeline({
-    config: { sinks: config.sinks, pipeline: config.pipeline, metrics: config.metrics } as PipelineConfig,
-    sinkTypes,
-    dataDir: config.data_dir,
-    logger: log.child({ component: 'pipeline' }),
-  });
-
-  // The chains' running digests go to the SIEM (core/integrity, docs/tamper-evidence.md).
-  const checkpoints = startCheckpoints({
-    emitter: pipeline,
-    dataDir: config.data_dir,
-    intervalSeconds: integrity.checkpoint_interval_seconds,
-    ...(signingKey ? { signingKey } : {}),
-  });
-
-  // The sessions the previous run left open: their cgroups are not cleaned up with the rest of
-  // the subtree, because under session.on_end keep what still runs there is taken back.
-  const live = LiveSessions.open(config.data_dir);
-  const noted = notedCgroups(live);
-
-  // Enhanced recording (cgroup v2 + eBPF) takes part in sessions through these hooks only.
-  const enhanced = await startEnhancedRecording({
-    config: config.enhanced_recording as EnhancedRecordingOptions['config'],
-    emitter: pipeline,
-    logger: log.child({ component: 'enhanced' }),
-    dataDir: config.data_dir,
-    keepCgroups: noted,
-  }).catch(async (err: unknown) => {
-    await pipeline.close(2000);
-    throw err;
-  });
-  if (!enhanced.enabled) log.info('enhanced recording off', { reason: enhanced.reason ?? 'disabled' });
-  const hooks: SessionHooks = enhanced.hooks;
-
-  // Sessions a previous run left open are closed (or, lingering under keep, taken back) before
-  // anything new starts.
-  await closeCrashedSessions(live, pipeline, log.child({ component: 'session' }), {
-    onEnd: config.session.on_end,
-    hooks,
-    agentBase: agentBaseDir(config.data_dir),
-  });
-
-  const server = new SshtrailServer({
-    config,
-    emitter: pipeline,
-    hooks,
-    log: log.child({ component: 'ssh' }),
-    live,
-  });
-  let bound: { ip: string; port: number }[];
-  try {
-    bound = await server.start(addresses);
-  } catch (err) {
-    await enhanced.close();
-    await pipeline.close(2000);
-    if (err instanceof SshtrailError) throw err;
-    const where = (err as { listen?: string }).listen ?? String(config.listen);
-    throw new SshtrailError('SSHTRAIL_E_LISTEN', `cannot listen on ${where}: ${(err as Error).message}`);
-  }
-  // recording.retention: at start, then every check_interval (core/recording/retention.ts).
-  const retention = startRetention(
-    {
-      recordingsDir: recordingsDir(config.data_dir),
-      liveNotesDir: live.dir,
-      emitter: pipeline,
-      log: log.child({ component: 'retention' }),
-    },
-    config.recording.retention,
-  );
+  const { server, bound, stop } = await startSystem(config, addresses, log);
   const shown = bound.map((a) => `${a.ip.includes(':') ? `[${a.ip}]` : a.ip}:${a.port}`);
   for (const s of shown) process.stdout.write(`sshtrail listening on ${s}\n`);
   if (config.pid_file) {
@@ -297,13 +215,7 @@ async function serve(
   log.info('shutting down', { signal: sig });
   void notifier.notify('STOPPING=1');
   const graceMs = config.session.shutdown_grace * 1000;
-  retention.stop();
-  await server.shutdown(graceMs);
-  await enhanced.close();
-  // The final digests of the recordings closed at shutdown (the audit file's own closes with
-  // the pipeline, after this event: its last block is anchored by the next run's first).
-  checkpoints.stop();
-  await pipeline.close(5000);
+  await stop(graceMs);
   if (config.pid_file) {
     try {
       removePidFile(config.pid_file);

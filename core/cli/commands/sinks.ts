@@ -2,15 +2,14 @@
  * `sshtrail sinks test [--config FILE]`: loads the config as `serve` would (core/config, then the
  * pipeline's sink settings, each checked against its type's schema), sends one marked test event
  * through each configured sink and prints, per sink, `ok` or the precise reason. Exit 0 only if
- * every sink is ok. Like serve.ts, this command is a composition root, so it may import sinks/.
+ * every sink is ok. The sinks are looked up and made by core/compose, as the running pipeline makes them.
  */
 import { hostname as osHostname } from 'node:os';
-import { sinkTypes } from '../../../sinks/registry.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../compose/config.js';
+import { createSink, sinkSettings } from '../../compose/sinks.js';
 import { SshtrailError } from '../../errors.js';
 import { EventClock } from '../../events/clock.js';
 import { createLogger } from '../../log.js';
-import { type PipelineConfig, resolveSettings } from '../../pipeline/options.js';
 import { checkSink } from '../../sinks/check.js';
 import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
 import type { Command } from '../command.js';
@@ -55,7 +54,7 @@ export async function runSinksTest(
   out: (line: string) => void,
 ): Promise<number> {
   const config = loadConfig(configFile);
-  const settings = resolveSettings(config as unknown as PipelineConfig, sinkTypes);
+  const settings = { sinks: sinkSettings(config) };
   const hostname = osHostname();
   const event = testEvent(hostname, hostname);
   const logger = createLogger({ level: 'warn' });
@@ -64,13 +63,7 @@ export async function runSinksTest(
     let result: SinkCheckResult;
     let sink: Sink | undefined;
     try {
-      sink = await s.sinkType.create(s.options, {
-        name: s.name,
-        logger: logger.child({ sink: s.name }),
-        dataDir: config.data_dir,
-        hostname,
-        serverId: hostname,
-      });
+      sink = await createSink(s, config, logger);
       result = await checkOne(sink, event);
     } catch (err) {
       result = { ok: false, detail: err instanceof Error ? err.message : String(err) };

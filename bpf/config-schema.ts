@@ -1,7 +1,7 @@
 /**
- * JSON Schema fragment for `enhanced_recording` (cgroup v2 + eBPF). core/config composes it into
- * the whole config schema. (Owned by enhanced recording.) The defaults here are the ones
- * bpf/index.ts applies, so the schema documents what actually happens.
+ * JSON Schema fragment for `enhanced_recording` (cgroup v2 + eBPF). The composition root
+ * (core/compose/config.ts) hands it to core/config's loader, so core never imports bpf/. The
+ * defaults here are the ones bpf/index.ts applies, so the schema documents what actually happens.
  */
 
 export type EnhancedEventKind = 'command' | 'network' | 'disk';
