@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { ConnectionContext, SessionContext } from '../../core/events/emitter.js';
 import { packageRoot } from '../../core/paths.js';
 import type { AuditEvent, SendResult, Sink, SinkType } from '../../core/sinks/sink.js';
-import { fileSinkType } from '../../sinks/file/index.js';
-import { moduleSinkType } from '../../sinks/module/index.js';
-import { stdoutSinkType } from '../../sinks/stdout/index.js';
+import { fileSinkType } from '../../sinks/file/sink.js';
+import { moduleSinkType } from '../../sinks/module/sink.js';
+import { stdoutSinkType } from '../../sinks/stdout/sink.js';
 
 /** The sink types of this area (the registry also pulls in the SIEM sinks, tested elsewhere). */
 export const localSinkTypes = [fileSinkType, stdoutSinkType, moduleSinkType] as unknown as SinkType[];

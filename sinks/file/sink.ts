@@ -4,7 +4,6 @@
  * a second by default) bounds how long an event waits before it is written.
  */
 import { join } from 'node:path';
-import { preserialised } from '../../core/events/json.js';
 import {
   type AuditEvent,
   defineSinkType,
@@ -15,66 +14,32 @@ import {
   type SinkContext,
 } from '../../core/sinks/sink.js';
 import { type FileSinkOptions, fileConfigSchema } from './config.js';
+import { BatchEncoder } from './encoder.js';
 import { WriteFailures } from './failures.js';
-import { AppendError, isNoSpace, RotatingFile } from './rotating-file.js';
-
-/**
- * Encodes batches as NDJSON bytes, each event's JSON written straight into one buffer: cheaper
- * than concatenating a batch-sized string and encoding it (about 2x here). The buffer is reused
- * from batch to batch once its write is done, so big batches do not churn external memory.
- */
-export class BatchEncoder {
-  private spare: Buffer | undefined;
-
-  encode(batch: readonly AuditEvent[]): Buffer {
-    let units = 0;
-    const parts = new Array<string>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const s = preserialised(batch[i] as AuditEvent);
-      parts[i] = s;
-      units += s.length + 1;
-    }
-    // UTF-8 needs at most 3 bytes per UTF-16 unit, so this never truncates.
-    const need = units * 3;
-    let buf = this.spare;
-    this.spare = undefined;
-    if (!buf || buf.length < need) buf = Buffer.allocUnsafe(Math.max(need, 64 * 1024));
-    let o = 0;
-    for (let i = 0; i < parts.length; i++) {
-      o += buf.write(parts[i] as string, o);
-      buf[o++] = 10;
-    }
-    return buf.subarray(0, o);
-  }
-
-  /** Hands a buffer back once nothing reads it any more. */
-  release(bytes: Buffer): void {
-    this.spare = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
-  }
-}
+import { AppendError, isNoSpace, RotatingFile } from './transport.js';
 
 const SENT_ONE: EventOutcome = { status: 'sent' };
 
 export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink {
   const path = options.path ?? join(ctx.dataDir, 'events', 'audit.ndjson');
   const file = new RotatingFile(path, {
-    maxBytes: options.rotate?.max_bytes ?? 104857600,
-    maxAgeMs: (options.rotate?.max_age_s ?? 86400) * 1000,
-    keep: options.rotate?.keep ?? 10,
+    maxBytes: options.rotate.max_bytes,
+    maxAgeMs: options.rotate.max_age_s * 1000,
+    keep: options.rotate.keep,
     privateDir: options.path === undefined,
   });
-  const policy = options.fsync ?? 'interval';
+  const policy = options.fsync;
   const encoder = new BatchEncoder();
   const failures = new WriteFailures(path, ctx.logger);
   let syncTimer: NodeJS.Timeout | undefined;
   if (policy === 'interval') {
     syncTimer = setInterval(() => {
       file.sync().catch((err: unknown) => failures.syncFailed(err));
-    }, options.fsync_interval_ms ?? 1000);
+    }, options.fsync_interval_ms);
     syncTimer.unref();
   }
   /**
-   * The lines the file kept (whole ones only: rotating-file.ts cut the rest off) count as sent;
+   * The lines the file kept (whole ones only: transport.ts cut the rest off) count as sent;
    * the rest are retried by the pipeline. Out of space, they are held with reason disk_full, so
    * what the queue cannot hold meanwhile is counted as lost to a full disk.
    */
