@@ -8,6 +8,7 @@
  *   codes 8, 9, HTTP 503/5xx   -> retry; 10/11 (channel) -> retry, logged
  *   network failure, timeout, malformed reply -> retry
  */
+import { describeNetworkError } from '../../core/sinks/network-error.js';
 import {
   type AuditEvent,
   defineSinkType,
@@ -25,7 +26,7 @@ import {
   splunkHecConfigSchema,
 } from './config.js';
 import { type Chunk, Encoder, encodeChunks } from './encoder.js';
-import { describeNetworkError, HecTransport, parseReply } from './transport.js';
+import { HecTransport, parseReply } from './transport.js';
 
 const SENT: EventOutcome = { status: 'sent' };
 /** How long health checks and `sinks test` wait. */

@@ -11,7 +11,7 @@ import { SshtrailError } from '../../errors.js';
 import { EventClock } from '../../events/clock.js';
 import { createLogger } from '../../log.js';
 import { type PipelineConfig, resolveSettings } from '../../pipeline/options.js';
-import { checkSink } from '../../sinks/check.js';
+import { startAndCheck } from '../../sinks/check.js';
 import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
 import type { Command } from '../command.js';
 
@@ -41,15 +41,6 @@ export function testEvent(serverId: string, hostname: string): AuditEvent {
   });
 }
 
-async function checkOne(sink: Sink, event: AuditEvent): Promise<SinkCheckResult> {
-  try {
-    await sink.start?.();
-  } catch (err) {
-    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
-  }
-  return checkSink(sink, event);
-}
-
 export async function runSinksTest(
   configFile: string | undefined,
   out: (line: string) => void,
@@ -71,7 +62,7 @@ export async function runSinksTest(
         hostname,
         serverId: hostname,
       });
-      result = await checkOne(sink, event);
+      result = await startAndCheck(sink, event);
     } catch (err) {
       result = { ok: false, detail: err instanceof Error ? err.message : String(err) };
     } finally {
