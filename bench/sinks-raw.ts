@@ -12,12 +12,15 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { constants, gzipSync } from 'node:zlib';
 import { FluentClient } from '@fluent-org/logger';
-import { type AuditEvent, eventJson } from '../core/sinks/sink.js';
+import { resolveSettings } from '../core/pipeline/options.js';
+import { type AuditEvent, eventJson, type SinkType } from '../core/sinks/sink.js';
 import { BulkWriter } from '../sinks/elasticsearch/bulk-writer.js';
-import { resolveOptions as hecOptions } from '../sinks/splunk_hec/config.js';
+import { resolveOptions as hecOptions, type SplunkHecOptions } from '../sinks/splunk_hec/config.js';
 import { Encoder as HecEncoder } from '../sinks/splunk_hec/encoder.js';
-import { resolveOptions as syslogOptions } from '../sinks/syslog/config.js';
+import { splunkHecSinkType } from '../sinks/splunk_hec/sink.js';
+import { type SyslogOptions, resolveOptions as syslogOptions } from '../sinks/syslog/config.js';
 import { Encoder as SyslogEncoder } from '../sinks/syslog/encoder.js';
+import { syslogSinkType } from '../sinks/syslog/sink.js';
 import { asEmit } from '../test/pipeline/helpers.js';
 import type { RsyslogReceiver } from '../test/receivers/rsyslog.js';
 
@@ -25,6 +28,10 @@ export const BATCH = 1000;
 /** The level the sinks compress at, so that the receiver's ceiling is measured on the same bodies. */
 const GZIP = { level: constants.Z_BEST_SPEED };
 export const TOKEN = 'bbbbbbbb-0000-4000-8000-000000000000';
+/** A sink's options with the schema's defaults, as the pipeline hands them to the sink. */
+function schemaOptions<T>(type: SinkType, raw: Record<string, unknown>): T {
+  return resolveSettings({ sinks: [{ ...raw, type: type.type }] }, [type]).sinks[0]?.options as T;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Counter {
@@ -223,7 +230,11 @@ export const rawHec = (gzip: boolean): Raw =>
     '/services/collector/event',
     { authorization: `Splunk ${TOKEN}`, 'content-type': 'application/json' },
     () => {
-      const enc = new HecEncoder(hecOptions({ endpoint: 'http://x', token: TOKEN }));
+      const enc = new HecEncoder(
+        hecOptions(
+          schemaOptions<SplunkHecOptions>(splunkHecSinkType, { endpoint: 'http://x', token: TOKEN }),
+        ),
+      );
       return (batch) => Buffer.from(batch.map((e) => enc.envelope(e)).join(''));
     },
   );
@@ -252,7 +263,9 @@ export const rawFluentd: Raw = async (rx, evs, meter) => {
 export const rawSyslog =
   (rs: RsyslogReceiver): Raw =>
   async (rx, evs, meter) => {
-    const enc = new SyslogEncoder(syslogOptions({ host: '127.0.0.1' }));
+    const enc = new SyslogEncoder(
+      syslogOptions(schemaOptions<SyslogOptions>(syslogSinkType, { host: '127.0.0.1' })),
+    );
     const frames = enc.frames(evs);
     const base = await rx.count();
     const m = meter?.();

@@ -2,7 +2,9 @@
  * `sshtrail sinks test` for any sink, written once: the sink's optional preflight (what a send
  * alone cannot tell apart, such as the cluster, its templates or HEC's health; or just what an ok
  * means for this transport), then one real send of the marked test event, and one line saying how
- * it went.
+ * it went. The CLI's `sinks test` calls `startAndCheck` per configured sink; nothing here is
+ * sink-specific (a sink adds what it must through its optional `preflight`, `checkTimeoutMs` and
+ * `checkTarget`).
  */
 import type { AuditEvent, Sink, SinkCheckResult } from './sink.js';
 
@@ -22,4 +24,14 @@ export async function checkSink(sink: Sink, event: AuditEvent): Promise<SinkChec
   const why = o && 'error' in o ? (o.error ?? o.status) : 'no outcome';
   const target = sink.checkTarget?.(event);
   return { ok: false, detail: target ? `${target}: ${why}` : why };
+}
+
+/** A freshly built sink: its start-up work first (a failure there is the detail), then the check. */
+export async function startAndCheck(sink: Sink, event: AuditEvent): Promise<SinkCheckResult> {
+  try {
+    await sink.start?.();
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+  return checkSink(sink, event);
 }

@@ -8,7 +8,7 @@ import { FullValidators } from '../../core/events/validators.js';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import type { SinkType } from '../../core/sinks/sink.js';
-import { moduleSinkType } from '../../sinks/module/index.js';
+import { moduleSinkType } from '../../sinks/module/sink.js';
 
 const modulePath = fileURLToPath(new URL('./webhook-sink.js', import.meta.url));
 

@@ -1,24 +1,18 @@
 /**
  * The `elasticsearch` sink's configuration: one JSON Schema, the single source for validation
- * and docs. Unknown keys are errors. Defaults are applied by `resolveOptions` so the sink works
- * whether or not the validator fills them in.
+ * and docs. Unknown keys are errors. Its defaults are the only ones: the pipeline's validator
+ * fills them in before the sink sees its options.
  */
+/** The options as the schema leaves them: validated, defaults filled in. */
 export interface ElasticsearchOptions {
   nodes: string[];
   api_key?: string;
   username?: string;
   password?: string;
-  tls?: { ca_file?: string; verify?: boolean };
-  namespace?: string;
-  manage_template?: boolean;
-  compression?: boolean;
-}
-
-export interface ResolvedElasticsearchOptions extends ElasticsearchOptions {
+  tls: { ca_file?: string; verify: boolean };
   namespace: string;
   manage_template: boolean;
   compression: boolean;
-  tls: { ca_file?: string; verify: boolean };
 }
 
 export const elasticsearchConfigSchema: Record<string, unknown> = {
@@ -50,6 +44,7 @@ export const elasticsearchConfigSchema: Record<string, unknown> = {
     tls: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description: 'TLS settings for https nodes.',
       properties: {
         ca_file: {
@@ -88,13 +83,3 @@ export const elasticsearchConfigSchema: Record<string, unknown> = {
     { type: 'elasticsearch', name: 'es', nodes: ['https://localhost:9200'], api_key: '<encoded key>' },
   ],
 };
-
-export function resolveOptions(o: ElasticsearchOptions): ResolvedElasticsearchOptions {
-  return {
-    ...o,
-    namespace: o.namespace ?? 'default',
-    manage_template: o.manage_template ?? true,
-    compression: o.compression ?? false,
-    tls: { ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}), verify: o.tls?.verify ?? true },
-  };
-}

@@ -20,7 +20,7 @@ import {
   type SinkContext,
 } from '../../core/sinks/sink.js';
 import { BulkWriter } from './bulk-writer.js';
-import { type ElasticsearchOptions, elasticsearchConfigSchema, resolveOptions } from './config.js';
+import { type ElasticsearchOptions, elasticsearchConfigSchema } from './config.js';
 import { dataStreamOf, SessionStarts } from './encoder.js';
 import { classify, createClient, installTemplates } from './transport.js';
 
@@ -35,14 +35,6 @@ interface BulkResponse {
 
 /** How long `sinks test` waits for the test event. */
 const CHECK_TIMEOUT_MS = 10_000;
-/** Bulk requests of one batch in flight together, each of at least PART_MIN events. */
-const IN_FLIGHT = 4;
-/**
- * A batch is split only into requests of at least this many events: smaller requests cost the
- * cluster (and this process) more per event, and the pipeline already keeps max_in_flight
- * batches on their way at once.
- */
-const PART_MIN = 1000;
 const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 const SENT_OUTCOME: EventOutcome = { status: 'sent' };
 // Bulk bodies are gzipped here at the fastest level, on libuv's thread pool: ~3x less CPU than
@@ -71,14 +63,10 @@ export function outcomesOf(res: unknown, n: number): SendResult | null {
   return { kind: 'each', outcomes };
 }
 
-function expand(r: SendResult, n: number): readonly EventOutcome[] {
-  return r.kind === 'each' ? r.outcomes : Array.from({ length: n }, () => r.outcome);
-}
-
 export class ElasticsearchSink implements Sink {
   readonly name: string;
   private readonly client: Client;
-  private readonly opts;
+  private readonly opts: ElasticsearchOptions;
   private readonly writer: BulkWriter;
   private templatesReady = false;
   private nextTemplateTry = 0;
@@ -88,7 +76,7 @@ export class ElasticsearchSink implements Sink {
     private readonly ctx: SinkContext,
   ) {
     this.name = ctx.name;
-    this.opts = resolveOptions(options);
+    this.opts = options;
     this.client = createClient(this.opts);
     this.writer = new BulkWriter(this.opts.namespace, new SessionStarts());
   }
@@ -121,25 +109,12 @@ export class ElasticsearchSink implements Sink {
     }
   }
 
+  /**
+   * One `_bulk` request per batch: batches in flight at once are the pipeline's max_in_flight,
+   * the only concurrency setting (a batch is never split into parallel requests here).
+   */
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     await this.ensureTemplates();
-    const parts = Math.min(IN_FLIGHT, Math.floor(batch.length / PART_MIN));
-    if (parts <= 1) return this.sendBulk(batch, signal);
-    // Up to IN_FLIGHT bulk requests at once: the cluster indexes one part while the next is
-    // encoded and compressed. Each part's outcomes stay in batch order.
-    const size = Math.ceil(batch.length / parts);
-    const results = await Promise.all(
-      Array.from({ length: parts }, (_, p) => this.sendBulk(batch.slice(p * size, (p + 1) * size), signal)),
-    );
-    if (results.every((r) => r.kind === 'batch' && r.outcome.status === 'sent'))
-      return results[0] as SendResult;
-    return {
-      kind: 'each',
-      outcomes: results.flatMap((r, p) => expand(r, Math.min(size, batch.length - p * size))),
-    };
-  }
-
-  private async sendBulk(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     const ndjson = this.writer.encode(batch);
     let res: unknown;
     try {

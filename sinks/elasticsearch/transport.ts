@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, errors } from '@elastic/elasticsearch';
 import { describeNetworkError } from '../../core/sinks/network-error.js';
-import type { ResolvedElasticsearchOptions } from './config.js';
+import type { ElasticsearchOptions } from './config.js';
 import {
   COMPONENT_NAME,
   componentTemplateBody,
@@ -16,7 +16,7 @@ import {
   PIPELINE_NAME,
 } from './templates.js';
 
-export function createClient(o: ResolvedElasticsearchOptions): Client {
+export function createClient(o: ElasticsearchOptions): Client {
   const auth = o.api_key
     ? { apiKey: o.api_key }
     : o.username !== undefined

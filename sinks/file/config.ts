@@ -1,9 +1,13 @@
-/** The file sink's config: its JSON Schema (docs and validation) and the resolved options. */
+/**
+ * The file sink's config: its JSON Schema (docs and validation), whose defaults are the only ones
+ * (the pipeline's validator fills them in), and the options as it leaves them.
+ */
 export interface FileSinkOptions {
+  /** No default in the schema: it is under the data dir (SinkContext.dataDir). */
   path?: string;
-  rotate?: { max_bytes?: number; max_age_s?: number; keep?: number };
-  fsync?: 'never' | 'interval' | 'always';
-  fsync_interval_ms?: number;
+  rotate: { max_bytes: number; max_age_s: number; keep: number };
+  fsync: 'never' | 'interval' | 'always';
+  fsync_interval_ms: number;
 }
 
 export const fileConfigSchema: Record<string, unknown> = {
@@ -17,6 +21,7 @@ export const fileConfigSchema: Record<string, unknown> = {
     },
     rotate: {
       type: 'object',
+      default: {},
       description: 'When the current file is renamed to <name>-<UTC time>-<n>.ndjson and a new one started.',
       properties: {
         max_bytes: {

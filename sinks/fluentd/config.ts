@@ -1,33 +1,29 @@
 /**
  * The `fluentd` sink's configuration (Forward protocol v1 through @fluent-org/logger): one JSON
- * Schema, unknown keys are errors. Defaults are applied by `resolveOptions`.
+ * Schema, unknown keys are errors. Its defaults are the only ones: the pipeline's validator fills
+ * them in before the sink sees its options.
  */
 import { hostname } from 'node:os';
 
+/** The options as the schema leaves them: validated, defaults filled in. */
 export interface FluentdOptions {
   host: string;
-  port?: number;
-  tag_prefix?: string;
-  mode?: 'PackedForward' | 'CompressedPackedForward';
-  ack?: { enabled?: boolean; timeout_ms?: number };
-  shared_key?: string;
-  self_hostname?: string;
-  username?: string;
-  password?: string;
-  tls?: { enabled?: boolean; ca_file?: string; verify?: boolean; servername?: string };
-  connect_timeout_ms?: number;
-  reconnect?: { delay_ms?: number; backoff?: number; max_delay_ms?: number };
-}
-
-export interface ResolvedFluentdOptions extends FluentdOptions {
   port: number;
   tag_prefix: string;
   mode: 'PackedForward' | 'CompressedPackedForward';
   ack: { enabled: boolean; timeout_ms: number };
-  self_hostname: string;
+  shared_key?: string;
+  /** No default in the schema: it is this host's name (see resolveOptions). */
+  self_hostname?: string;
+  username?: string;
+  password?: string;
   tls: { enabled: boolean; ca_file?: string; verify: boolean; servername?: string };
   connect_timeout_ms: number;
   reconnect: { delay_ms: number; backoff: number; max_delay_ms: number };
+}
+
+export interface ResolvedFluentdOptions extends FluentdOptions {
+  self_hostname: string;
 }
 
 export const fluentdConfigSchema: Record<string, unknown> = {
@@ -54,6 +50,7 @@ export const fluentdConfigSchema: Record<string, unknown> = {
     ack: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description:
         'Chunk acknowledgement (`require_ack_response`): a batch counts as sent only once Fluentd acks it.',
       properties: {
@@ -79,6 +76,7 @@ export const fluentdConfigSchema: Record<string, unknown> = {
     tls: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description: 'TLS to a forward input with `<transport tls>`.',
       properties: {
         enabled: { type: 'boolean', default: false, description: 'Connect with TLS.' },
@@ -100,6 +98,7 @@ export const fluentdConfigSchema: Record<string, unknown> = {
     reconnect: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description: 'Reconnection backoff: delay_ms * backoff^attempts, at most max_delay_ms.',
       properties: {
         delay_ms: { type: 'integer', minimum: 1, default: 500, description: 'First reconnect delay.' },
@@ -125,25 +124,7 @@ export const fluentdConfigSchema: Record<string, unknown> = {
   ],
 };
 
+/** The one default the schema cannot state: the handshake's hostname is this host's. */
 export function resolveOptions(o: FluentdOptions): ResolvedFluentdOptions {
-  return {
-    ...o,
-    port: o.port ?? 24224,
-    tag_prefix: o.tag_prefix ?? 'sshtrail',
-    mode: o.mode ?? 'PackedForward',
-    ack: { enabled: o.ack?.enabled ?? true, timeout_ms: o.ack?.timeout_ms ?? 30000 },
-    self_hostname: o.self_hostname ?? hostname(),
-    tls: {
-      enabled: o.tls?.enabled ?? false,
-      verify: o.tls?.verify ?? true,
-      ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}),
-      ...(o.tls?.servername ? { servername: o.tls.servername } : {}),
-    },
-    connect_timeout_ms: o.connect_timeout_ms ?? 5000,
-    reconnect: {
-      delay_ms: o.reconnect?.delay_ms ?? 500,
-      backoff: o.reconnect?.backoff ?? 2,
-      max_delay_ms: o.reconnect?.max_delay_ms ?? 30000,
-    },
-  };
+  return { ...o, self_hostname: o.self_hostname ?? hostname() };
 }

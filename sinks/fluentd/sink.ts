@@ -21,7 +21,7 @@ import {
   resolveOptions,
 } from './config.js';
 import { eventTime, label, record } from './encoder.js';
-import { createClient, describe, isAuthError, outcomeOfFailure, waitWritable } from './transport.js';
+import { createClient, failureDetail, isAuthError, outcomeOfFailure, waitWritable } from './transport.js';
 
 const SENT: EventOutcome = { status: 'sent' };
 
@@ -56,7 +56,7 @@ export class FluentdSink implements Sink {
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     const client = this.ensureClient();
     if (!(await waitWritable(client, this.options.connect_timeout_ms, signal))) {
-      const detail = describe(this.lastError);
+      const detail = failureDetail(this.lastError);
       if (isAuthError(this.lastError)) {
         this.ctx.logger.error('fluentd refused the handshake; events are being dropped', {
           sink: this.name,

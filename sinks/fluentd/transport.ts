@@ -66,12 +66,10 @@ export function isAuthError(err: unknown): boolean {
   return err instanceof FluentError.AuthError;
 }
 
-/** One line for a connection or handshake failure: the handshake's own errors, then the common words. */
-export function describe(err: unknown): string {
-  if (!err) return 'not connected';
-  const e = err as { code?: string; message?: string };
-  if (err instanceof FluentError.SharedKeyMismatchError) return `auth: shared key mismatch (${e.message})`;
-  if (err instanceof FluentError.AuthError) return `auth: ${e.message}`;
+/** One line for a connection or handshake failure: the handshake's own errors, else the network's words. */
+export function failureDetail(err: unknown): string {
+  if (err instanceof FluentError.SharedKeyMismatchError) return `auth: shared key mismatch (${err.message})`;
+  if (err instanceof FluentError.AuthError) return `auth: ${err.message}`;
   return describeNetworkError(err);
 }
 
@@ -84,5 +82,5 @@ export function outcomeOfFailure(err: unknown): { status: 'retry' | 'rejected'; 
     return { status: 'retry', error: 'connection closed before the ack' };
   if (err instanceof FluentError.DataTypeError)
     return { status: 'rejected', error: `invalid record: ${(err as Error).message}` };
-  return { status: 'retry', error: describe(err) };
+  return { status: 'retry', error: failureDetail(err) };
 }

@@ -1,31 +1,27 @@
 /**
- * The `splunk_hec` sink's configuration: one JSON Schema, unknown keys are errors. Defaults are
- * applied by `resolveOptions` whether or not the validator fills them in.
+ * The `splunk_hec` sink's configuration: one JSON Schema, unknown keys are errors. Its defaults
+ * are the only ones: the pipeline's validator fills them in before the sink sees its options.
  */
 import { randomUUID } from 'node:crypto';
 
+/** The options as the schema leaves them: validated, defaults filled in. */
 export interface SplunkHecOptions {
   endpoint: string;
   token: string;
   index?: string;
-  source?: string;
-  sourcetype?: string;
+  source: string;
+  sourcetype: string;
   host?: string;
-  gzip?: boolean;
-  max_request_bytes?: number;
+  gzip: boolean;
+  max_request_bytes: number;
+  /** No default in the schema: a random GUID per sink and process (see resolveOptions). */
   channel?: string;
-  tls?: { ca_file?: string; verify?: boolean };
-  ack?: { enabled?: boolean; poll_ms?: number; timeout_ms?: number };
+  tls: { ca_file?: string; verify: boolean };
+  ack: { enabled: boolean; poll_ms: number; timeout_ms: number };
 }
 
 export interface ResolvedSplunkHecOptions extends SplunkHecOptions {
-  source: string;
-  sourcetype: string;
-  gzip: boolean;
-  max_request_bytes: number;
   channel: string;
-  tls: { ca_file?: string; verify: boolean };
-  ack: { enabled: boolean; poll_ms: number; timeout_ms: number };
 }
 
 export const splunkHecConfigSchema: Record<string, unknown> = {
@@ -81,6 +77,7 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
     tls: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description: 'TLS settings for an https endpoint.',
       properties: {
         ca_file: {
@@ -98,6 +95,7 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
     ack: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description:
         'Indexer acknowledgement (Splunk Enterprise, token with ack on): a batch counts as sent only once /services/collector/ack says so; never acked within timeout_ms -> lost with reason ack_timeout.',
       properties: {
@@ -128,19 +126,7 @@ export const splunkHecConfigSchema: Record<string, unknown> = {
   ],
 };
 
+/** The one default the schema cannot state: a fresh channel GUID for this sink and process. */
 export function resolveOptions(o: SplunkHecOptions): ResolvedSplunkHecOptions {
-  return {
-    ...o,
-    source: o.source ?? 'sshtrail',
-    sourcetype: o.sourcetype ?? 'sshtrail:audit',
-    gzip: o.gzip ?? false,
-    max_request_bytes: o.max_request_bytes ?? 1048576,
-    channel: o.channel ?? randomUUID(),
-    tls: { ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}), verify: o.tls?.verify ?? true },
-    ack: {
-      enabled: o.ack?.enabled ?? false,
-      poll_ms: o.ack?.poll_ms ?? 1000,
-      timeout_ms: o.ack?.timeout_ms ?? 60000,
-    },
-  };
+  return { ...o, channel: o.channel ?? randomUUID() };
 }

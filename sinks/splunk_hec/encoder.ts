@@ -118,16 +118,14 @@ export interface Chunk {
 }
 
 /**
- * Encodes a batch into request bodies of at most `max` bytes (uncompressed), aiming at `parts`
- * roughly equal bodies so that they can be in flight together. The whole batch is written once
- * into one buffer and the bodies are views of it, cut at event boundaries. Events that alone
- * exceed `max` are left out and returned in `oversize` (to be rejected).
+ * Encodes a batch into request bodies of at most `max` bytes (uncompressed). The whole batch is
+ * written once into one buffer and the bodies are views of it, cut at event boundaries. Events
+ * that alone exceed `max` are left out and returned in `oversize` (to be rejected).
  */
 export function encodeChunks(
   batch: readonly AuditEvent[],
   encoder: Encoder,
   max: number,
-  parts = 1,
 ): { chunks: Chunk[]; oversize: number[]; sizes: number[] } {
   const w = new JsonWriter(Math.ceil(batch.length * encoder.bytesPerEvent * 1.1) + 4096);
   const ends: number[] = new Array(batch.length);
@@ -146,7 +144,6 @@ export function encodeChunks(
   }
   if (batch.length > 0) encoder.bytesPerEvent = Math.max(256, Math.ceil(w.off / batch.length));
   const buf = w.buf;
-  const target = Math.min(max, Math.max(64 * 1024, Math.ceil(w.off / parts)));
   const chunks: Chunk[] = [];
   let indexes: number[] = [];
   let from = 0;
@@ -154,7 +151,7 @@ export function encodeChunks(
   for (let i = 0; i < batch.length; i++) {
     if ((sizes[i] as number) > max) continue;
     const n = (ends[i] as number) - to;
-    if (to + n - from > target && indexes.length > 0) {
+    if (to + n - from > max && indexes.length > 0) {
       chunks.push({ indexes, body: buf.subarray(from, to) });
       indexes = [];
       from = to;

@@ -8,6 +8,7 @@
  *   codes 8, 9, HTTP 503/5xx   -> retry; 10/11 (channel) -> retry, logged
  *   network failure, timeout, malformed reply -> retry
  */
+import { describeNetworkError } from '../../core/sinks/network-error.js';
 import {
   type AuditEvent,
   defineSinkType,
@@ -25,19 +26,11 @@ import {
   splunkHecConfigSchema,
 } from './config.js';
 import { type Chunk, Encoder, encodeChunks } from './encoder.js';
-import { describeNetworkError, HecTransport, parseReply } from './transport.js';
+import { HecTransport, parseReply } from './transport.js';
 
 const SENT: EventOutcome = { status: 'sent' };
 /** How long health checks and `sinks test` wait. */
 const CHECK_TIMEOUT_MS = 10_000;
-/** Requests of one batch in flight together, each of at least PART_MIN events. */
-const IN_FLIGHT = 4;
-/**
- * A batch is split only into requests of at least this many events: smaller requests cost HEC
- * (and this process) more per event, and the pipeline already keeps max_in_flight batches on
- * their way at once.
- */
-const PART_MIN = 1000;
 const DATA_CODES = new Set([5, 6, 7, 12, 13, 14, 15, 16]);
 const TOKEN_CODES = new Set([1, 2, 3, 4]);
 
@@ -89,28 +82,17 @@ export class SplunkHecSink implements Sink {
 
   async send(batch: readonly AuditEvent[], signal: AbortSignal): Promise<SendResult> {
     const outcomes: EventOutcome[] = new Array(batch.length);
-    // Up to IN_FLIGHT requests at once: HEC parses one body while the next is encoded and compressed.
-    const { chunks, oversize, sizes } = encodeChunks(
-      batch,
-      this.encoder,
-      this.options.max_request_bytes,
-      Math.min(IN_FLIGHT, Math.max(1, Math.floor(batch.length / PART_MIN))),
-    );
+    const { chunks, oversize, sizes } = encodeChunks(batch, this.encoder, this.options.max_request_bytes);
     for (const i of oversize) {
       outcomes[i] = {
         status: 'rejected',
         error: `event of ${sizes[i]} bytes exceeds max_request_bytes (${this.options.max_request_bytes})`,
       };
     }
+    // One request after another: batches in flight at once are the pipeline's max_in_flight, the
+    // only concurrency setting (a batch's requests are never sent in parallel here).
     const acked: Promise<void>[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < chunks.length) {
-        const c = chunks[next++] as Chunk;
-        await this.sendChunk(c, outcomes, acked, signal);
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+    for (const c of chunks) await this.sendChunk(c, outcomes, acked, signal);
     await Promise.all(acked);
     return { kind: 'each', outcomes };
   }

@@ -1,6 +1,6 @@
 /**
- * HTTP(S) with keep-alive to one HEC endpoint: POST a body (gzip optional), GET health, and what
- * a failed request means in one line (connection refused, TLS, timeout, ...).
+ * HTTP(S) with keep-alive to one HEC endpoint: POST a body (gzip optional), GET health. A failed
+ * request is told in one line by core/sinks/network-error.ts, as for every network sink.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -103,5 +103,3 @@ export function parseReply(body: string): HecReply | null {
     return null;
   }
 }
-
-export { describeNetworkError } from '../../core/sinks/network-error.js';

@@ -1,6 +1,7 @@
 /**
  * The `syslog` sink's configuration: RFC 5424 over TCP (RFC 6587 octet counting) or TLS
- * (RFC 5425). One JSON Schema, unknown keys are errors; defaults applied by `resolveOptions`.
+ * (RFC 5425). One JSON Schema, unknown keys are errors; its defaults are the only ones (the
+ * pipeline's validator fills them in before the sink sees its options).
  */
 export const FACILITIES = {
   kern: 0,
@@ -26,23 +27,20 @@ export const FACILITIES = {
 } as const;
 export type Facility = keyof typeof FACILITIES;
 
+/** The options as the schema leaves them: validated, defaults filled in. */
 export interface SyslogOptions {
   host: string;
+  /** No default in the schema: it depends on `tls.enabled` (see resolveOptions). */
   port?: number;
-  tls?: { enabled?: boolean; ca_file?: string; verify?: boolean; servername?: string };
-  facility?: Facility;
-  app_name?: string;
-  sd_id?: string;
-  connect_timeout_ms?: number;
-}
-
-export interface ResolvedSyslogOptions extends SyslogOptions {
-  port: number;
   tls: { enabled: boolean; ca_file?: string; verify: boolean; servername?: string };
   facility: Facility;
   app_name: string;
   sd_id: string;
   connect_timeout_ms: number;
+}
+
+export interface ResolvedSyslogOptions extends SyslogOptions {
+  port: number;
 }
 
 export const syslogConfigSchema: Record<string, unknown> = {
@@ -63,6 +61,7 @@ export const syslogConfigSchema: Record<string, unknown> = {
     tls: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description: 'TLS (RFC 5425).',
       properties: {
         enabled: { type: 'boolean', default: false, description: 'Connect with TLS.' },
@@ -107,20 +106,7 @@ export const syslogConfigSchema: Record<string, unknown> = {
   ],
 };
 
+/** The one default the schema cannot state: the port follows `tls.enabled`. */
 export function resolveOptions(o: SyslogOptions): ResolvedSyslogOptions {
-  const tlsOn = o.tls?.enabled ?? false;
-  return {
-    ...o,
-    port: o.port ?? (tlsOn ? 6514 : 514),
-    tls: {
-      enabled: tlsOn,
-      verify: o.tls?.verify ?? true,
-      ...(o.tls?.ca_file ? { ca_file: o.tls.ca_file } : {}),
-      ...(o.tls?.servername ? { servername: o.tls.servername } : {}),
-    },
-    facility: o.facility ?? 'authpriv',
-    app_name: o.app_name ?? 'sshtrail',
-    sd_id: o.sd_id ?? 'sshtrail@32473',
-    connect_timeout_ms: o.connect_timeout_ms ?? 5000,
-  };
+  return { ...o, port: o.port ?? (o.tls.enabled ? 6514 : 514) };
 }

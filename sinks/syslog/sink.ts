@@ -3,6 +3,7 @@
  * or write retries the whole batch (collectors dedupe nothing, so a retried batch may repeat
  * events that reached the collector before a reset: at-least-once, as with any TCP syslog).
  */
+import { describeNetworkError } from '../../core/sinks/network-error.js';
 import {
   type AuditEvent,
   defineSinkType,
@@ -18,7 +19,7 @@ import {
   syslogConfigSchema,
 } from './config.js';
 import { Encoder } from './encoder.js';
-import { describe, SyslogConnection } from './transport.js';
+import { SyslogConnection } from './transport.js';
 
 export class SyslogSink implements Sink {
   readonly name: string;
@@ -38,7 +39,7 @@ export class SyslogSink implements Sink {
       await this.conn.write(this.encoder.frames(batch), signal);
       return { kind: 'batch', outcome: { status: 'sent' } };
     } catch (err) {
-      return { kind: 'batch', outcome: { status: 'retry', error: describe(err) } };
+      return { kind: 'batch', outcome: { status: 'retry', error: describeNetworkError(err) } };
     }
   }
 

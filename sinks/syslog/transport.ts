@@ -95,5 +95,3 @@ export class SyslogConnection {
     if (this.socket) this.drop(this.socket);
   }
 }
-
-export { describeNetworkError as describe } from '../../core/sinks/network-error.js';

@@ -10,9 +10,9 @@ import type {
 import type { EventType, FieldsOf } from '../../core/events/event.js';
 import { packageRoot } from '../../core/paths.js';
 import type { AuditEvent, SendResult, Sink, SinkType } from '../../core/sinks/sink.js';
-import { fileSinkType } from '../../sinks/file/index.js';
-import { moduleSinkType } from '../../sinks/module/index.js';
-import { stdoutSinkType } from '../../sinks/stdout/index.js';
+import { fileSinkType } from '../../sinks/file/sink.js';
+import { moduleSinkType } from '../../sinks/module/sink.js';
+import { stdoutSinkType } from '../../sinks/stdout/sink.js';
 
 /** The sink types of this area (the registry also pulls in the SIEM sinks, tested elsewhere). */
 export const localSinkTypes = [fileSinkType, stdoutSinkType, moduleSinkType] as unknown as SinkType[];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
-import { AppendError, RotatingFile } from '../../sinks/file/rotating-file.js';
+import { AppendError, RotatingFile } from '../../sinks/file/transport.js';
 import { isRoot, needs } from '../helpers/privileged.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
 import { asEmit, localSinkTypes, loose, waitFor } from '../pipeline/helpers.js';

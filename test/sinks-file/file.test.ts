@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
-import { RotatingFile } from '../../sinks/file/rotating-file.js';
+import { RotatingFile } from '../../sinks/file/transport.js';
 import { asEmit, localSinkTypes, loose, waitFor } from '../pipeline/helpers.js';
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { silentLogger } from '../../core/log.js';
 import { startPipeline } from '../../core/pipeline/index.js';
 import type { SinkType } from '../../core/sinks/sink.js';
-import { createStdoutSink } from '../../sinks/stdout/index.js';
+import { createStdoutSink } from '../../sinks/stdout/sink.js';
 import { asEmit } from '../pipeline/helpers.js';
 
 test('the stdout sink writes one JSON line per event and completes a send once the stream has the data', async () => {

@@ -11,6 +11,7 @@ import {
   sampleEvents,
   signal,
   sinkContext,
+  sinkOptions,
   statuses,
 } from './fixtures.js';
 
@@ -25,7 +26,7 @@ async function makeSink(
   logger = captureLogger(),
 ): Promise<Sink> {
   return elasticsearchSinkType.create(
-    { type: 'elasticsearch', nodes: [url], api_key: API_KEY, ...extra } as never,
+    sinkOptions(elasticsearchSinkType, { type: 'elasticsearch', nodes: [url], api_key: API_KEY, ...extra }),
     sinkContext('es', logger),
   );
 }

@@ -4,7 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createLogger, type Logger } from '../../core/log.js';
-import type { AuditEvent, EventOutcome, SendResult, SinkContext } from '../../core/sinks/sink.js';
+import { resolveSettings } from '../../core/pipeline/options.js';
+import type {
+  AuditEvent,
+  EventOutcome,
+  SendResult,
+  Sink,
+  SinkContext,
+  SinkType,
+} from '../../core/sinks/sink.js';
 
 let seq = 0;
 const SESSION = 'ses_01JDTESTSESSION0000000001';
@@ -157,3 +165,21 @@ export function statuses(result: SendResult, n: number): string[] {
 }
 
 export const signal = () => AbortSignal.timeout(20_000);
+
+/**
+ * A sink's options as `create` gets them from the pipeline: checked against the type's schema,
+ * defaults filled in (the only place defaults live), here for one sink entry of `raw` keys.
+ */
+export function sinkOptions<T = Record<string, unknown>>(type: SinkType, raw: Record<string, unknown>): T {
+  const { sinks } = resolveSettings({ sinks: [{ ...raw, type: type.type }] }, [type]);
+  return sinks[0]?.options as T;
+}
+
+/** A sink built as the pipeline builds it: options through the schema first, then `create`. */
+export async function createSink(
+  type: SinkType,
+  raw: Record<string, unknown>,
+  ctx: SinkContext,
+): Promise<Sink> {
+  return type.create(sinkOptions(type, raw), ctx);
+}

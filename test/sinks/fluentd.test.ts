@@ -12,12 +12,13 @@ import {
   sampleEvents,
   signal,
   sinkContext,
+  sinkOptions,
   statuses,
 } from './fixtures.js';
 
 function makeSink(port: number, extra: Record<string, unknown> = {}, logger = captureLogger()): FluentdSink {
   return fluentdSinkType.create(
-    {
+    sinkOptions(fluentdSinkType, {
       type: 'fluentd',
       host: '127.0.0.1',
       port,
@@ -25,7 +26,7 @@ function makeSink(port: number, extra: Record<string, unknown> = {}, logger = ca
       ack: { timeout_ms: 500 },
       reconnect: { delay_ms: 20, max_delay_ms: 100 },
       ...extra,
-    } as never,
+    }),
     sinkContext('fluentd', logger),
   ) as FluentdSink;
 }

@@ -12,6 +12,7 @@ import {
   sampleEvents,
   signal,
   sinkContext,
+  sinkOptions,
   statuses,
 } from './fixtures.js';
 
@@ -19,13 +20,13 @@ const TOKEN = '8b1e7a4c-0c1d-4c5e-9f7a-1b2c3d4e5f60';
 
 function makeSink(url: string, extra: Record<string, unknown> = {}, logger = captureLogger()): SplunkHecSink {
   return splunkHecSinkType.create(
-    {
+    sinkOptions(splunkHecSinkType, {
       type: 'splunk_hec',
       endpoint: url,
       token: TOKEN,
       index: 'sshtrail',
       ...extra,
-    } as never,
+    }),
     sinkContext('splunk', logger),
   ) as SplunkHecSink;
 }

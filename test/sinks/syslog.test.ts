@@ -7,11 +7,19 @@ import { syslogTimestamp } from '../../sinks/syslog/encoder.js';
 import { type SyslogSink, syslogSinkType } from '../../sinks/syslog/sink.js';
 import { RSYSLOGD, RsyslogReceiver } from '../receivers/rsyslog.js';
 import { makeCert } from '../receivers/tls.js';
-import { commandEvents, outcomes, sampleEvents, signal, sinkContext, statuses } from './fixtures.js';
+import {
+  commandEvents,
+  outcomes,
+  sampleEvents,
+  signal,
+  sinkContext,
+  sinkOptions,
+  statuses,
+} from './fixtures.js';
 
 function makeSink(port: number, extra: Record<string, unknown> = {}): SyslogSink {
   return syslogSinkType.create(
-    { host: '127.0.0.1', port, connect_timeout_ms: 1000, ...extra } as never,
+    sinkOptions(syslogSinkType, { host: '127.0.0.1', port, connect_timeout_ms: 1000, ...extra }),
     sinkContext('syslog'),
   ) as SyslogSink;
 }

@@ -10,7 +10,7 @@ import { createSink, sinkSettings } from '../../compose/sinks.js';
 import { SshtrailError } from '../../errors.js';
 import { EventClock } from '../../events/clock.js';
 import { createLogger } from '../../log.js';
-import { checkSink } from '../../sinks/check.js';
+import { startAndCheck } from '../../sinks/check.js';
 import type { AuditEvent, Sink, SinkCheckResult } from '../../sinks/sink.js';
 import type { Command } from '../command.js';
 
@@ -40,15 +40,6 @@ export function testEvent(serverId: string, hostname: string): AuditEvent {
   });
 }
 
-async function checkOne(sink: Sink, event: AuditEvent): Promise<SinkCheckResult> {
-  try {
-    await sink.start?.();
-  } catch (err) {
-    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
-  }
-  return checkSink(sink, event);
-}
-
 export async function runSinksTest(
   configFile: string | undefined,
   out: (line: string) => void,
@@ -64,7 +55,7 @@ export async function runSinksTest(
     let sink: Sink | undefined;
     try {
       sink = await createSink(s, config, logger);
-      result = await checkOne(sink, event);
+      result = await startAndCheck(sink, event);
     } catch (err) {
       result = { ok: false, detail: err instanceof Error ? err.message : String(err) };
     } finally {

@@ -1,6 +1,7 @@
 /**
- * An append-only file that rotates by size and age and syncs on a policy. Writes are one
- * `write(2)` per batch on an O_APPEND descriptor opened 0600 in a 0700 directory.
+ * The file sink's transport: an append-only file that rotates by size and age and syncs on a
+ * policy. Writes are one `write(2)` per batch on an O_APPEND descriptor opened 0600 in a 0700
+ * directory.
  *
  * Whole lines only: when a write stops short (ENOSPC, EDQUOT, EIO), the file is cut back with
  * ftruncate to the end of the last whole line written, so a reader never sees half an event and a

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { AppendChain } from '../../core/integrity/append-chain.js';
-import { NdjsonEncoder } from '../../core/sinks/ndjson.js';
 import {
   type AuditEvent,
   defineSinkType,
@@ -16,8 +15,9 @@ import {
   type SinkContext,
 } from '../../core/sinks/sink.js';
 import { type FileSinkOptions, fileConfigSchema } from './config.js';
+import { NdjsonEncoder } from './encoder.js';
 import { WriteFailures } from './failures.js';
-import { AppendError, isNoSpace, RotatingFile } from './rotating-file.js';
+import { AppendError, isNoSpace, RotatingFile } from './transport.js';
 
 const SENT_ONE: EventOutcome = { status: 'sent' };
 
@@ -32,26 +32,26 @@ export function createFileSink(options: FileSinkOptions, ctx: SinkContext): Sink
       rotated: (to) => chain?.rotated(to),
       removed: (p) => chain?.removed(p),
     },
-    maxBytes: options.rotate?.max_bytes ?? 104857600,
-    maxAgeMs: (options.rotate?.max_age_s ?? 86400) * 1000,
-    keep: options.rotate?.keep ?? 10,
+    maxBytes: options.rotate.max_bytes,
+    maxAgeMs: options.rotate.max_age_s * 1000,
+    keep: options.rotate.keep,
     privateDir: options.path === undefined,
   });
   chain = new AppendChain(path, (err) =>
     ctx.logger.error('audit file chain not written', { path, err: err.message }),
   );
-  const policy = options.fsync ?? 'interval';
+  const policy = options.fsync;
   const encoder = new NdjsonEncoder();
   const failures = new WriteFailures(path, ctx.logger);
   let syncTimer: NodeJS.Timeout | undefined;
   if (policy === 'interval') {
     syncTimer = setInterval(() => {
       file.sync().catch((err: unknown) => failures.syncFailed(err));
-    }, options.fsync_interval_ms ?? 1000);
+    }, options.fsync_interval_ms);
     syncTimer.unref();
   }
   /**
-   * The lines the file kept (whole ones only: rotating-file.ts cut the rest off) count as sent;
+   * The lines the file kept (whole ones only: transport.ts cut the rest off) count as sent;
    * the rest are retried by the pipeline. Out of space, they are held with reason disk_full, so
    * what the queue cannot hold meanwhile is counted as lost to a full disk.
    */
