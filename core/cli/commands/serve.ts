@@ -18,7 +18,6 @@ import { acquireInstanceLock } from '../../data-dir/lock.js';
 import { SshtrailError } from '../../errors.js';
 import { removePidFile, writePidFile } from '../../host/pid-file.js';
 import { type Notifier, systemdNotifier } from '../../host/sd-notify.js';
-import { loadSigningKey, startCheckpoints } from '../../integrity/checkpoint.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from '../../log.js';
 import { loadHostKeys } from '../../ssh/host-keys.js';
 import type { SshtrailServer } from '../../ssh/server.js';
