@@ -2,7 +2,8 @@
  * The two servers the SSH benchmarks compare, started side by side in one temp dir: OpenSSH's sshd
  * on a loopback port with its own config, host key and authorized keys (not the system service),
  * and sshtrail from this checkout. Both use the same client settings: one key exchange
- * (curve25519-sha256) and one cipher (chacha20-poly1305), so the figures compare servers only.
+ * (curve25519-sha256) and one cipher (chacha20-poly1305, or BENCH_SSH_CIPHER, e.g.
+ * aes128-gcm@openssh.com), so the figures compare servers only.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The one cipher both servers and the client use. */
+export const benchCipher = process.env.BENCH_SSH_CIPHER ?? 'chacha20-poly1305@openssh.com';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -100,7 +104,7 @@ export async function startSshd(
       'PrintMotd no',
       'PrintLastLog no',
       'KexAlgorithms curve25519-sha256',
-      'Ciphers chacha20-poly1305@openssh.com',
+      `Ciphers ${benchCipher}`,
       ...extra,
       '',
     ].join('\n'),
@@ -182,7 +186,7 @@ export function sshArgs(b: BenchDir, port: number, command: string, o: SshOption
     '-o',
     'KexAlgorithms=curve25519-sha256',
     '-o',
-    'Ciphers=chacha20-poly1305@openssh.com',
+    `Ciphers=${benchCipher}`,
     ...(o.quietShell === false ? [] : ['-o', 'SetEnv=SHLVL=1']),
     ...(o.connectTimeout ? ['-o', `ConnectTimeout=${o.connectTimeout}`] : []),
     o.tty ? '-tt' : '-T',

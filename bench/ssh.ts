@@ -14,10 +14,10 @@
  * exec figure is bound by how fast the recording reaches the disk; the printable one is not.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { benchDir, median, sshArgs, startSshd, startSshtrail, stopAll } from './servers.js';
+import { benchCipher, benchDir, median, sshArgs, startSshd, startSshtrail, stopAll } from './servers.js';
 
 const runs = Number(process.env.BENCH_SSH_RUNS ?? 15);
 const full = process.argv.includes('--full');
@@ -39,6 +39,20 @@ function ssh(port: number, command: string, tty = false): Promise<number> {
       res(Number(process.hrtime.bigint() - t0) / 1e6);
     });
   });
+}
+
+/** Bytes on disk (allocated blocks) under the recordings dir: what a session's recording costs. */
+function recordingsSize(dataDir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else total += statSync(p).blocks * 512;
+    }
+  };
+  walk(join(dataDir, 'recordings'));
+  return total;
 }
 
 function clearRecordings(dataDir: string): void {
@@ -69,12 +83,14 @@ async function main(): Promise<void> {
 
     const throughput = async (cmd: string, mb: number, tty: boolean) => {
       const best = { sshd: Infinity, trail: Infinity };
+      let disk = 0;
       for (let i = 0; i < 3; i++) {
         best.sshd = Math.min(best.sshd, await ssh(sshd.port, cmd, tty));
         best.trail = Math.min(best.trail, await ssh(trail.port, cmd, tty));
+        disk = recordingsSize(trail.dataDir);
         clearRecordings(trail.dataDir);
       }
-      return { sshd: (mb / best.sshd) * 1000, trail: (mb / best.trail) * 1000 };
+      return { sshd: (mb / best.sshd) * 1000, trail: (mb / best.trail) * 1000, disk };
     };
     const exec = await throughput(`head -c ${execMb}M /dev/zero`, execMb, false);
     progress('exec throughput done');
@@ -84,9 +100,12 @@ async function main(): Promise<void> {
     const printable = await throughput(`yes | head -c ${execMb}M`, execMb, false);
     progress('printable exec throughput done');
 
-    const line = (name: string, s: string, t: string, ratio: number, target: string) =>
-      `${name.padEnd(34)} OpenSSH ${s.padStart(12)}  sshtrail ${t.padStart(12)}  ratio ${ratio.toFixed(2)} (${target})`;
+    const line = (name: string, s: string, t: string, ratio: number, target: string, disk?: number) =>
+      `${name.padEnd(34)} OpenSSH ${s.padStart(12)}  sshtrail ${t.padStart(12)}  ratio ${ratio.toFixed(2)} (${target})${
+        disk === undefined ? '' : `  recording ${(disk / 1048576).toFixed(1)} MiB on disk`
+      }`;
     const out = [
+      `cipher ${benchCipher}`,
       line(
         'set-up latency (ssh host true)',
         `${latS.toFixed(1)} ms`,
@@ -100,6 +119,7 @@ async function main(): Promise<void> {
         `${exec.trail.toFixed(0)} MB/s`,
         exec.trail / exec.sshd,
         'target >= 0.9',
+        exec.disk,
       ),
       line(
         `exec ${execMb}M printable (yes)`,
@@ -107,6 +127,7 @@ async function main(): Promise<void> {
         `${printable.trail.toFixed(0)} MB/s`,
         printable.trail / printable.sshd,
         'target >= 0.9',
+        printable.disk,
       ),
       line(
         `PTY ${ptyMb}M (yes, -tt)`,
@@ -114,6 +135,7 @@ async function main(): Promise<void> {
         `${pty.trail.toFixed(0)} MB/s`,
         pty.trail / pty.sshd,
         'target >= 0.9',
+        pty.disk,
       ),
     ];
     out.push(`load average before ${loadBefore}, after ${load()} (2 cores)`);
