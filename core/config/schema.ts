@@ -65,8 +65,16 @@ const matchSettings = {
     },
     forwarding: {
       type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      // The top-level keys without their defaults: a key a block does not set is not overridden.
+      properties: {
+        agent: { type: 'boolean' },
+        tcp: { enum: ['all', 'local', 'remote', 'none'] },
+        gateway_ports: { enum: ['no', 'yes', 'clientspecified'] },
+      },
       description:
-        'Overrides keys of the top-level `forwarding` settings for the login, key by key (each as sshd Allow*Forwarding in a Match block).',
+        'Overrides keys of the top-level `forwarding` settings for the login, key by key (each as sshd AllowAgentForwarding, AllowTcpForwarding and GatewayPorts in a Match block).',
     },
   },
 };

@@ -95,8 +95,8 @@ export interface MatchSettings {
   force_command?: string;
   permit_tty?: boolean;
   sftp?: boolean;
-  /** Keys of the top-level `forwarding` settings (read by the forwarding code). */
-  forwarding?: Record<string, unknown>;
+  /** Keys of the top-level `forwarding` settings, each overriding it for the login. */
+  forwarding?: Partial<ServerConfig['forwarding']>;
 }
 
 export interface MatchBlock {

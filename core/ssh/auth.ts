@@ -59,7 +59,7 @@ type Resolved =
   | { account?: undefined; reason: 'unknown_login' | 'login_not_allowed' | AccountRefusal; detail: string };
 
 /** The config the access policy is resolved from (core/policy/login-policy.ts). */
-export type PolicyConfig = Pick<ServerConfig, 'access' | 'match' | 'sftp'> & { forwarding?: unknown };
+export type PolicyConfig = Pick<ServerConfig, 'access' | 'match' | 'sftp' | 'forwarding'>;
 /** Most bytes read from authorized_keys_command (sshd reads without a limit). */
 const KEYS_COMMAND_MAX_BYTES = 1024 * 1024;
 

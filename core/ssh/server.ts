@@ -207,11 +207,12 @@ export class SshtrailServer {
           account,
           user,
           ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
+          forwarding: auth.policy?.forwarding ?? config.forwarding,
           client: conn.peer,
           forwardOut: conn.forwardOut,
           activity,
         },
-        { config, emitter, hooks, log },
+        { emitter, hooks, log },
       );
       return forwards;
     };
