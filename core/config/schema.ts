@@ -291,6 +291,12 @@ export const serverConfigProperties: Record<string, unknown> = {
           },
         },
       },
+      locked_accounts: {
+        enum: ['allow_keys', 'refuse'],
+        default: 'allow_keys',
+        description:
+          "An account whose password field starts with \"!\" (passwd -l, usermod -L, and every account Debian's useradd makes). allow_keys: a key may still log in, as Debian's sshd (UsePAM yes: PAM's account check does not look at the lock), and auth.success says account_locked; refuse: refused whatever the key, as sshd without PAM (auth.failure account_locked). An expired account is refused either way.",
+      },
       strict_modes: {
         type: 'boolean',
         default: true,

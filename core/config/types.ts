@@ -25,6 +25,7 @@ export interface ServerConfig {
     kex_timeout: number;
     max_unauthenticated: number;
     strict_modes: boolean;
+    locked_accounts: 'allow_keys' | 'refuse';
     early_drop: { start: number; rate: number };
     per_source: { max_unauthenticated: number; ipv4_prefix: number; ipv6_prefix: number };
     penalties: {
