@@ -40,7 +40,7 @@ export function connectionServices(deps: ServicesDeps): ConnectionServices {
         { config: accepted, emitter, hooks, log, recordingsDir, subsystems, ...(live ? { live } : {}) },
         ended,
       ),
-    forwards: (start, accepted) => new ConnectionForwards(start, { config: accepted, emitter, hooks, log }),
+    forwards: (start) => new ConnectionForwards(start, { emitter, hooks, log }),
     launch: (spec) => ({ file: launcherPath(), args: launcherArgs(spec) }),
   };
 }

@@ -64,8 +64,16 @@ const matchSettings = {
     },
     forwarding: {
       type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      // The top-level keys without their defaults: a key a block does not set is not overridden.
+      properties: {
+        agent: { type: 'boolean' },
+        tcp: { enum: ['all', 'local', 'remote', 'none'] },
+        gateway_ports: { enum: ['no', 'yes', 'clientspecified'] },
+      },
       description:
-        'Overrides keys of the top-level `forwarding` settings for the login, key by key (each as sshd Allow*Forwarding in a Match block).',
+        'Overrides keys of the top-level `forwarding` settings for the login, key by key (each as sshd AllowAgentForwarding, AllowTcpForwarding and GatewayPorts in a Match block).',
     },
   },
 };
@@ -255,6 +263,12 @@ export const serverConfigProperties: Record<string, unknown> = {
             description: "Addresses and CIDR blocks never penalised (sshd's PerSourcePenaltyExemptList).",
           },
         },
+      },
+      locked_accounts: {
+        enum: ['allow_keys', 'refuse'],
+        default: 'allow_keys',
+        description:
+          "An account whose password field starts with \"!\" (passwd -l, usermod -L, and every account Debian's useradd makes). allow_keys: a key may still log in, as Debian's sshd (UsePAM yes: PAM's account check does not look at the lock), and auth.success says account_locked; refuse: refused whatever the key, as sshd without PAM (auth.failure account_locked). An expired account is refused either way.",
       },
       strict_modes: {
         type: 'boolean',

@@ -25,6 +25,7 @@ export interface ServerConfig {
     kex_timeout: number;
     max_unauthenticated: number;
     strict_modes: boolean;
+    locked_accounts: 'allow_keys' | 'refuse';
     early_drop: { start: number; rate: number };
     per_source: { max_unauthenticated: number; ipv4_prefix: number; ipv6_prefix: number };
     penalties: {
@@ -98,8 +99,8 @@ export interface MatchSettings {
   force_command?: string;
   permit_tty?: boolean;
   sftp?: boolean;
-  /** Keys of the top-level `forwarding` settings (read by the forwarding code). */
-  forwarding?: Record<string, unknown>;
+  /** Keys of the top-level `forwarding` settings, each overriding it for the login. */
+  forwarding?: Partial<ServerConfig['forwarding']>;
 }
 
 export interface MatchBlock {

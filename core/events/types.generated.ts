@@ -612,6 +612,10 @@ export interface AuthSuccessFields {
    * Fingerprint of the key the client authenticated with.
    */
   fingerprint: string;
+  /**
+   * Present when the account's password is locked (its password field starts with "!") and the key logged in anyway, under auth.locked_accounts allow_keys (as Debian's sshd with PAM). Absent otherwise.
+   */
+  account_locked?: true;
 }
 
 /**
@@ -687,6 +691,10 @@ export interface AuthSuccessEvent {
    * Fingerprint of the key the client authenticated with.
    */
   fingerprint: string;
+  /**
+   * Present when the account's password is locked (its password field starts with "!") and the key logged in anyway, under auth.locked_accounts allow_keys (as Debian's sshd with PAM). Absent otherwise.
+   */
+  account_locked?: true;
 }
 
 /**

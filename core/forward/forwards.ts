@@ -29,6 +29,8 @@ export interface ForwardOwner {
   account: Account;
   user: UserIdentity;
   keyOptions?: KeyOptions;
+  /** The login's forwarding settings: the config's, with its match blocks laid over them. */
+  forwarding: ServerConfig['forwarding'];
   client: Peer;
   /** Opens a forwarded-tcpip channel to the client. */
   forwardOut(bound: { host: string; port: number }, origin: Peer): Promise<Channel>;
@@ -36,7 +38,6 @@ export interface ForwardOwner {
 }
 
 export interface ForwardDeps {
-  config: ServerConfig;
   emitter: AuditEmitter;
   hooks: SessionHooks;
   log: Logger;
@@ -83,7 +84,7 @@ export class ConnectionForwards {
       originator_addr: req.originAddr,
       originator_port: req.originPort,
     };
-    const verdict = mayOpen(this.deps.config.forwarding, this.owner.keyOptions, req.host, req.port);
+    const verdict = mayOpen(this.owner.forwarding, this.owner.keyOptions, req.host, req.port);
     if (!verdict.ok) return this.refuse('open', base, verdict);
     const helper = await this.start();
     if (typeof helper === 'string') return this.failed('open', base, 'setup_failed', helper);
@@ -107,11 +108,11 @@ export class ConnectionForwards {
     const id = this.nextId++;
     const base: Fields = { forward_id: id, direction: 'remote', listen_host: host, listen_port: port };
     if (port < 0 || port > 65535) return void this.failed('listen', base, 'EINVAL', 'bad port');
-    const verdict = mayListen(this.deps.config.forwarding, this.owner.keyOptions, host, port);
+    const verdict = mayListen(this.owner.forwarding, this.owner.keyOptions, host, port);
     if (!verdict.ok) return void this.refuse('listen', base, verdict);
     const helper = await this.start();
     if (typeof helper === 'string') return void this.failed('listen', base, 'setup_failed', helper);
-    const bind = bindAddress(this.deps.config.forwarding.gateway_ports, host);
+    const bind = bindAddress(this.owner.forwarding.gateway_ports, host);
     const r = await helper.listen(bind, port);
     if (!r.ok)
       return void this.failed(

@@ -129,22 +129,12 @@ static void do_connect(const char *id, const char *host, const char *port) {
   fail(id, last, "connect");
 }
 
-static void do_listen(const char *id, const char *host, const char *port) {
-  int wildcard = host[0] == '\0' || strcmp(host, "*") == 0;
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
-  /* The wildcard: one IPv6 socket that also takes IPv4 where the host has IPv6, else 0.0.0.0. */
-  int r = getaddrinfo(wildcard ? NULL : host, port, &hints, &res);
-  if (r != 0) {
-    char text[512];
-    snprintf(text, sizeof text, "err ENOTFOUND cannot resolve %s: %s", host, gai_strerror(r));
-    reply(id, -1, text);
-    return;
-  }
-  int last = EADDRNOTAVAIL;
+/* Binds and listens on the first of `res` that works; the socket, or -1 with *last set. */
+static int listen_first(struct addrinfo *res, int wildcard, int *last, char *addr, size_t alen, unsigned *port) {
   for (struct addrinfo *a = res; a; a = a->ai_next) {
     int s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (s < 0) {
-      last = errno;
+      *last = errno;
       continue;
     }
     int one = 1, zero = 0;
@@ -153,18 +143,42 @@ static void do_listen(const char *id, const char *host, const char *port) {
     if (bind(s, a->ai_addr, a->ai_addrlen) == 0 && listen(s, 128) == 0) {
       struct sockaddr_storage ss;
       socklen_t len = sizeof ss;
-      char addr[INET6_ADDRSTRLEN] = "", text[256];
-      unsigned p = 0;
-      if (getsockname(s, (struct sockaddr *)&ss, &len) == 0) name_of((struct sockaddr *)&ss, addr, sizeof addr, &p);
-      snprintf(text, sizeof text, "ok %s %u", addr, p);
-      reply(id, s, text);
-      freeaddrinfo(res);
-      return;
+      if (getsockname(s, (struct sockaddr *)&ss, &len) == 0) name_of((struct sockaddr *)&ss, addr, alen, port);
+      return s;
     }
-    last = errno;
+    *last = errno;
     close(s);
   }
-  freeaddrinfo(res);
+  return -1;
+}
+
+static void do_listen(const char *id, const char *host, const char *port) {
+  int wildcard = host[0] == '\0' || strcmp(host, "*") == 0;
+  /* The wildcard, as sshd's every address: one IPv6 socket that also takes IPv4 (V6ONLY off),
+   * asked for first because getaddrinfo lists 0.0.0.0 before :: and binding that alone would
+   * leave IPv6 clients out; a host without IPv6 falls back to 0.0.0.0. */
+  int families[2] = {wildcard ? AF_INET6 : AF_UNSPEC, AF_INET};
+  int tries = wildcard ? 2 : 1, last = EADDRNOTAVAIL, r = 0;
+  for (int t = 0; t < tries; t++) {
+    struct addrinfo hints = {.ai_family = families[t], .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+    r = getaddrinfo(wildcard ? NULL : host, port, &hints, &res);
+    if (r != 0) continue;
+    char addr[INET6_ADDRSTRLEN] = "", text[256];
+    unsigned p = 0;
+    int s = listen_first(res, wildcard, &last, addr, sizeof addr, &p);
+    freeaddrinfo(res);
+    if (s >= 0) {
+      snprintf(text, sizeof text, "ok %s %u", addr, p);
+      reply(id, s, text);
+      return;
+    }
+  }
+  if (r != 0 && !wildcard) {
+    char text[512];
+    snprintf(text, sizeof text, "err ENOTFOUND cannot resolve %s: %s", host, gai_strerror(r));
+    reply(id, -1, text);
+    return;
+  }
   fail(id, last, "listen");
 }
 

@@ -32,7 +32,7 @@ export interface LoginPolicy {
   /** Whether the sftp subsystem may be served to this login. */
   sftp: boolean;
   /** The `forwarding` settings with match blocks laid over them, key by key (read by forwarding). */
-  forwarding: Readonly<Record<string, unknown>>;
+  forwarding: Readonly<ServerConfig['forwarding']>;
   /** Names of the match blocks that hold for this login, in config order. */
   matched: string[];
 }
@@ -97,7 +97,7 @@ function forcedOrNone(v: string | undefined): string | undefined {
 }
 
 export function resolveLoginPolicy(
-  config: Pick<ServerConfig, 'access' | 'match' | 'sftp'> & { forwarding?: unknown },
+  config: Pick<ServerConfig, 'access' | 'match' | 'sftp' | 'forwarding'>,
   who: Who,
 ): LoginPolicy {
   const { access } = config;
@@ -106,20 +106,17 @@ export function resolveLoginPolicy(
     .filter(({ block }) => blockApplies(block, who));
   const first = <K extends keyof MatchBlock['set']>(key: K): MatchBlock['set'][K] | undefined =>
     applying.find(({ block }) => block.set[key] !== undefined)?.block.set[key];
-
-  const globalForwarding =
-    typeof config.forwarding === 'object' && config.forwarding !== null
-      ? (config.forwarding as Record<string, unknown>)
-      : {};
-  const forwarding: Record<string, unknown> = { ...globalForwarding };
-  const setKeys = new Set<string>();
-  for (const { block } of applying) {
-    for (const [k, v] of Object.entries(block.set.forwarding ?? {})) {
-      if (setKeys.has(k)) continue;
-      setKeys.add(k);
-      forwarding[k] = v;
-    }
-  }
+  // Key by key: the first applying block that sets a forwarding key wins for that key alone.
+  const firstForwarding = <K extends keyof ServerConfig['forwarding']>(
+    key: K,
+  ): ServerConfig['forwarding'][K] =>
+    applying.find(({ block }) => block.set.forwarding?.[key] !== undefined)?.block.set.forwarding?.[key] ??
+    config.forwarding[key];
+  const forwarding: ServerConfig['forwarding'] = {
+    agent: firstForwarding('agent'),
+    tcp: firstForwarding('tcp'),
+    gateway_ports: firstForwarding('gateway_ports'),
+  };
   const forced = first('force_command');
   return {
     permitRootLogin: first('permit_root_login') ?? access.permit_root_login,

@@ -301,7 +301,8 @@ export class ChannelSession implements SessionHandlers {
       return false;
     }
     if (this.agentRequest) return this.agentRequest.granted;
-    const reason: AgentRefusal | undefined = !this.deps.config.forwarding.agent
+    const reason: AgentRefusal | undefined = !(this.conn.policy?.forwarding ?? this.deps.config.forwarding)
+      .agent
       ? 'config'
       : this.conn.keyOptions?.noAgentForwarding
         ? 'key_option'

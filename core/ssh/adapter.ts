@@ -123,8 +123,11 @@ export interface SshServerOptions {
   keepaliveCountMax: number;
   /** Seconds a client has from accept() to a finished key exchange (0: only the grace time). */
   kexTimeout: number;
-  /** Text sent before authentication (SSH_MSG_USERAUTH_BANNER), as sshd's Banner. */
-  banner?: string;
+  /**
+   * Text sent before authentication (SSH_MSG_USERAUTH_BANNER), as sshd's Banner: asked for once
+   * per connection (sshd reads the file per connection, so an edit shows at the next login).
+   */
+  banner?: () => string | undefined;
   log: Logger;
   /**
    * Before the handshake: undefined drops the socket at once (e.g. too many unauthenticated).
@@ -218,23 +221,24 @@ export class SshServer {
    * on, while connections already open finish on the old one (it never listens itself).
    */
   private protocol(opts: SshServerOptions): ssh2.Server {
-    return new ssh2.Server(
-      {
-        // Already parsed (see host-keys.ts); ssh2 accepts parsed keys under `key`.
-        hostKeys: offeredHostKeys(opts.hostKeys, opts.algorithms.serverHostKey).map(
-          (key) => ({ key }) as unknown as Buffer,
-        ),
-        ident: opts.ident,
-        algorithms: opts.algorithms,
-        // Read by the patched ssh2 (patches/README.md): ssh2's own list offers ssh-rsa and ssh-dss.
-        serverSigAlgs: [...userKeyAlgorithms],
-        keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
-        keepaliveCountMax: opts.keepaliveCountMax,
-        // ssh2 sends it once per connection, when the client asks for the ssh-userauth service.
-        ...(opts.banner ? { banner: opts.banner } : {}),
-      } as ssh2.ServerConfig,
-      (client, info) =>
-        this.onClient(client, { ip: info.ip, port: info.port }, info.header.identRaw.slice(0, 255)),
+    const config = {
+      // Already parsed (see host-keys.ts); ssh2 accepts parsed keys under `key`.
+      hostKeys: offeredHostKeys(opts.hostKeys, opts.algorithms.serverHostKey).map(
+        (key) => ({ key }) as unknown as Buffer,
+      ),
+      ident: opts.ident,
+      algorithms: opts.algorithms,
+      // Read by the patched ssh2 (patches/README.md): ssh2's own list offers ssh-rsa and ssh-dss.
+      serverSigAlgs: [...userKeyAlgorithms],
+      keepaliveInterval: opts.keepaliveInterval > 0 ? opts.keepaliveInterval * 1000 : 0,
+      keepaliveCountMax: opts.keepaliveCountMax,
+    } as ssh2.ServerConfig;
+    // ssh2 reads `banner` from this object when each connection's Client is made (and sends it
+    // when the client asks for the ssh-userauth service): a getter makes it per connection.
+    const banner = opts.banner;
+    if (banner) Object.defineProperty(config, 'banner', { get: banner, enumerable: true });
+    return new ssh2.Server(config, (client, info) =>
+      this.onClient(client, { ip: info.ip, port: info.port }, info.header.identRaw.slice(0, 255)),
     );
   }
 

@@ -47,11 +47,11 @@ const serverUid = typeof process.getuid === 'function' ? process.getuid() : -1;
 const keyTypeShape = /^[\x21-\x7e]{1,64}$/;
 
 type Resolved =
-  | { account: Account; policy: LoginPolicy }
+  | { account: Account; policy: LoginPolicy; locked: boolean }
   | { account?: undefined; reason: 'unknown_login' | 'login_not_allowed' | AccountRefusal; detail: string };
 
 /** The config the access policy is resolved from (core/policy/login-policy.ts). */
-export type PolicyConfig = Pick<ServerConfig, 'access' | 'match' | 'sftp'> & { forwarding?: unknown };
+export type PolicyConfig = Pick<ServerConfig, 'access' | 'match' | 'sftp' | 'forwarding'>;
 /** Most bytes read from authorized_keys_command (sshd reads without a limit). */
 const KEYS_COMMAND_MAX_BYTES = 1024 * 1024;
 
@@ -111,10 +111,12 @@ export class ConnectionAuth {
     // Not root: the server can only run sessions as its own user.
     if (serverUid !== 0 && a.uid !== serverUid)
       return unknown(`the server runs as uid ${serverUid} and can log in no other account`);
-    // Expired, locked, or without a shell that can run: refused whatever the key, as sshd does
-    // (its allowed_user() checks these before the access lists).
+    // Expired, locked (under locked_accounts refuse), or without a shell that can run: refused
+    // whatever the key, as sshd does (its allowed_user() checks these before the access lists).
     const account = await accountRefusal(a);
-    if (account) return account;
+    // A locked password does not stop a key under locked_accounts allow_keys (as with PAM).
+    const locked = account?.reason === 'account_locked' && this.config.locked_accounts === 'allow_keys';
+    if (account && !locked) return account;
     const who = {
       login: a.login,
       groups: needsGroups(this.policyConfig) ? await groupNames(a.groups) : [],
@@ -123,7 +125,7 @@ export class ConnectionAuth {
     // As sshd: a login the access lists refuse is refused whatever key it offers.
     const refused = loginRefusal(this.policyConfig.access, who);
     if (refused !== undefined) return { reason: 'login_not_allowed', detail: refused };
-    return { account: a, policy: resolveLoginPolicy(this.policyConfig, who) };
+    return { account: a, policy: resolveLoginPolicy(this.policyConfig, who), locked };
   }
 
   async authenticate(req: AuthRequest): Promise<AuthAnswer> {
@@ -161,7 +163,7 @@ export class ConnectionAuth {
 
     const resolved = await this.resolve(req.login);
     if (!resolved.account) return this.failure(req, resolved.reason, resolved.detail, identity);
-    const { account, policy } = resolved;
+    const { account, policy, locked } = resolved;
     const path = expandKeysPath(this.config.authorized_keys_file, account);
     const file = await readAuthorizedKeys(path, account, this.config.strict_modes);
     const data = req.key.data;
@@ -215,13 +217,21 @@ export class ConnectionAuth {
     this.policy = policy;
     this.emitter.emit(
       'auth.success',
-      { method: 'publickey', key_type: identity.key_type, fingerprint: identity.fingerprint },
+      {
+        method: 'publickey',
+        key_type: identity.key_type,
+        fingerprint: identity.fingerprint,
+        ...(locked ? { account_locked: true } : {}),
+      },
       this.context(account.login, identity),
     );
     this.log.info('authenticated', {
       login: account.login,
       client: this.peer.ip,
       fingerprint: identity.fingerprint,
+      ...(locked
+        ? { account_locked: 'the password is locked; a key may log in (auth.locked_accounts allow_keys)' }
+        : {}),
     });
     return 'accept';
   }

@@ -186,17 +186,15 @@ export class SshtrailServer {
       const user = auth.user;
       if (!authenticated || !account || !user || this.stopping) return undefined;
       activity();
-      forwards ??= services.forwards(
-        {
-          account,
-          user,
-          ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
-          client: conn.peer,
-          forwardOut: conn.forwardOut,
-          activity,
-        },
-        config,
-      );
+      forwards ??= services.forwards({
+        account,
+        user,
+        ...(auth.keyOptions ? { keyOptions: auth.keyOptions } : {}),
+        forwarding: auth.policy?.forwarding ?? config.forwarding,
+        client: conn.peer,
+        forwardOut: conn.forwardOut,
+        activity,
+      });
       return forwards;
     };
 
@@ -305,9 +303,9 @@ function usableHostKeys(config: ServerConfig, keys: ParsedKey[]): ParsedKey[] {
 
 /** The parts of the config ssh2 and the adapter fix per connection. */
 function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[], log: Logger) {
-  const banner = readBanner(config.access.banner, log);
+  const path = config.access.banner;
   return {
-    ...(banner !== undefined ? { banner } : {}),
+    ...(path !== undefined ? { banner: () => readBanner(path, log) } : {}),
     hostKeys,
     algorithms: offeredAlgorithms(config),
     ident: config.ident,
@@ -318,12 +316,11 @@ function protocolOptions(config: ServerConfig, hostKeys: ParsedKey[], log: Logge
 }
 
 /**
- * access.banner's text, read at start and at each reload (sshd reads it per connection; here a
- * reload picks up a change). One trailing newline is dropped: ssh2 ends the text with CRLF.
- * A file that cannot be read is logged and no banner is sent, as sshd does.
+ * access.banner's text, read for each connection as sshd does (a small file: one read before the
+ * handshake). One trailing newline is dropped: ssh2 ends the text with CRLF. A file that cannot
+ * be read is logged and no banner is sent, as sshd does.
  */
-function readBanner(path: string | undefined, log: Logger): string | undefined {
-  if (path === undefined) return undefined;
+function readBanner(path: string, log: Logger): string | undefined {
   try {
     const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
     return text === '' ? undefined : text;

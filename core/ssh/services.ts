@@ -44,6 +44,8 @@ export interface ForwardStart {
   account: Account;
   user: UserIdentity;
   keyOptions?: KeyOptions;
+  /** The login's forwarding settings: the config's, with its match blocks laid over them. */
+  forwarding: ServerConfig['forwarding'];
   client: Peer;
   /** Opens a forwarded-tcpip channel to the client. */
   forwardOut(bound: { host: string; port: number }, origin: Peer): Promise<Channel>;
@@ -67,6 +69,6 @@ export type Launch = (spec: { account: Account; argv0: string; program: string; 
 export interface ConnectionServices {
   /** A session channel under the configuration its connection was accepted under. */
   session(start: SessionStart, config: ServerConfig, ended: (s: ServerSession) => void): ServerSession;
-  forwards(start: ForwardStart, config: ServerConfig): ServerForwards;
+  forwards(start: ForwardStart): ServerForwards;
   launch: Launch;
 }

@@ -382,3 +382,75 @@ describe('forwarding.tcp', {
     assert.equal(v.code, 0, v.output);
   });
 });
+
+/**
+ * Match blocks set forwarding per login (sshd's AllowTcpForwarding, GatewayPorts and
+ * AllowAgentForwarding inside Match): the forwarding code must read the login's settings, not
+ * the top-level ones. Forwarding is off outside the block; one login's block turns it on with
+ * GatewayPorts clientspecified, so each of its remote forwards binds where the client asks.
+ */
+describe('forwarding in match blocks', {
+  skip: isRoot ? false : 'needs root: logs in as test users',
+  timeout: 90_000,
+}, () => {
+  let srv: TestServer;
+  let allowed: TestUser;
+  let other: TestUser;
+  before(async () => {
+    allowed = ensureUser('sshtrail-fwd');
+    other = ensureUser('sshtrail-fwd2');
+    srv = await startServer({
+      config: {
+        forwarding: { tcp: 'none', agent: false },
+        match: [
+          {
+            name: 'tunnels',
+            when: { user: [allowed.name] },
+            set: { forwarding: { tcp: 'all', gateway_ports: 'clientspecified' } },
+          },
+        ],
+      },
+    });
+    for (const u of [allowed, other]) srv.authorize(u.name, readFileSync(`${srv.keyFile}.pub`, 'utf8'));
+  });
+  after(async () => srv?.stop());
+
+  it("the block's login may forward and bind where it asks; the others are refused by the top-level none", async () => {
+    const a = srv.sshArgs({ login: allowed.name, options: ['-o', 'ExitOnForwardFailure=yes'] });
+    const t = await tunnel(
+      ['-N', '-R', '127.0.0.1:0:127.0.0.1:9', '-R', '*:0:127.0.0.1:9', ...a],
+      /Allocated port (\d+) for remote forward[\s\S]*Allocated port (\d+) for remote forward/,
+    );
+    let listens: EventRecord[];
+    try {
+      const ev = await srv.waitForEvents(
+        (e) => forwards(e).filter((x) => x.action === 'listen' && x.result === 'ok').length >= 2,
+      );
+      listens = forwards(ev).filter((x) => x.action === 'listen');
+    } finally {
+      await t.stop();
+    }
+    // clientspecified: the named address as asked, `*` (sent by OpenSSH as "") as every address,
+    // one IPv6 socket that takes IPv4 too, as sshd binds.
+    assert.deepEqual(listens.map((x) => [x.listen_host, x.bind_addr, x.result]).sort(), [
+      ['', '::', 'ok'],
+      ['127.0.0.1', '127.0.0.1', 'ok'],
+    ]);
+    const w = await run('ssh', [...a.slice(0, -1), '-W', `127.0.0.1:${srv.port}`, a.at(-1) as string]);
+    assert.match(w.out, /^SSH-2\.0-/, w.out);
+
+    const b = srv.sshArgs({ login: other.name, options: ['-o', 'ExitOnForwardFailure=yes'] });
+    const refused = await run('ssh', [...b.slice(0, -1), '-W', `127.0.0.1:${srv.port}`, b.at(-1) as string]);
+    assert.notEqual(refused.code, 0);
+    const ev = await srv.waitForEvents((e) =>
+      forwards(e).some((x) => x.login === other.name && x.result === 'refused'),
+    );
+    const mine = forwards(ev).filter((x) => x.login === other.name);
+    assert.deepEqual(
+      mine.map((e) => [e.action, e.result, e.reason]),
+      [['open', 'refused', 'forwarding_disabled']],
+    );
+    const v = validateAuditFile(srv.dataDir);
+    assert.equal(v.code, 0, v.output);
+  });
+});

@@ -6,8 +6,9 @@
  *
  *   const u = ensureUser('sshtrail-t1');   // { name, uid, gid, home }
  *
- * useradd leaves the password field "!", which sshd without PAM (and so sshtrail) reads as a
- * locked account: test logins get "*" instead, a key-only account that is not locked.
+ * useradd leaves the password field "!", a locked account (auth.locked_accounts decides whether a
+ * key may log in): test logins get "*" instead, a key-only account that is not locked, so that
+ * tests of other things do not depend on that setting.
  */
 import { execFileSync } from 'node:child_process';
 import { isRoot } from './privileged.js';

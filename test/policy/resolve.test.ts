@@ -70,7 +70,10 @@ describe('match resolution', () => {
       { when: { address: ['192.0.2.0/24'] }, set: { sftp: false, permit_root_login: 'no' } },
     ],
   });
-  const withForwarding = { ...config, forwarding: { tcp: 'all', agent: true } };
+  const withForwarding = {
+    ...config,
+    forwarding: { ...config.forwarding, tcp: 'all' as const, agent: true },
+  };
 
   it('first matching block wins per key, over the value outside any block', () => {
     const p = resolveLoginPolicy(withForwarding, who('anna', ['staff'], '192.0.2.9'));
@@ -79,7 +82,7 @@ describe('match resolution', () => {
     assert.equal(p.forceCommand, undefined);
     assert.equal(p.sftp, false);
     assert.equal(p.permitRootLogin, 'no');
-    assert.deepEqual(p.forwarding, { tcp: 'none', agent: false });
+    assert.deepEqual(p.forwarding, { tcp: 'none', agent: false, gateway_ports: 'no' });
   });
   it('no block: the global values', () => {
     const p = resolveLoginPolicy(withForwarding, who('admin', ['wheel']));
@@ -87,7 +90,7 @@ describe('match resolution', () => {
     assert.equal(p.forceCommand, '/bin/global');
     assert.equal(p.permitTty, true);
     assert.equal(p.permitRootLogin, 'prohibit-password');
-    assert.deepEqual(p.forwarding, { tcp: 'all', agent: true });
+    assert.deepEqual(p.forwarding, { tcp: 'all', agent: true, gateway_ports: 'no' });
   });
   it('a group criterion fails when any group hits a negated entry', () => {
     const c = validateConfig({ match: [{ when: { group: ['*', '!wheel'] }, set: { permit_tty: false } }] });

@@ -175,6 +175,10 @@ describe('force_command, SFTP-only, match blocks, banner', { skip: isRoot ? fals
     // Shown before authentication: also to a client that is then refused.
     const refused = await run('ssh', [...args.slice(0, -1), 'sshtrail-nobody@127.0.0.1', 'true']);
     assert.match(refused.out, /policy-banner-7[\s\S]*Permission denied/);
+    // Read per connection, as sshd: an edit shows at the next login, without a reload.
+    writeFileSync(file, 'Authorized use only: policy-banner-8\n');
+    const next = await run('ssh', [...args, 'true']);
+    assert.match(next.out, /policy-banner-8/);
   });
 
   it('every event validates', () => {

@@ -40,6 +40,21 @@ async function sshWith(
   return { code, out, err };
 }
 
+/** A client-side ssh-agent holding one key, in a temp dir of its own. */
+async function clientAgent(
+  srv: TestServer,
+): Promise<{ dir: string; agent: ChildProcess; agentSock: string; agentKeyFp: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sshtrail-agent-'));
+  const agentSock = join(dir, 'agent.sock');
+  const agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
+  for (let i = 0; i < 200 && !existsSync(agentSock); i++) await new Promise((r) => setTimeout(r, 25));
+  const key = srv.newKey('agent_key');
+  execFileSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
+  const agentKeyFp = (execFileSync('ssh-keygen', ['-lf', `${key}.pub`], { encoding: 'utf8' }).split(' ')[1] ??
+    '') as string;
+  return { dir, agent, agentSock, agentKeyFp };
+}
+
 describe('agent forwarding', { skip: isRoot ? false : 'needs root: logs in as a test user' }, () => {
   let srv: TestServer;
   let user: TestUser;
@@ -52,14 +67,7 @@ describe('agent forwarding', { skip: isRoot ? false : 'needs root: logs in as a 
     user = ensureUser('sshtrail-agent');
     srv = await startServer();
     srv.authorize(user.name, readFileSync(`${srv.keyFile}.pub`, 'utf8'));
-    dir = mkdtempSync(join(tmpdir(), 'sshtrail-agent-'));
-    agentSock = join(dir, 'agent.sock');
-    agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-    for (let i = 0; i < 200 && !existsSync(agentSock); i++) await new Promise((r) => setTimeout(r, 25));
-    const key = srv.newKey('agent_key');
-    execFileSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
-    agentKeyFp = (execFileSync('ssh-keygen', ['-lf', `${key}.pub`], { encoding: 'utf8' }).split(' ')[1] ??
-      '') as string;
+    ({ dir, agent, agentSock, agentKeyFp } = await clientAgent(srv));
   });
   after(async () => {
     agent?.kill();
@@ -180,5 +188,54 @@ describe('agent forwarding', { skip: isRoot ? false : 'needs root: logs in as a 
     assert.equal(r.out, 'ran\n');
     assert.match(r.err, /X11 forwarding is not supported by sshtrail/);
     assert.match(srv.logs(), /X11 forwarding refused: not supported by sshtrail/);
+  });
+});
+
+/** sshd's AllowAgentForwarding inside Match: off at the top level, on in one login's block. */
+describe('agent forwarding in match blocks', {
+  skip: isRoot ? false : 'needs root: logs in as test users',
+}, () => {
+  let srv: TestServer;
+  let allowed: TestUser;
+  let other: TestUser;
+  let client: Awaited<ReturnType<typeof clientAgent>>;
+  before(async () => {
+    allowed = ensureUser('sshtrail-agent');
+    other = ensureUser('sshtrail-agent2');
+    srv = await startServer({
+      config: {
+        forwarding: { agent: false },
+        match: [{ when: { user: [allowed.name] }, set: { forwarding: { agent: true } } }],
+      },
+    });
+    for (const u of [allowed, other]) srv.authorize(u.name, readFileSync(`${srv.keyFile}.pub`, 'utf8'));
+    client = await clientAgent(srv);
+  });
+  after(async () => {
+    client?.agent.kill();
+    await srv?.stop();
+    if (client) rmSync(client.dir, { recursive: true, force: true });
+  });
+
+  it("the block's login gets the agent; the other is refused by the top-level setting", async () => {
+    const env = { SSH_AUTH_SOCK: client.agentSock };
+    const script = 'ssh-add -l || echo "sock=$(printenv SSH_AUTH_SOCK || echo none)"';
+    const yes = await sshWith(srv, [...srv.sshArgs({ login: allowed.name, options: ['-A'] }), script], env);
+    assert.ok(yes.out.includes(client.agentKeyFp), yes.err + yes.out);
+    const no = await sshWith(srv, [...srv.sshArgs({ login: other.name, options: ['-A'] }), script], env);
+    assert.match(no.out, /^sock=none$/m, no.err + no.out);
+    const ev = await srv.waitForEvents(
+      (e) => agentEvents(e).filter((x) => x.action !== 'closed').length >= 2,
+    );
+    assert.deepEqual(
+      agentEvents(ev)
+        .filter((x) => x.action !== 'closed')
+        .map((e) => [e.login, e.action, e.reason])
+        .sort(),
+      [
+        [allowed.name, 'granted', undefined],
+        [other.name, 'refused', 'config'],
+      ],
+    );
   });
 });

@@ -1,8 +1,9 @@
 /**
- * Accounts sshd (without PAM) refuses whatever the key: expired (usermod -e 1), locked
- * (usermod -L) and one whose shell does not exist. Each is an auth.failure with its own reason and
- * a log line; a nologin shell is not refused (it runs and says so, as under sshd). The login is
- * put back after every case.
+ * Accounts sshd refuses whatever the key: expired (usermod -e 1), locked (usermod -L) under
+ * auth.locked_accounts refuse (sshd without PAM), and one whose shell does not exist. Each is an
+ * auth.failure with its own reason and a log line; a nologin shell is not refused (it runs and
+ * says so, as under sshd). By default a locked account's key logs in, as under Debian's sshd with
+ * PAM, and auth.success says so. The login is put back after every case.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ describe('accounts sshd refuses', { skip: isRoot ? false : 'needs root: changes 
 
   before(async () => {
     user = ensureUser('sshtrail-refuse');
-    srv = await startServer();
+    srv = await startServer({ config: { auth: { locked_accounts: 'refuse' } } });
     srv.authorize(user.name, readFileSync(`${srv.keyFile}.pub`, 'utf8'));
     restore();
   });
@@ -83,5 +84,35 @@ describe('accounts sshd refuses', { skip: isRoot ? false : 'needs root: changes 
     } finally {
       restore();
     }
+  });
+});
+
+describe('a locked account by default', { skip: isRoot ? false : 'needs root: changes a test login' }, () => {
+  let srv: TestServer;
+  let user: TestUser;
+  before(async () => {
+    user = ensureUser('sshtrail-locked');
+    srv = await startServer();
+    srv.authorize(user.name, readFileSync(`${srv.keyFile}.pub`, 'utf8'));
+  });
+  after(async () => {
+    modifyUser(user.name, ['--password', '*']);
+    await srv.stop();
+  });
+
+  it("logs in with a key, as Debian's sshd with PAM, and auth.success says the account is locked", async () => {
+    const plain = await srv.ssh(['echo', 'ok'], { login: user.name });
+    assert.equal(plain.code, 0, plain.stderr);
+    // The password field as Debian's useradd leaves it.
+    modifyUser(user.name, ['--password', '!']);
+    const r = await srv.ssh(['echo', 'ok'], { login: user.name });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(String(r.stdout), 'ok\n');
+    const ev = await srv.waitForEvents((e) => e.filter((x) => x.type === 'auth.success').length >= 2);
+    assert.deepEqual(
+      ev.filter((x) => x.type === 'auth.success').map((x) => x.account_locked),
+      [undefined, true],
+    );
+    await srv.waitForLog(/authenticated.*account_locked/);
   });
 });
