@@ -40,7 +40,8 @@ interface Recorded {
   mtimeMs: number;
 }
 
-const RECORDING_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]*?)\.(cast|raw)$/;
+// A recording is its .cast and/or .raw/ and the .cast's hash chain (core/integrity): all go together.
+const RECORDING_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]*?)\.(cast|raw)(\.chain)?$/;
 
 /** Disk space taken (allocated blocks: what a full disk counts), of a file or a directory's files. */
 function usage(path: string, st: Stats): { bytes: number; mtimeMs: number } {

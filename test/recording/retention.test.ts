@@ -5,9 +5,13 @@
  * by setting its files' times back (what waiting days would do).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { AuditEmitter } from '../../core/events/emitter.js';
+import { silentLogger } from '../../core/log.js';
+import { sweepRecordings } from '../../core/recording/retention.js';
 import { openSession } from '../helpers/live-session.js';
 import { type EventRecord, startServer } from '../helpers/server.js';
 
@@ -75,5 +79,34 @@ test('retention removes the oldest ended recordings past max_total_bytes and the
     assert.equal(await live.end(), 0);
   } finally {
     await srv.stop();
+  }
+});
+
+test("a PTY recording goes whole: its .cast, the .cast's hash chain and its .raw/ directory", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sshtrail-retention-'));
+  try {
+    const recordings = join(dir, 'recordings');
+    mkdirSync(join(recordings, 'old.raw'), { recursive: true });
+    writeFileSync(join(recordings, 'old.raw', 'stdout'), 'x');
+    writeFileSync(join(recordings, 'old.cast'), '{}\n');
+    writeFileSync(join(recordings, 'old.cast.chain'), '{}\n');
+    writeFileSync(join(recordings, 'new.cast'), '{}\n');
+    writeFileSync(join(recordings, 'new.cast.chain'), '{}\n');
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    for (const f of ['old.raw/stdout', 'old.raw', 'old.cast', 'old.cast.chain'])
+      utimesSync(join(recordings, f), old, old);
+    const removed: unknown[] = [];
+    const emitter: AuditEmitter = {
+      emit: (_t: string, fields: unknown) => void removed.push(fields),
+    };
+    const n = sweepRecordings(
+      { recordingsDir: recordings, liveNotesDir: join(dir, 'sessions'), emitter, log: silentLogger },
+      { max_age_days: 30, check_interval: 60 },
+    );
+    assert.equal(n, 1);
+    assert.deepEqual(readdirSync(recordings).sort(), ['new.cast', 'new.cast.chain']);
+    assert.equal(removed.length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
