@@ -64,7 +64,7 @@ const broken: [string, string, RegExp][] = [
   [
     'no type',
     line({ ...base(), type: undefined }),
-    /^-: \/type is required \(a string\); known types: audit\.loss, .*session\.start$/,
+    /^-: \/type is required \(a string\); known types: audit\.checkpoint, audit\.loss, .*session\.start$/,
   ],
   [
     'unknown type',
@@ -167,7 +167,7 @@ test('schemas list, show and export describe what exists, and unknown names say 
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /session\.disk has no version '2'; versions: v1/);
   const unknown = sshtrail(['schemas', 'show', 'nope']);
-  assert.match(unknown.stderr, /unknown type 'nope'; known: envelope, audit\.loss/);
+  assert.match(unknown.stderr, /unknown type 'nope'; known: envelope, audit\.checkpoint, audit\.loss/);
 });
 
 test('events from the pipeline validate with ajv-cli against the exported schemas; a broken one does not', () => {
