@@ -13,29 +13,18 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
-import type { ServerConfig } from '../config/types.js';
-import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
+import type { AuditEmitter, SessionContext } from '../events/emitter.js';
 import type { FieldsOf } from '../events/event.js';
 import type { Logger } from '../log.js';
 import type { SessionHooks } from '../session/hooks.js';
-import type { Account } from '../ssh/accounts.js';
-import type { Channel, DirectTcpip, Peer, StartDecision } from '../ssh/adapter.js';
-import type { KeyOptions } from '../ssh/key-options.js';
+import type { Channel, DirectTcpip, StartDecision } from '../ssh/adapter.js';
+import type { ForwardStart } from '../ssh/services.js';
 import { ForwardHelper } from './helper.js';
 import { bindAddress, mayListen, mayOpen, type Verdict } from './policy.js';
 import { type Relay, relay } from './relay.js';
 
-export interface ForwardOwner {
-  account: Account;
-  user: UserIdentity;
-  keyOptions?: KeyOptions;
-  /** The login's forwarding settings: the config's, with its match blocks laid over them. */
-  forwarding: ServerConfig['forwarding'];
-  client: Peer;
-  /** Opens a forwarded-tcpip channel to the client. */
-  forwardOut(bound: { host: string; port: number }, origin: Peer): Promise<Channel>;
-  activity(): void;
-}
+/** The authenticated connection the forwards belong to, as core/ssh hands it over. */
+type ForwardOwner = ForwardStart;
 
 export interface ForwardDeps {
   emitter: AuditEmitter;

@@ -10,21 +10,20 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { basename } from 'node:path';
-import type { Duplex, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { ServerConfig } from '../config/types.js';
 import { isNoSpace } from '../errors.js';
-import type { AuditEmitter, SessionContext, UserIdentity } from '../events/emitter.js';
+import type { AuditEmitter, SessionContext } from '../events/emitter.js';
 import type { FieldsOf } from '../events/event.js';
 import type { SessionAgentReason } from '../events/types.generated.js';
 import type { Logger } from '../log.js';
-import { isSftpOnly, type LoginPolicy } from '../policy/login-policy.js';
+import { isSftpOnly } from '../policy/login-policy.js';
 import { markRecordingClosed, markRecordingOpen } from '../recording/open-recordings.js';
 import { PtyRecorder } from '../recording/pty-recorder.js';
 import { RawStreamsWriter } from '../recording/raw-streams.js';
 import type { SessionRecorder } from '../recording/recorder.js';
-import type { Account } from '../ssh/accounts.js';
-import type { Channel, Peer, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
-import type { KeyOptions } from '../ssh/key-options.js';
+import type { Channel, PtyRequest, SessionHandlers, StartDecision } from '../ssh/adapter.js';
+import type { SessionStart } from '../ssh/services.js';
 import { processStartTime } from '../sys/proc-stat.js';
 import { AgentSocket, agentBaseDir, canForwardAgentFor } from './agent-socket.js';
 import { ChannelOutput } from './channel-output.js';
@@ -58,20 +57,8 @@ type Request =
   /** `program` is what runs for it (sftp-server), through the login's shell as sshd does. */
   | { kind: 'subsystem'; name: string; program: string };
 
-export interface ConnectionInfo {
-  account: Account;
-  user: UserIdentity;
-  /** The options of the authorized_keys line that let this key in (forced command, no-pty). */
-  keyOptions?: KeyOptions;
-  /** The login's access settings (force_command, permit_tty, sftp), match blocks applied. */
-  policy?: LoginPolicy;
-  client: Peer;
-  server: Peer;
-  /** Any traffic (idle timeout). */
-  activity(): void;
-  /** Opens an auth-agent@openssh.com channel to the client (agent forwarding). */
-  openAgentChannel?(): Promise<Duplex>;
-}
+/** The authenticated connection a session belongs to, as core/ssh hands it over. */
+type ConnectionInfo = SessionStart;
 
 /** Why agent forwarding was refused (session.agent reason). */
 type AgentRefusal = SessionAgentReason;

@@ -3,6 +3,8 @@
  * table serves the component template's explicit mappings and the test that checks each field
  * against ECS's own field list (ecs_flat.yml).
  */
+import { shippedSchemas } from '../../core/events/schemas.js';
+import { deriveMappings } from './schema-mappings.js';
 export const ECS_VERSION = '8.17.0';
 
 export const ecsFieldTypes = {
@@ -69,62 +71,11 @@ export const ecsFieldTypes = {
 
 export type EcsField = keyof typeof ecsFieldTypes;
 
-/** The explicit mappings of sshtrail.* (the canonical event), by field, across all event types. */
-export const sshtrailFieldTypes: Record<string, string> = {
-  type: 'keyword',
-  schema: 'keyword',
-  id: 'keyword',
-  time: 'date_nanos',
-  seq: 'long',
-  server_id: 'keyword',
-  hostname: 'keyword',
-  session_id: 'keyword',
-  login: 'keyword',
-  'user.key_type': 'keyword',
-  'user.fingerprint': 'keyword',
-  client_addr: 'ip',
-  client_port: 'long',
-  method: 'keyword',
-  key_type: 'keyword',
-  fingerprint: 'keyword',
-  reason: 'keyword',
-  kind: 'keyword',
-  command: 'wildcard',
-  forced_command: 'wildcard',
-  pty: 'boolean',
-  term: 'keyword',
-  width: 'long',
-  height: 'long',
-  cgroup_id: 'unsigned_long',
-  exit_code: 'long',
-  signal: 'keyword',
-  duration_ms: 'double',
-  bytes_in: 'long',
-  bytes_out: 'long',
-  recording: 'keyword',
-  pid: 'long',
-  ppid: 'long',
-  program: 'keyword',
-  path: 'keyword',
-  argv: 'keyword',
-  argv_truncated: 'boolean',
-  return_code: 'long',
-  uid: 'long',
-  gid: 'long',
-  flags: 'long',
-  flag_names: 'keyword',
-  src_addr: 'ip',
-  src_port: 'long',
-  dst_addr: 'ip',
-  dst_port: 'long',
-  ip_version: 'byte',
-  protocol: 'keyword',
-  source: 'keyword',
-  count: 'long',
-  window_start: 'date_nanos',
-  window_end: 'date_nanos',
-  message: 'match_only_text',
-};
+/**
+ * The explicit mappings of sshtrail.* (the canonical event), by field, across all event types:
+ * derived from the schemas (schema-mappings.ts), so every field a schema has is mapped as typed.
+ */
+export const sshtrailFieldTypes: Record<string, string> = deriveMappings(shippedSchemas()).types;
 
 /** Turns a dotted-name table into nested `properties` for a mapping. */
 export function nestedProperties(table: Record<string, string>): Record<string, unknown> {
