@@ -93,15 +93,29 @@ export async function shellRefusal(shell: string): Promise<Refused | undefined> 
   }
 }
 
-/** Why `account` may not log in, or undefined when it may. */
-export async function accountRefusal(
+/** Why an account may not log in (refused), and whether its password is locked. */
+export interface AccountStatus {
+  refused?: Refused;
+  locked: boolean;
+}
+
+/**
+ * Why `account` may not log in, if it may not. A locked password refuses it under `refuse`; under
+ * `allow_keys` it is only reported (locked), and the shell is still checked, as by sshd with PAM.
+ */
+export async function accountStatus(
   account: Account,
+  lockedAccounts: 'allow_keys' | 'refuse',
   files: StatusFiles = systemFiles,
   now: number = Date.now(),
-): Promise<Refused | undefined> {
+): Promise<AccountStatus> {
   const [passwdText, shadowText] = await Promise.all([readText(files.passwd), readText(files.shadow)]);
   const pw = passwdText === undefined ? undefined : entry(passwdText, account.login);
   let sp = shadowText === undefined ? undefined : entry(shadowText, account.login);
   if (!sp && !pw) sp = await nssShadow(account.login);
-  return passwordRefusal(sp, pw?.[1], now) ?? (await shellRefusal(account.shell));
+  const password = passwordRefusal(sp, pw?.[1], now);
+  const locked = password?.reason === 'account_locked';
+  if (password && !(locked && lockedAccounts === 'allow_keys')) return { refused: password, locked };
+  const shell = await shellRefusal(account.shell);
+  return shell ? { refused: shell, locked } : { locked };
 }

@@ -22,7 +22,7 @@ import type { Logger } from '../log.js';
 import { addressAllowed } from '../policy/address-match.js';
 import { groupNames } from '../policy/group-names.js';
 import { type LoginPolicy, loginRefusal, needsGroups, resolveLoginPolicy } from '../policy/login-policy.js';
-import { type AccountRefusal, accountRefusal } from './account-status.js';
+import { type AccountRefusal, accountStatus } from './account-status.js';
 import { type Account, isValidLogin, lookupAccount } from './accounts.js';
 import type { AuthAnswer, AuthRequest, Peer } from './adapter.js';
 import { userKeyAlgorithms } from './algorithms.js';
@@ -113,10 +113,8 @@ export class ConnectionAuth {
       return unknown(`the server runs as uid ${serverUid} and can log in no other account`);
     // Expired, locked (under locked_accounts refuse), or without a shell that can run: refused
     // whatever the key, as sshd does (its allowed_user() checks these before the access lists).
-    const account = await accountRefusal(a);
-    // A locked password does not stop a key under locked_accounts allow_keys (as with PAM).
-    const locked = account?.reason === 'account_locked' && this.config.locked_accounts === 'allow_keys';
-    if (account && !locked) return account;
+    const { refused: account, locked } = await accountStatus(a, this.config.locked_accounts);
+    if (account) return account;
     const who = {
       login: a.login,
       groups: needsGroups(this.policyConfig) ? await groupNames(a.groups) : [],

@@ -115,4 +115,22 @@ describe('a locked account by default', { skip: isRoot ? false : 'needs root: ch
     );
     await srv.waitForLog(/authenticated.*account_locked/);
   });
+
+  it('still refuses a locked account whose shell does not exist (the lock is let through, not the rest)', async () => {
+    modifyUser(user.name, ['--password', '!', '--shell', '/nonexistent/sh']);
+    try {
+      const before = failures(srv.readEvents()).length;
+      const r = await srv.ssh(['echo', 'in'], { login: user.name });
+      assert.notEqual(r.code, 0, 'logged in');
+      const ev = await srv.waitForEvents((e) => failures(e).length > before);
+      assert.equal(
+        failures(ev)
+          .slice(before)
+          .find((x) => x.login === user.name)?.reason,
+        'invalid_shell',
+      );
+    } finally {
+      modifyUser(user.name, ['--password', '*', '--shell', '/bin/bash']);
+    }
+  });
 });
