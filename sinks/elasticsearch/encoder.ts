@@ -127,6 +127,20 @@ export function diskEventType(e: AuditEvent): string {
  * mapping: the bulk writer (bulk-writer.ts) writes the same bytes without building it for the
  * frequent kernel event types, and uses it for every other event.
  */
+/** event.* of a session's end (session.end, or session.linger.end under on_end keep). */
+function sessionEnded(
+  event: Doc,
+  e: { time: string; session_id?: string; duration_ms?: number },
+  starts?: SessionStarts,
+): void {
+  event.category = ['session'];
+  event.type = ['end'];
+  event.end = e.time;
+  const start = e.session_id ? starts?.get(e.session_id) : undefined;
+  if (start) event.start = start;
+  if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
+}
+
 export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionStarts): Doc {
   const dataset = datasetOf(e.type);
   const event: Doc = {
@@ -165,12 +179,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
       break;
     }
     case 'session.end': {
-      event.category = ['session'];
-      event.type = ['end'];
-      event.end = e.time;
-      const start = e.session_id ? starts?.get(e.session_id) : undefined;
-      if (start) event.start = start;
-      if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
+      sessionEnded(event, e, starts);
       event.outcome =
         e.signal !== undefined
           ? 'failure'
@@ -183,12 +192,7 @@ export function ecsDocument(e: AuditEvent, namespace: string, starts?: SessionSt
     }
     case 'session.linger.end': {
       // What the session left running has ended: the session's true end.
-      event.category = ['session'];
-      event.type = ['end'];
-      event.end = e.time;
-      const start = e.session_id ? starts?.get(e.session_id) : undefined;
-      if (start) event.start = start;
-      if (typeof e.duration_ms === 'number') event.duration = Math.round(e.duration_ms * 1e6);
+      sessionEnded(event, e, starts);
       event.outcome = 'unknown';
       if ('reason' in e && str(e.reason)) event.reason = e.reason;
       break;
