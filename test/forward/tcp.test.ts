@@ -104,6 +104,10 @@ function run(cmd: string, args: string[], input?: string): Promise<{ code: numbe
 
 const forwards = (ev: EventRecord[]) => ev.filter((e) => e.type === 'session.forward');
 
+/** `ssh -W target` (stdio forwarding: a direct-tcpip channel) with the args of srv.sshArgs. */
+const stdioForward = (sshArgs: string[], target: string) =>
+  run('ssh', [...sshArgs.slice(0, -1), '-W', target, sshArgs.at(-1) as string]);
+
 describe('tcp forwarding', {
   skip: isRoot ? false : 'needs root: logs in as a test user',
   timeout: 240_000,
@@ -363,7 +367,7 @@ describe('forwarding.tcp', {
 
   it('none: -W (direct-tcpip) and -R (tcpip-forward) are refused at once, and logged with why', async () => {
     const a = srv.sshArgs({ login: user.name, options: ['-o', 'ExitOnForwardFailure=yes'] });
-    const w = await run('ssh', [...a.slice(0, -1), '-W', `127.0.0.1:${srv.port}`, a.at(-1) as string]);
+    const w = await stdioForward(a, `127.0.0.1:${srv.port}`);
     assert.notEqual(w.code, 0);
     assert.match(w.out, /open failed|stdio forwarding failed/);
     const r = await run('ssh', ['-N', '-R', '0:127.0.0.1:9', ...a]);
@@ -384,9 +388,9 @@ describe('forwarding.tcp', {
 });
 
 /**
- * Match blocks set forwarding per login (sshd's AllowTcpForwarding, GatewayPorts and
- * AllowAgentForwarding inside Match): the forwarding code must read the login's settings, not
- * the top-level ones. Forwarding is off outside the block; one login's block turns it on with
+ * Match blocks set forwarding per login (sshd's AllowTcpForwarding and GatewayPorts inside
+ * Match; the agent's is in test/session/agent-forwarding.test.ts): the forwarding code must read
+ * the login's settings, not the top-level ones. Forwarding is off outside the block; one login's block turns it on with
  * GatewayPorts clientspecified, so each of its remote forwards binds where the client asks.
  */
 describe('forwarding in match blocks', {
@@ -436,11 +440,11 @@ describe('forwarding in match blocks', {
       ['', '::', 'ok'],
       ['127.0.0.1', '127.0.0.1', 'ok'],
     ]);
-    const w = await run('ssh', [...a.slice(0, -1), '-W', `127.0.0.1:${srv.port}`, a.at(-1) as string]);
+    const w = await stdioForward(a, `127.0.0.1:${srv.port}`);
     assert.match(w.out, /^SSH-2\.0-/, w.out);
 
     const b = srv.sshArgs({ login: other.name, options: ['-o', 'ExitOnForwardFailure=yes'] });
-    const refused = await run('ssh', [...b.slice(0, -1), '-W', `127.0.0.1:${srv.port}`, b.at(-1) as string]);
+    const refused = await stdioForward(b, `127.0.0.1:${srv.port}`);
     assert.notEqual(refused.code, 0);
     const ev = await srv.waitForEvents((e) =>
       forwards(e).some((x) => x.login === other.name && x.result === 'refused'),
